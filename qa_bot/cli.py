@@ -1,0 +1,167 @@
+"""`qa-bot` command line. Global options (--config, --index-dir) come before the
+subcommand. User errors print one line on stderr and exit non-zero; never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from qa_bot.config import Config, load_config, with_index_dir
+from qa_bot.errors import InputError, QaBotError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa-bot", description="Cited answers from your articles.")
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: $QA_BOT_CONFIG, else ./config.toml)")
+    p.add_argument("--index-dir", metavar="DIR", help="index directory (overrides the config)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ix = sub.add_parser("index", help="sync the index with the corpus")
+    ix.add_argument("paths", nargs="*", type=Path,
+                    help="files or folders (default: [corpus] paths of the config)")
+    ix.add_argument("--full", action="store_true", help="rebuild from scratch")
+    ix.add_argument("--dry-run", action="store_true", help="list what would change, touch nothing")
+    ix.add_argument("--json", action="store_true", help="print the report as one JSON line")
+
+    ask = sub.add_parser("ask", help="answer one question (or one per stdin line with --json)")
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--top-k", type=int, metavar="N", help="how many passages to cite")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+
+    chat = sub.add_parser("chat", help="interactive questions with follow-up context")
+    chat.add_argument("--top-k", type=int, metavar="N")
+
+    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs.add_argument("--json", action="store_true")
+
+    tg = sub.add_parser("telegram", help="run the Telegram bot (token in TELEGRAM_BOT_TOKEN)")
+    tg.add_argument("--base-url", metavar="URL", help="Bot API server (default: Telegram's)")
+    return p
+
+
+def _config(args: argparse.Namespace) -> Config:
+    cfg = load_config(args.config)
+    return with_index_dir(cfg, args.index_dir) if args.index_dir else cfg
+
+
+def _engine(cfg: Config):
+    from qa_bot.engine import Engine
+
+    return Engine(cfg)
+
+
+def _ensure_index(engine) -> None:
+    if not engine.has_index():
+        paths = ", ".join(str(p) for p in engine.cfg.corpus.paths)
+        print(f"No index yet in {engine.cfg.index_dir}: building it from {paths} first.",
+              file=sys.stderr)
+        report = engine.sync()
+        print(f"Indexed {len(report.added)} documents ({report.chunks_embedded} chunks).",
+              file=sys.stderr)
+
+
+def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
+    report = _engine(cfg).sync(args.paths or None, full=args.full, dry_run=args.dry_run,
+                               progress=sys.stderr.isatty() or not args.json)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    verb = "would be" if args.dry_run else "were"
+    for label, items in (("added", report.added), ("updated", report.updated),
+                         ("removed", report.removed)):
+        for item in items:
+            print(f"{label}: {item}")
+    print(f"{len(report.added)} added, {len(report.updated)} updated, "
+          f"{len(report.removed)} removed, {report.unchanged} unchanged; "
+          f"{report.chunks_embedded} chunks {verb} embedded"
+          + (f"; generation {report.generation}" if report.generation else ""))
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
+    from qa_bot.render import to_json, to_text
+
+    engine = _engine(cfg)
+    _ensure_index(engine)
+    if args.question is None:
+        if not args.json:
+            raise InputError("no question given (use `qa-bot ask \"QUESTION\"`, or --json "
+                             "to read one question per line from stdin)")
+        for line in sys.stdin:
+            if line.strip():
+                print(to_json(engine.ask(line, top_k=args.top_k)), flush=True)
+        return 0
+    answer = engine.ask(args.question, top_k=args.top_k)
+    print(to_json(answer) if args.json else to_text(answer), end="\n" if args.json else "")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
+    from qa_bot.render import to_text
+
+    engine = _engine(cfg)
+    _ensure_index(engine)
+    history: list[str] = []
+    print("Ask about the documents. /reset forgets the conversation, /quit (or Ctrl-D) leaves.")
+    while True:
+        try:
+            question = input("? ").strip()
+        except EOFError:
+            print()
+            return 0
+        if question in ("/quit", "/exit"):
+            return 0
+        if question == "/reset":
+            history.clear()
+            print("(conversation forgotten)")
+            continue
+        if not question:
+            continue
+        try:
+            print(to_text(engine.ask(question, history=history, top_k=args.top_k)))
+        except InputError as exc:
+            print(f"qa-bot: {exc}")
+            continue
+        history.append(question)
+
+
+def cmd_docs(args: argparse.Namespace, cfg: Config) -> int:
+    docs = _engine(cfg).documents()
+    if args.json:
+        print(json.dumps(docs, ensure_ascii=False))
+        return 0
+    for d in docs:
+        print(f"{d['source']}\t{d['title']}\t{d['chunks']} chunks\tindexed {d['indexed_at']}")
+    print(f"{len(docs)} documents")
+    return 0
+
+
+def cmd_telegram(args: argparse.Namespace, cfg: Config) -> int:
+    from qa_bot.telegram_bot import run
+
+    return run(cfg, base_url=args.base_url)
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "docs": cmd_docs,
+            "telegram": cmd_telegram}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = _config(args)
+        return COMMANDS[args.command](args, cfg)
+    except QaBotError as exc:
+        print(f"qa-bot: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,241 @@
+"""Files -> Documents. A Document keeps the decoded text of its file and the character
+span of every paragraph in it: `doc.text[p.start:p.end]` is the paragraph, verbatim."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from qa_bot.errors import DocumentError, InputError
+
+MAX_HEADING_WORDS = 10
+MAX_HEADING_CHARS = 80
+MAX_TITLE_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    number: int  # 1-based among the document's body paragraphs
+    start: int
+    end: int
+    section: str = ""
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    source: str  # the path as shown to users (relative to the cwd when inside it)
+    title: str
+    text: str  # what offsets refer to: the decoded file (or the extracted text)
+    paragraphs: tuple[Paragraph, ...]
+    content_hash: str  # sha256 of the file's bytes
+    topic: str = ""
+    meta: dict = field(default_factory=dict)
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the cwd when it lies below it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def doc_id_for(path: Path) -> str:
+    return hashlib.sha1(str(path.absolute()).encode("utf-8")).hexdigest()[:12]
+
+
+def _blocks(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans of the runs of non-blank lines in text[start:end], trimmed of white space."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    block_start: int | None = None
+    block_end = start
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl == -1 else nl
+        line = text[pos:line_end]
+        if line.strip():
+            if block_start is None:
+                block_start = pos + (len(line) - len(line.lstrip()))
+            block_end = pos + len(line.rstrip())
+        elif block_start is not None:
+            spans.append((block_start, block_end))
+            block_start = None
+        pos = line_end + 1
+    if block_start is not None:
+        spans.append((block_start, block_end))
+    return spans
+
+
+def is_heading(line: str) -> bool:
+    """A short ALL-CAPS line; a long upper-case line is wire copy, i.e. a paragraph."""
+    s = line.strip()
+    return (
+        "\n" not in s
+        and any(c.isalpha() for c in s)
+        and s == s.upper()
+        and len(s) <= MAX_HEADING_CHARS
+        and len(s.split()) <= MAX_HEADING_WORDS
+        and not s.endswith((".", ",", ";"))
+    )
+
+
+def _is_topic_label(block: str) -> bool:
+    s = block.strip()
+    return "\n" not in s and 0 < len(s) <= 30 and len(s.split()) <= 3 and s == s.lower() \
+        and not s.endswith((".", "?", "!"))
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[_-]+", " ", path.stem).strip() or path.name
+
+
+def parse_text(text: str, path: Path) -> tuple[str, str, list[Paragraph]]:
+    """(topic, title, paragraphs) of a plain-text article (see README: document shape)."""
+    blocks = _blocks(text)
+    topic = ""
+    title = ""
+    if len(blocks) >= 3 and _is_topic_label(text[slice(*blocks[0])]) \
+            and "\n" not in text[slice(*blocks[1])]:
+        topic = text[slice(*blocks[0])]
+        title = text[slice(*blocks[1])]
+        blocks = blocks[2:]
+    elif len(blocks) >= 2 and "\n" not in text[slice(*blocks[0])] \
+            and len(text[slice(*blocks[0])]) <= MAX_TITLE_CHARS:
+        title = text[slice(*blocks[0])]
+        blocks = blocks[1:]
+    else:
+        title = _title_from_name(path)
+    paragraphs: list[Paragraph] = []
+    section = ""
+    for start, end in blocks:
+        if is_heading(text[start:end]):
+            section = text[start:end]
+            continue
+        paragraphs.append(Paragraph(len(paragraphs) + 1, start, end, section))
+    return topic, title, paragraphs
+
+
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+
+
+def parse_markdown(text: str, path: Path) -> tuple[str, str, list[Paragraph]]:
+    """`#` headings are sections; a first-level heading before any paragraph is the title."""
+    title = ""
+    section = ""
+    paragraphs: list[Paragraph] = []
+    pos = 0
+    headings = list(_MD_HEADING.finditer(text))
+    spans = [(m.start(), m.end(), m) for m in headings] + [(len(text), len(text), None)]
+    for h_start, h_end, match in spans:
+        for start, end in _blocks(text, pos, h_start):
+            paragraphs.append(Paragraph(len(paragraphs) + 1, start, end, section))
+        if match is not None:
+            heading = match.group(2).strip()
+            if not title and not paragraphs and len(match.group(1)) == 1:
+                title = heading
+            else:
+                section = heading
+        pos = h_end
+    return "", title or _title_from_name(path), paragraphs
+
+
+Parser = Callable[[str, Path], tuple[str, str, list[Paragraph]]]
+PARSERS: dict[str, Parser] = {".txt": parse_text, ".md": parse_markdown}
+
+
+def decode(raw: bytes, source: str) -> str:
+    if not raw.strip():
+        raise DocumentError(f"{source}: empty file, skipped")
+    if b"\x00" in raw[:8192]:
+        raise DocumentError(f"{source}: binary file, skipped")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"{source}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}), skipped"
+        ) from None
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    source = display_path(path)
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            raise DocumentError(
+                f"{source}: {path.stat().st_size / 1e6:.1f} MB is over the "
+                f"{max_bytes / 1e6:.0f} MB limit ([corpus] max_file_mb), skipped"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(f"{source}: vanished while reading, skipped") from None
+    except OSError as exc:
+        raise DocumentError(f"{source}: cannot read ({exc.strerror}), skipped") from None
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def load_document(path: Path, raw: bytes | None = None) -> Document:
+    """Parse one file. Raises DocumentError (one line naming the file) when unusable."""
+    source = display_path(path)
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is None:
+        raise DocumentError(f"{source}: unsupported file type {path.suffix or '(none)'}, skipped")
+    raw = read_bytes(path) if raw is None else raw
+    text = decode(raw, source)
+    topic, title, paragraphs = parser(text, path)
+    if not paragraphs:
+        raise DocumentError(f"{source}: no paragraphs of text found, skipped")
+    return Document(
+        doc_id=doc_id_for(path), source=source, title=title, text=text,
+        paragraphs=tuple(paragraphs), content_hash=content_hash(raw), topic=topic,
+    )
+
+
+@dataclass
+class Discovery:
+    files: list[Path]
+    skipped: list[str]  # one line each: why a file under the given paths was not taken
+
+
+def discover(paths: list[Path]) -> Discovery:
+    """Supported files below `paths`, sorted, each once. Missing paths are an InputError;
+    hidden files, unknown extensions and symlink loops are skipped (and reported)."""
+    found: dict[Path, None] = {}
+    skipped: list[str] = []
+    for given in paths:
+        if not given.exists():
+            raise InputError(f"{display_path(given)}: no such file or directory")
+        if given.is_file():
+            if given.suffix.lower() in PARSERS:
+                found[given.absolute()] = None
+            else:
+                skipped.append(f"{display_path(given)}: unsupported file type, skipped")
+            continue
+        seen_dirs: set[tuple[int, int]] = set()
+        for root, dirs, files in os.walk(given, followlinks=True):
+            st = os.stat(root)
+            if (st.st_dev, st.st_ino) in seen_dirs:
+                skipped.append(f"{display_path(Path(root))}: directory loop, skipped")
+                dirs[:] = []
+                continue
+            seen_dirs.add((st.st_dev, st.st_ino))
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue
+                p = Path(root, name)
+                if p.suffix.lower() in PARSERS:
+                    found[p.absolute()] = None
+                else:
+                    skipped.append(f"{display_path(p)}: unsupported file type, skipped")
+    return Discovery(sorted(found), skipped)

@@ -1,0 +1,40 @@
+"""One small exception hierarchy. Every user-facing failure is a QaBotError whose
+message is a single line naming the problem (file, key, value)."""
+
+
+class QaBotError(Exception):
+    """Base of every error the front ends report as one line (never a traceback)."""
+
+    exit_code = 1
+
+
+class ConfigError(QaBotError):
+    """The configuration file or an option is wrong."""
+
+    exit_code = 2
+
+
+class InputError(QaBotError):
+    """A question or a path given by the user is unusable."""
+
+    exit_code = 2
+
+
+class DocumentError(QaBotError):
+    """One file could not be read as a document (the sync skips it with a warning)."""
+
+
+class IndexMissingError(QaBotError):
+    """No index has been built in the index directory yet."""
+
+
+class IndexCorruptError(QaBotError):
+    """The index directory exists but cannot be read; `qa-bot index --full` recovers."""
+
+
+class IndexIncompatibleError(QaBotError):
+    """The index was built with another model or dimension; `qa-bot index --full` rebuilds."""
+
+
+class IndexBusyError(QaBotError):
+    """Another build holds the index lock."""

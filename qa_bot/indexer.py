@@ -1,0 +1,196 @@
+"""Sync the index with the corpus: documents are compared with the manifest by content
+hash; only new or changed documents are re-chunked, and only chunks whose embedded text
+was never embedded before (with this model) go through the model."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from qa_bot.chunking import Chunk, Chunker, token_counter
+from qa_bot.config import Config
+from qa_bot.documents import Document, discover, display_path, doc_id_for, load_document, \
+    read_bytes, content_hash
+from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
+from qa_bot.errors import DocumentError, IndexCorruptError, IndexIncompatibleError, InputError
+from qa_bot.lexical import LexicalIndex
+from qa_bot.store import EmbeddingCache, Generation, IndexStore, embed_key
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    skipped: list[str] = field(default_factory=list)
+    generation: str | None = None
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed,
+                "unchanged": self.unchanged, "chunks_embedded": self.chunks_embedded,
+                "skipped": self.skipped, "generation": self.generation,
+                "dry_run": self.dry_run}
+
+
+def chunk_settings(cfg: Config) -> dict:
+    return {"max_tokens": cfg.chunking.max_tokens, "target_tokens": cfg.chunking.target_tokens,
+            "splitter": "pysbd", "embed_text": "title - section\\ntext"}
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+def _warn(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
+def sync(
+    cfg: Config,
+    paths: list[Path] | None = None,
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    embedder_factory: Callable[[], Embedder],
+    progress: bool = True,
+    warn: Callable[[str], None] = _warn,
+) -> SyncReport:
+    """Bring the index in line with `paths` (default: the configured corpus).
+
+    Documents under the given paths are added, updated or removed; documents indexed from
+    other paths are kept. `full` starts from nothing (the embedding cache still serves).
+    A failure before the final rename leaves the previous generation as it was."""
+    roots = [p.absolute() for p in (paths if paths else cfg.corpus_paths)]
+    found = discover(roots)
+    report = SyncReport(skipped=list(found.skipped), dry_run=dry_run)
+    for line in found.skipped:
+        warn(line)
+    store = IndexStore(cfg.index_dir)
+    settings = chunk_settings(cfg)
+    max_bytes = int(cfg.corpus.max_file_mb * 1_000_000)
+
+    with store.lock():
+        if not dry_run:
+            store.remove_debris()
+        old: Generation | None = None
+        if not full and store.exists():
+            try:
+                old = store.load(MODEL_NAME, MODEL_DIM)
+            except (IndexCorruptError, IndexIncompatibleError):
+                raise
+        old_docs = old.documents if old else {}
+        same_settings = old is not None and old.manifest.get("chunking") == settings
+
+        counter = token_counter(str(tokenizer_file()))
+        chunker = Chunker(counter, cfg.chunking.max_tokens, cfg.chunking.target_tokens)
+        new_docs: dict[str, dict] = {}
+        fresh: dict[str, tuple[Document, list[Chunk]]] = {}
+        seen: set[str] = set()
+        for path in found.files:
+            doc_id = doc_id_for(path)
+            seen.add(doc_id)
+            source = display_path(path)
+            prev = old_docs.get(doc_id)
+            try:
+                raw = read_bytes(path, max_bytes)
+                if prev and prev["hash"] == content_hash(raw) and same_settings:
+                    new_docs[doc_id] = prev
+                    report.unchanged += 1
+                    continue
+                doc = load_document(path, raw)
+            except DocumentError as exc:
+                report.skipped.append(str(exc))
+                warn(str(exc))
+                if prev:  # keep what was indexed rather than lose it
+                    new_docs[doc_id] = prev
+                    report.unchanged += 1
+                continue
+            (report.updated if prev else report.added).append(source)
+            if not dry_run:
+                fresh[doc_id] = (doc, chunker.chunk(doc))
+            new_docs[doc_id] = {"source": doc.source, "path": str(path), "title": doc.title,
+                                "topic": doc.topic, "hash": doc.content_hash,
+                                "paragraphs": len(doc.paragraphs),
+                                "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        for doc_id, meta in old_docs.items():
+            if doc_id in seen:
+                continue
+            if _under(Path(meta["path"]), roots):
+                report.removed.append(meta["source"])
+            else:
+                new_docs[doc_id] = meta
+                report.unchanged += 1
+        if not found.files and not new_docs:
+            raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
+                             + " (.txt and .md files are read)")
+        if dry_run or (old is not None and not report.changed):
+            report.generation = old.name if old else None
+            return report
+
+        chunks, keys, vectors = _assemble(old, new_docs, fresh, store, embedder_factory,
+                                          report, progress)
+        for doc, _ in fresh.values():
+            store.put_text(doc.content_hash, doc.text)
+        lexical = LexicalIndex.build([c.embed_text for c in chunks])
+        manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings,
+                    "documents": new_docs}
+        report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical)
+        store.prune(cfg.index.keep_generations)
+    return report
+
+
+def _assemble(old: Generation | None, new_docs: dict[str, dict],
+              fresh: dict[str, tuple[Document, list[Chunk]]], store: IndexStore,
+              embedder_factory: Callable[[], Embedder], report: SyncReport,
+              progress: bool) -> tuple[list[Chunk], list[str], np.ndarray]:
+    """Chunk rows, cache keys and vectors of the new generation, in document order;
+    vectors come from the old generation, then the cache, then the model."""
+    old_rows = old.doc_rows() if old else {}
+    old_vectors = old.all_vectors() if old else None
+    chunks: list[Chunk] = []
+    keys: list[str] = []
+    known: dict[str, np.ndarray] = {}
+    for doc_id in new_docs:
+        if doc_id in fresh:
+            for c in fresh[doc_id][1]:
+                chunks.append(c)
+                keys.append(embed_key(MODEL_NAME, c.embed_text))
+        else:
+            for row in old_rows.get(doc_id, []):
+                chunks.append(old.chunks[row])  # type: ignore[union-attr]
+                keys.append(old.keys[row])  # type: ignore[union-attr]
+                known[old.keys[row]] = old_vectors[row]  # type: ignore[index,union-attr]
+    if old is not None:
+        for doc_id in fresh:
+            for row in old_rows.get(doc_id, []):
+                known.setdefault(old.keys[row], old_vectors[row])  # type: ignore[index]
+    missing = [k for k in dict.fromkeys(keys) if k not in known]
+    cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM)
+    try:
+        known.update(cache.get_many(missing))
+        todo = [k for k in missing if k not in known]
+        if todo:
+            text_of = {k: c.embed_text for c, k in zip(chunks, keys)}
+            order = sorted(todo, key=lambda k: len(text_of[k]))  # similar lengths batch well
+            if progress:
+                print(f"embedding {len(order)} chunks with {MODEL_NAME}...", file=sys.stderr)
+            vecs = embedder_factory().encode([text_of[k] for k in order], progress=progress)
+            cache.put_many(order, vecs)
+            known.update(zip(order, vecs))
+            report.chunks_embedded = len(order)
+    finally:
+        cache.close()
+    vectors = np.stack([known[k] for k in keys]) if keys else np.zeros((0, MODEL_DIM), np.float32)
+    return chunks, keys, vectors.astype(np.float32)
