@@ -1,0 +1,120 @@
+"""Sync reports, the embedding cache, generations and refusal of foreign indexes, with the
+real model and real FAISS on small corpora."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa_bot.errors import IndexCorruptError, IndexIncompatibleError, InputError
+from qa_bot.store import CURRENT
+
+from conftest import SEED, make_config
+
+ARTICLE = """economy
+
+Harbour Trade Rises
+
+Shipping through the harbour rose by a fifth in March, the port authority said.
+
+Officials credited the new container crane, which was installed in January.
+"""
+
+
+def write(p: Path, text: str) -> Path:
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_sync_reports_are_exact_and_only_changes_are_embedded(tmp_path, make_engine):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    harbour = write(corpus / "harbour.txt", ARTICLE)
+    engine = make_engine(make_config(tmp_path, ["corpus"]))
+
+    r1 = engine.sync(progress=False)
+    assert sorted(Path(a).name for a in r1.added) == sorted([SEED.name, "harbour.txt"])
+    assert (r1.updated, r1.removed, r1.unchanged) == ([], [], 0)
+    total = len(engine.generation().chunks)
+    assert r1.chunks_embedded == total > 2
+
+    r2 = engine.sync(progress=False)
+    assert (r2.added, r2.updated, r2.removed, r2.unchanged, r2.chunks_embedded) == \
+        ([], [], [], 2, 0)
+    assert r2.generation == r1.generation
+
+    harbour_chunks = [c for c in engine.generation().chunks if c.title == "Harbour Trade Rises"]
+    write(harbour, ARTICLE + "\nA second crane is due in the autumn, officials added.\n")
+    r3 = engine.sync(progress=False)
+    assert len(r3.updated) == 1 and r3.updated[0].endswith("harbour.txt")
+    assert r3.unchanged == 1
+    new_harbour = [c for c in engine.generation().chunks if c.title == "Harbour Trade Rises"]
+    changed = {c.text for c in new_harbour} - {c.text for c in harbour_chunks}
+    assert r3.chunks_embedded == len(changed) >= 1
+
+    write(corpus / "new.md", "# Rail strike\n\nTrains stopped on Friday.\n")
+    harbour.unlink()
+    r4 = engine.sync(progress=False)
+    assert [Path(a).name for a in r4.added] == ["new.md"]
+    assert [Path(a).name for a in r4.removed] == ["harbour.txt"]
+    assert r4.unchanged == 1 and r4.chunks_embedded == 1
+    titles = {c.title for c in engine.generation().chunks}
+    assert "Harbour Trade Rises" not in titles and "Rail strike" in titles
+
+    # a rebuild from scratch embeds nothing: the cache serves every chunk
+    r5 = engine.sync(full=True, progress=False)
+    assert len(r5.added) == 2 and r5.chunks_embedded == 0
+
+
+def test_dry_run_touches_nothing(tmp_path, make_engine):
+    write(tmp_path / "c" / "a.txt", ARTICLE)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    r = engine.sync(dry_run=True, progress=False)
+    assert [Path(a).name for a in r.added] == ["a.txt"] and r.chunks_embedded == 0
+    assert not (tmp_path / "index" / CURRENT).exists()
+
+
+def test_bad_files_are_skipped_and_indexed_text_is_never_lost(tmp_path, make_engine):
+    c = tmp_path / "c"
+    good = write(c / "good.txt", ARTICLE)
+    (c / "latin1.txt").write_bytes(b"caf\xe9\n")
+    (c / "empty.txt").write_bytes(b"")
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    r = engine.sync(progress=False)
+    assert [Path(a).name for a in r.added] == ["good.txt"]
+    assert any("latin1.txt" in s and "UTF-8" in s for s in r.skipped)
+    assert any("empty.txt" in s for s in r.skipped)
+    good.write_bytes(b"\xff\xfe broken now")
+    r2 = engine.sync(progress=False)
+    assert r2.removed == [] and r2.unchanged == 1
+    assert any(ch.title == "Harbour Trade Rises" for ch in engine.generation().chunks)
+
+
+def test_no_documents_is_an_input_error(tmp_path, make_engine):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no documents found"):
+        make_engine(make_config(tmp_path, ["empty"])).sync(progress=False)
+
+
+def test_foreign_model_and_corrupt_files_are_refused_with_the_fix(tmp_path, make_engine):
+    write(tmp_path / "c" / "a.txt", ARTICLE)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    gen = engine.sync(progress=False).generation
+    manifest_file = tmp_path / "index" / gen / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest_file.write_text(json.dumps(dict(manifest, model="other-model", dim=768)))
+    fresh = make_engine(engine.cfg)
+    with pytest.raises(IndexIncompatibleError, match="index --full"):
+        fresh.ask("harbour")
+    with pytest.raises(IndexIncompatibleError):
+        fresh.sync(progress=False)
+    assert fresh.sync(full=True, progress=False).chunks_embedded == 0
+    assert fresh.ask("How much did shipping rise?").answered
+
+    gen = fresh.generation().name
+    (tmp_path / "index" / gen / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError, match="vectors.faiss.*index --full"):
+        make_engine(engine.cfg).ask("harbour")
