@@ -16,6 +16,7 @@ from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError
 from qa_bot.indexer import SyncReport, sync
+from qa_bot.onnx_export import index_export
 from qa_bot.retrieval import search
 from qa_bot.store import Generation, IndexStore
 
@@ -38,10 +39,11 @@ def retrieval_query(question: str, history: list[str] | None, turns: int) -> str
 
 
 class Engine:
-    def __init__(self, cfg: Config, embedder_factory: Callable[[], Embedder] = load_embedder):
+    def __init__(self, cfg: Config, embedder_factory: Callable[[], Embedder] | None = None):
         self.cfg = cfg
         self.store = IndexStore(cfg.index_dir)
-        self._embedder_factory = embedder_factory
+        self._embedder_factory = embedder_factory or (  # ONNX (no torch) if the index has it
+            lambda: load_embedder(index_export(self.store.root)))
         self._embedder: Embedder | None = None
         self._gen: Generation | None = None
         self._load_lock = threading.Lock()

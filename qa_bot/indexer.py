@@ -19,6 +19,7 @@ from qa_bot.documents import Document, discover, display_path, doc_id_for, load_
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
 from qa_bot.errors import DocumentError, IndexCorruptError, IndexIncompatibleError, InputError
 from qa_bot.lexical import LexicalIndex
+from qa_bot.onnx_export import try_export
 from qa_bot.store import EmbeddingCache, Generation, IndexStore, embed_key
 
 
@@ -135,7 +136,9 @@ def sync(
         if not found.files and not new_docs:
             raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
                              + " (.txt and .md files are read)")
-        if dry_run or (old is not None and not report.changed):
+        onnx = None if dry_run else try_export(store.root, warn)  # fast query path
+        if dry_run or (old is not None and not report.changed
+                       and old.manifest.get("onnx") == onnx):
             report.generation = old.name if old else None
             return report
 
@@ -145,7 +148,7 @@ def sync(
             store.put_text(doc.content_hash, doc.text)
         lexical = LexicalIndex.build([c.embed_text for c in chunks])
         manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings,
-                    "documents": new_docs}
+                    "onnx": onnx, "documents": new_docs}
         report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical)
         store.prune(cfg.index.keep_generations)
     return report
