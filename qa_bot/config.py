@@ -65,6 +65,8 @@ class TelegramConfig:
     rate_limit_per_minute: int = 20
     max_question_chars: int = 500
     history_turns: int = 3
+    workers: int = 4
+    max_retries: int = 3
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ _POSITIVE = {
     ("corpus", "max_file_mb"), ("chunking", "max_tokens"), ("chunking", "target_tokens"),
     ("retrieval", "top_k"), ("retrieval", "candidates"), ("retrieval", "rrf_k"),
     ("answer", "max_sentences"), ("index", "keep_generations"),
-    ("telegram", "max_question_chars"),
+    ("telegram", "max_question_chars"), ("telegram", "workers"),
 }
 
 

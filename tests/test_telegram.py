@@ -1,0 +1,623 @@
+"""End to end: the real python-telegram-bot Application, wired by qa_bot.telegram_bot, talks
+HTTP to the fake Bot API server (tests/fake_bot_api.py) on 127.0.0.1, and answers with the
+real Engine (real model, real FAISS, BM25) over a tiny corpus written into a temp folder."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from qa_bot.config import Config, with_index_dir
+from qa_bot.engine import Engine
+from qa_bot.telegram_bot import (COMMANDS, REDACTED, SORRY, RetryingRateLimiter,
+                                 build_application, install_redaction, serve)
+from tests.conftest import make_config
+from tests.fake_bot_api import BOT_ID, TOKEN, FakeBotApi, parse_html
+
+pytestmark = pytest.mark.timeout(240)
+
+REPO = Path(__file__).resolve().parent.parent
+ADMIN = 4242
+MARKUP_TITLE = "Acme <b>Bold</b> & <script>alert(1)</script> results"
+MARKUP_SENTENCE = ("The R&D budget of <Acme> rose to 5 <b>million</b> euros & the board "
+                   "approved <script>alert('x')</script> without debate.")
+
+CORPUS = {
+    "north_korea.txt": """war
+
+North Korea blames the United States for the war in Ukraine
+
+At an emergency session of the United Nations, North Korea's ambassador to the United Nations, Kim Song, blamed the United States and its allies for their hegemonic policy.
+
+Kim Song was appointed ambassador to the United Nations in 2014, after serving as a deputy foreign minister in Pyongyang.
+""",
+    "markup.txt": f"""business
+
+{MARKUP_TITLE}
+
+{MARKUP_SENTENCE}
+
+Analysts at the bank said the spending on research & development would double by 2030.
+""",
+    "volcano.txt": """science
+
+Iceland volcano erupts near Grindavik
+
+The volcano on the Reykjanes peninsula erupted on Monday night, sending lava fountains fifty metres into the air near the fishing town of Grindavik.
+
+About four thousand residents of Grindavik were evacuated before the eruption, and the Blue Lagoon spa was closed.
+""",
+    "football.txt": """sport
+
+Local club wins the regional football cup
+
+The Riverside Rovers won the regional football cup on Saturday, beating the Hill Town Harriers three goals to one in front of twelve thousand fans.
+
+The Rovers' captain, Maria Lopez, scored twice and was named player of the match.
+""",
+    "bakery.txt": """economy
+
+Bread prices rise as wheat costs climb
+
+The price of a loaf of bread in city bakeries rose by twelve percent this year because wheat and energy costs climbed sharply.
+
+Bakers said they would keep prices stable through the winter if flour deliveries recover.
+""",
+}
+LIGHTHOUSE_FACTS = [
+    "the keepers of the Ar-Men lighthouse climbed its spiral stair every evening at dusk",
+    "the lighthouse keepers of Brittany logged every passing ship by hand in heavy ledgers",
+    "storms off the Breton coast often cut the lighthouse keepers off for weeks at a time",
+    "the last lighthouse keepers of Brittany left their towers when automation arrived",
+    "lighthouse keepers in Brittany polished the great Fresnel lens every single morning",
+    "the lighthouse keepers of the Iroise sea received supplies by boat when the sea allowed",
+    "a lighthouse keeper on the island of Ouessant kept a diary of forty years of storms",
+    "the lighthouse keepers of Brittany were paid by the state and wore a naval uniform",
+    "families of lighthouse keepers in Brittany often lived in small houses beside the tower",
+    "lighthouse keepers of Brittany trained for months before taking a post in the open sea",
+    "the lighthouse keepers of Brittany burned paraffin oil in the lamps before electricity",
+    "during fog the lighthouse keepers of Brittany sounded a horn every thirty seconds",
+    "the Kereon lighthouse keepers lived in rooms panelled with oak and ebony marquetry",
+    "lighthouse keepers of Brittany ate salted fish and dry biscuits through the winter gales",
+]
+
+
+def lighthouse_doc() -> str:
+    """Many paragraphs of long sentences on one topic: a top-k 12 answer needs two messages."""
+    paragraphs = [
+        f"In the old days {fact}, and the historians of the Breton coast who studied the "
+        f"service of the lighthouse keepers have described in long and careful detail how "
+        f"this part of the work shaped the daily life of the keepers and their families."
+        for fact in LIGHTHOUSE_FACTS]
+    return "history\n\nThe lighthouse keepers of Brittany\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("telegram")
+    (base / "corpus").mkdir()
+    for name, text in CORPUS.items():
+        (base / "corpus" / name).write_text(text, encoding="utf-8")
+    (base / "corpus" / "lighthouse.txt").write_text(lighthouse_doc(), encoding="utf-8")
+    return base
+
+
+@pytest.fixture(scope="module")
+def engine(corpus, embedder) -> Engine:
+    """One real engine (shared model, real index) for every test of this module."""
+    eng = Engine(make_config(corpus, ["corpus"]), embedder_factory=lambda: embedder)
+    eng.sync(progress=False)
+    return eng
+
+
+def bot_config(engine: Engine, **telegram) -> Config:
+    return dataclasses.replace(engine.cfg,
+                               telegram=dataclasses.replace(engine.cfg.telegram, **telegram))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def running_bot(engine: Engine, *, secret: str | None = None, max_retries: int = 3,
+                      **telegram):
+    """The bot, started against a fresh fake Bot API; stopped (and checked to stop) after."""
+    api = FakeBotApi()
+    await api.start()
+    cfg = bot_config(engine, **telegram)
+    app = build_application(cfg, api.token, engine, base_url=api.base_url,
+                            rate_limiter=RetryingRateLimiter(max_retries=max_retries,
+                                                             backoff=0.2))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(serve(app, cfg, stop, webhook_secret=secret, ready=ready,
+                                     poll_timeout=2))
+    try:
+        await asyncio.wait([task, asyncio.ensure_future(ready.wait())], timeout=30,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+        assert ready.is_set()
+        yield api
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+        await api.stop()
+    assert api.errors == [], api.errors  # nothing the bot sent was refused by the server
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def answer_to(api: FakeBotApi, question: dict, timeout: float = 30) -> list[dict]:
+    """Every message sent in the chat of `question` after it, once one replies to it."""
+    chat_id = question["message"]["chat"]["id"]
+    qid = question["message"]["message_id"]
+
+    def replied() -> list[dict] | None:
+        msgs = api.sent_to(chat_id)
+        for i, m in enumerate(msgs):
+            if m["params"].get("reply_parameters", {}).get("message_id") == qid:
+                return msgs[i:]
+        return None
+
+    return await api.wait_for(replied, timeout)
+
+
+def replied_to(m: dict) -> int | None:
+    return m["params"].get("reply_parameters", {}).get("message_id")
+
+
+# ---- conversation --------------------------------------------------------------------
+
+def test_private_question_gets_a_cited_answer_and_the_token_stays_out_of_logs(engine, caplog):
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="httpx")
+
+    async def scenario():
+        async with running_bot(engine) as api:
+            q = api.message(1001, "Who is North Korea's ambassador to the United Nations?")
+            (first, *_) = await answer_to(api, q)
+            follow = api.message(1001, "When was he appointed?")
+            (second, *_) = await answer_to(api, follow)
+            reset = api.message(1001, "/reset")
+            await api.wait_for(lambda: any("new conversation" in m["text"]
+                                           for m in api.sent_to(1001)))
+            return api, q, first, second, reset
+
+    api, q, first, second, reset = run(scenario())
+    assert "Kim Song" in first["text"] and "[1]" in first["text"]
+    assert "Sources" in first["text"] and "North Korea blames" in first["text"]
+    assert "<b>[1]</b>" in first["html"]
+    params = first["params"]
+    assert params["parse_mode"] == "HTML"
+    assert params["link_preview_options"] == {"is_disabled": True}
+    buttons = [b for row in params["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons and all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    assert "2014" in second["text"]  # the follow-up used the first question
+    # "typing..." before the answer; the commands registered at start
+    actions = api.calls_of("sendChatAction")
+    assert actions and actions[0].params == {"chat_id": 1001, "action": "typing"}
+    assert actions[0].at <= next(c.at for c in api.calls_of("sendMessage"))
+    (commands,) = api.calls_of("setMyCommands")
+    assert [c["command"] for c in commands.params["commands"]] == [c for c, _ in COMMANDS]
+    assert api.calls_of("deleteWebhook")
+    # httpx logged the request URLs, and the token in them was redacted
+    records = [r for r in caplog.records if r.name == "httpx"]
+    assert records and all(TOKEN not in r.getMessage() for r in records)
+    assert any(f"/bot{REDACTED}/sendMessage" in r.getMessage() for r in records)
+    assert all(TOKEN not in caplog.handler.format(r) for r in caplog.records)
+
+
+def test_redaction_covers_messages_arguments_and_tracebacks(caplog):
+    secret = "987654:Secret-Token_for-redaction"
+    install_redaction(secret)
+    log = logging.getLogger("some.library")
+    with caplog.at_level(logging.INFO):
+        log.info("GET https://api.telegram.org/bot%s/getMe", secret)
+        try:
+            raise RuntimeError(f"failed at /bot{secret}/sendMessage")
+        except RuntimeError:
+            log.exception("request failed")
+    text = "\n".join(caplog.handler.format(r) for r in caplog.records)
+    assert secret not in text
+    assert text.count(REDACTED) == 2  # the message and the exception in the traceback
+
+
+def test_group_ask_reply_and_ignored_messages(engine):
+    group = -2001
+
+    async def scenario():
+        async with running_bot(engine) as api:
+            a1 = api.message(group, "/ask@qa_test_bot When did the volcano erupt?", user_id=7)
+            (ans1, *_) = await answer_to(api, a1)
+            api.message(group, "hello everyone, nice weather", user_id=8)
+            api.message(group, "/ask@some_other_bot Who won the football cup?", user_id=8)
+            other = {"message_id": 999, "date": 0, "chat": api.chat(group),
+                     "from": api.user(9), "text": "a human message"}
+            api.message(group, "Who won the football cup?", user_id=8, reply_to=other)
+            reply = api.message(group, "Who won the football cup?", user_id=8,
+                                reply_to={k: ans1[k] for k in ("message_id", "date", "chat",
+                                                              "from", "text")})
+            (ans2, *_) = await answer_to(api, reply)
+            bare = api.message(group, "/ask How much did bread prices rise?", user_id=7)
+            (ans3, *_) = await answer_to(api, bare)
+            return api, ans1, ans2, ans3
+
+    api, ans1, ans2, ans3 = run(scenario())
+    assert ans1["from"]["id"] == BOT_ID and "Monday" in ans1["text"]
+    assert "Riverside Rovers" in ans2["text"]
+    assert "twelve percent" in ans3["text"]
+    # only the three questions were answered: plain, foreign and non-bot-reply messages not
+    assert len([m for m in api.sent_to(group) if replied_to(m)]) == 3
+    assert len(api.calls_of("sendChatAction")) == 3
+
+
+def test_citation_button_shows_the_full_passage(engine):
+    async def scenario():
+        async with running_bot(engine) as api:
+            q = api.message(1002, "How many residents of Grindavik were evacuated?")
+            msgs = await answer_to(api, q)
+            last = msgs[-1]
+            data = last["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            message = {k: last[k] for k in ("message_id", "date", "chat", "from", "text")}
+            api.press(message, data, user_id=1002)
+            passage = await api.wait_for(
+                lambda: [m for m in api.sent_to(1002) if "characters" in m["text"]])
+            api.press(message, "p:deadbeef:1", user_id=1002)
+            await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2)
+            return api, passage[0], last
+
+    api, passage, answer_msg = run(scenario())
+    assert "four thousand residents" in passage["text"]
+    assert "volcano.txt, characters" in passage["text"]
+    assert "<blockquote>" in passage["html"] and "<b>About four thousand" in passage["html"]
+    assert replied_to(passage) == answer_msg["message_id"]
+    ok, stale = api.calls_of("answerCallbackQuery")
+    assert "text" not in ok.params
+    assert "no longer" in stale.params["text"] and stale.params["show_alert"] is True
+
+
+def test_inline_query_offers_the_answer(engine):
+    async def scenario():
+        async with running_bot(engine) as api:
+            api.inline("Who scored twice for the Rovers?", user_id=1003)
+            api.inline("   ", user_id=1003)
+            await api.wait_for(lambda: len(api.calls_of("answerInlineQuery")) == 2)
+            return api
+
+    api = run(scenario())
+    calls = {len(c.params["results"]) > 0: c.params for c in api.calls_of("answerInlineQuery")}
+    assert calls[False]["results"] == []
+    results = calls[True]["results"]
+    assert 1 < len(results) <= 50 and len({r["id"] for r in results}) == len(results)
+    first = parse_html(results[0]["input_message_content"]["message_text"])
+    assert "Maria Lopez" in first and "[1]" in first
+
+
+def test_long_answer_is_split_at_boundaries(engine, embedder):
+    wide = Engine(dataclasses.replace(
+        engine.cfg, retrieval=dataclasses.replace(engine.cfg.retrieval, top_k=12)),
+        embedder_factory=lambda: embedder)
+
+    async def scenario():
+        async with running_bot(wide) as api:
+            q = api.message(1004, "What did the lighthouse keepers of Brittany do?")
+            await answer_to(api, q)
+            await asyncio.sleep(1.0)  # the rest of the split answer
+            return api, q
+
+    api, q = run(scenario())
+    msgs = [m for m in api.sent_to(1004)]
+    assert len(msgs) >= 2
+    assert replied_to(msgs[0]) == q["message"]["message_id"]
+    assert all(replied_to(m) is None for m in msgs[1:])
+    assert all(len(m["text"].encode("utf-16-le")) // 2 <= 4096 for m in msgs)
+    assert "reply_markup" in msgs[-1] and all("reply_markup" not in m for m in msgs[:-1])
+    text = "\n".join(m["text"] for m in msgs)
+    assert all(f"[{n}] " in text for n in range(1, 13))  # every source, none lost
+    assert len(msgs[-1]["reply_markup"]["inline_keyboard"]) == 12
+    # each message ends on a whole source (a quote closes every one but the answer's)
+    assert all(m["html"].endswith("</blockquote>") for m in msgs)
+
+
+def test_markup_in_documents_and_questions_is_escaped(engine):
+    async def scenario():
+        async with running_bot(engine) as api:
+            q = api.message(1005, "What did the board of <b>Acme</b> & <script>x</script> "
+                                  "approve for R&D?")
+            msgs = await answer_to(api, q)
+            d = api.message(1005, "/docs")
+            await api.wait_for(lambda: any("documents" in m["text"] and
+                                           replied_to(m) is None for m in api.sent_to(1005)))
+            return api, msgs
+
+    api, msgs = run(scenario())
+    answer = msgs[0]
+    assert MARKUP_SENTENCE in answer["text"] and MARKUP_TITLE in answer["text"]
+    assert "&lt;script&gt;" in answer["html"] and "<script>" not in answer["html"]
+    docs = [m for m in api.sent_to(1005) if "documents" in m["text"] and not replied_to(m)]
+    assert MARKUP_TITLE in docs[0]["text"] and "lighthouse.txt" in docs[0]["text"]
+
+
+# ---- access and abuse ----------------------------------------------------------------
+
+def test_unauthorised_users_and_chats_are_refused_once_and_nothing_is_retrieved(engine):
+    async def scenario():
+        async with running_bot(engine, allowed_user_ids=[1006],
+                               allowed_chat_ids=[1006, -3001]) as api:
+            api.message(3003, "Who won the football cup?")
+            api.message(3003, "And who scored?")
+            api.message(-3002, "/ask Who won the football cup?", user_id=1006)
+            api.inline("football cup", user_id=3003)
+            ok = api.message(1006, "Who won the football cup?")
+            await answer_to(api, ok)
+            await api.wait_for(lambda: api.sent_to(-3002) and len(api.sent_to(3003)) >= 1
+                               and api.calls_of("answerInlineQuery"))
+            await asyncio.sleep(0.5)
+            return api
+
+    api = run(scenario())
+    (refusal,) = api.sent_to(3003)
+    assert "only answers" in refusal["text"] and "3003" in refusal["text"]
+    (group_refusal,) = api.sent_to(-3002)
+    assert "only answers" in group_refusal["text"]
+    assert {c.params["chat_id"] for c in api.calls_of("sendChatAction")} == {1006}
+    (inline,) = api.calls_of("answerInlineQuery")
+    assert inline.params["results"] == []
+
+
+def test_rate_limit_and_question_length(engine):
+    async def scenario():
+        async with running_bot(engine, rate_limit_per_minute=2, max_question_chars=80) as api:
+            too_long = api.message(1007, "Why " + "really " * 30 + "did bread prices rise?")
+            (long_reply,) = await answer_to(api, too_long)
+            qs = [api.message(1007, "Why did bread prices rise?") for _ in range(3)]
+            replies = [(await answer_to(api, q))[0] for q in qs]
+            other = api.message(1008, "Why did bread prices rise?")
+            (other_reply, *_) = await answer_to(api, other)
+            return long_reply, replies, other_reply
+
+    long_reply, replies, other_reply = run(scenario())
+    assert "characters long" in long_reply["text"] and "80" in long_reply["text"]
+    assert "twelve percent" in replies[0]["text"] and "twelve percent" in replies[1]["text"]
+    assert "2 questions a minute" in replies[2]["text"] and "try again in" in replies[2]["text"]
+    assert "twelve percent" in other_reply["text"]  # the quota is per user
+
+
+# ---- robustness ----------------------------------------------------------------------
+
+def test_429_and_5xx_are_retried(engine):
+    async def scenario():
+        async with running_bot(engine) as api:
+            api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+            api.fail("sendMessage", 502, "Bad Gateway")
+            api.fail("sendChatAction", 500, "Internal Server Error", times=5)
+            t0 = time.monotonic()
+            q = api.message(1009, "Who won the football cup?")
+            (ans, *_) = await answer_to(api, q)
+            return api, time.monotonic() - t0, ans
+
+    api, elapsed, ans = run(scenario())
+    assert "Riverside Rovers" in ans["text"]
+    assert len(api.calls_of("sendMessage")) >= 3  # 429, 502, then delivered
+    assert elapsed >= 1.0  # waited out retry_after
+
+
+def test_a_failing_handler_tells_the_user_and_the_bot_keeps_answering(engine, embedder,
+                                                                     tmp_path, caplog):
+    shutil.copytree(engine.cfg.index_dir, tmp_path / "index")
+    fresh = Engine(with_index_dir(engine.cfg, tmp_path / "index"),
+                   embedder_factory=lambda: embedder)
+    current = tmp_path / "index" / "CURRENT"
+    live = current.read_text()
+
+    async def scenario():
+        async with running_bot(fresh) as api:
+            current.write_text("gen-does-not-exist\n")  # an index no engine can load
+            try:
+                bad = api.message(1010, "Who won the football cup?")
+                (sorry,) = await answer_to(api, bad)
+            finally:
+                current.write_text(live)
+            good = api.message(1010, "Who won the football cup?")
+            (ans, *_) = await answer_to(api, good)
+            return bad, sorry, ans
+
+    with caplog.at_level(logging.ERROR, logger="qa_bot.telegram"):
+        bad, sorry, ans = run(scenario())
+    assert sorry["text"] == SORRY
+    assert "Riverside Rovers" in ans["text"]
+    assert any(f"update {bad['update_id']} failed" in r.getMessage() for r in caplog.records)
+
+
+def test_webhook_mode_checks_the_secret_token(engine):
+    port = free_port()
+    secret = "s3cret-Webhook_token"
+
+    async def scenario():
+        async with running_bot(engine, secret=secret, mode="webhook",
+                               webhook_url="https://bot.example.test/qa-hook",
+                               webhook_listen="127.0.0.1", webhook_port=port) as api:
+            url = f"http://127.0.0.1:{port}/qa-hook"
+
+            def update(text: str, uid: int) -> dict:
+                u = api.message(uid, text)
+                api._updates.clear()  # delivered by webhook, not getUpdates
+                return u
+
+            async with aiohttp.ClientSession() as http:
+                statuses = []
+                for headers, uid in (({"X-Telegram-Bot-Api-Secret-Token": "wrong"}, 1011),
+                                     ({}, 1012),
+                                     ({"X-Telegram-Bot-Api-Secret-Token": secret}, 1013)):
+                    async with http.post(url, json=update("Who won the football cup?", uid),
+                                         headers=headers) as r:
+                        statuses.append(r.status)
+            (ans, *_) = await api.wait_for(lambda: api.sent_to(1013))
+            await asyncio.sleep(0.3)
+            return api, statuses, ans
+
+    api, statuses, ans = run(scenario())
+    assert statuses == [403, 403, 200]
+    assert "Riverside Rovers" in ans["text"]
+    assert not api.sent_to(1011) and not api.sent_to(1012)
+    (hook,) = api.calls_of("setWebhook")
+    assert hook.params["url"] == "https://bot.example.test/qa-hook"
+    assert hook.params["secret_token"] == secret
+    assert not api.calls_of("getUpdates")
+
+
+def test_admin_reindex_picks_up_new_documents_without_restart(engine, corpus):
+    async def scenario():
+        async with running_bot(engine, admin_user_ids=[ADMIN]) as api:
+            denied = api.message(1014, "/reindex")
+            (no,) = await answer_to(api, denied)
+            (corpus / "corpus" / "comet.txt").write_text(
+                "science\n\nA new comet is visible at dawn\n\nThe comet Tsuchinshan was "
+                "discovered by the Purple Mountain Observatory and is visible at dawn this "
+                "week.\n", encoding="utf-8")
+            api.message(ADMIN, "/reindex")
+            done = await api.wait_for(lambda: [m for m in api.sent_to(ADMIN)
+                                               if m["text"].startswith("Reindex done")], 120)
+            q = api.message(ADMIN, "Which observatory discovered the comet Tsuchinshan?")
+            (ans, *_) = await answer_to(api, q)
+            return no, done[0], ans
+
+    no, done, ans = run(scenario())
+    assert "Only the bot's admins" in no["text"]
+    assert "1 added, 0 updated, 0 removed" in done["text"] and "comet.txt" in done["text"]
+    assert "Purple Mountain Observatory" in ans["text"]
+
+
+def test_load_300_questions_from_50_chats_in_order(engine):
+    questions = ["Who won the football cup?", "When did the volcano erupt?",
+                 "Why did bread prices rise?", "Who is North Korea's ambassador to the UN?",
+                 "How many residents of Grindavik were evacuated?",
+                 "Who scored twice for the Rovers?"]
+
+    async def scenario():
+        async with running_bot(engine, rate_limit_per_minute=60) as api:
+            t0 = time.monotonic()
+            pushed: dict[int, float] = {}
+            asked: dict[int, list[int]] = {}
+            for round_ in range(6):
+                for chat in range(50):
+                    cid = 5000 + chat
+                    u = api.message(cid, questions[(chat + round_) % 6])
+                    asked.setdefault(cid, []).append(u["message"]["message_id"])
+                    pushed[u["message"]["message_id"]] = time.monotonic()
+            answered: dict[int, float] = {}
+
+            def all_answered() -> bool:
+                for m in api.sent[len(answered_seen):]:
+                    answered_seen.append(m)
+                    if replied_to(m) in pushed:
+                        answered.setdefault(replied_to(m), time.monotonic())
+                return len(answered) == 300
+
+            answered_seen: list[dict] = []
+            await api.wait_for(all_answered, 200)
+            wall = time.monotonic() - t0
+            slowest = max(answered[i] - pushed[i] for i in pushed)
+            return api, asked, wall, slowest
+
+    api, asked, wall, slowest = run(scenario())
+    print(f"\nload: 300 questions from 50 chats answered in {wall:.1f} s wall time; "
+          f"slowest answer {slowest:.1f} s", file=sys.stderr)
+    for cid, ids in asked.items():
+        order = [replied_to(m) for m in api.sent_to(cid) if replied_to(m)]
+        assert order == ids, f"chat {cid}: answers out of order or lost"
+        assert all("Sources" in m["text"] for m in api.sent_to(cid))
+
+
+# ---- the command line ----------------------------------------------------------------
+
+def qa_bot_cmd(*args: str) -> list[str]:
+    return [str(REPO / ".venv" / "bin" / "python"), "-m", "qa_bot", *args]
+
+
+def cli_env(corpus: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    config = corpus / "config.toml"
+    config.write_text('[corpus]\npaths = ["corpus"]\n[index]\ndir = "index"\n',
+                      encoding="utf-8")
+    return dict(env, QA_BOT_CONFIG=str(config), HF_HUB_OFFLINE="1", **extra)
+
+
+def test_missing_token_is_one_line_and_exit_2(corpus):
+    async def scenario():
+        proc = await asyncio.create_subprocess_exec(
+            *qa_bot_cmd("telegram"), env=cli_env(corpus),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        return proc.returncode, err.decode()
+
+    code, err = run(scenario())
+    assert code == 2
+    assert err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN is not set" in err
+
+
+def test_rejected_token_is_one_line_and_exit_2(corpus):
+    wrong = "111:WrongTokenWrongToken"
+
+    async def scenario():
+        api = FakeBotApi()
+        await api.start()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *qa_bot_cmd("telegram", "--base-url", api.base_url),
+                env=cli_env(corpus, TELEGRAM_BOT_TOKEN=wrong),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            out, err = await asyncio.wait_for(proc.communicate(), 60)
+        finally:
+            await api.stop()
+        return proc.returncode, err.decode()
+
+    code, err = run(scenario())
+    assert code == 2, err
+    assert err.count("\n") == 1 and "rejected TELEGRAM_BOT_TOKEN" in err
+    assert wrong not in err
+
+
+def test_sigterm_stops_a_polling_bot_cleanly(corpus, engine):
+    async def scenario():
+        api = FakeBotApi()
+        await api.start()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *qa_bot_cmd("--index-dir", str(engine.cfg.index_dir), "telegram",
+                            "--base-url", api.base_url),
+                env=cli_env(corpus, TELEGRAM_BOT_TOKEN=TOKEN),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            await api.wait_for(lambda: proc.returncode is not None
+                               or api.calls_of("getUpdates"), 120)
+            q = api.message(1015, "Who won the football cup?")
+            await answer_to(api, q, 60)
+            proc.send_signal(signal.SIGTERM)
+            t0 = time.monotonic()
+            out, err = await asyncio.wait_for(proc.communicate(), 20)
+            return proc.returncode, time.monotonic() - t0, err.decode(), api
+        finally:
+            await api.stop()
+
+    code, took, err, api = run(scenario())
+    assert code == 0, err
+    assert took < 10
+    assert TOKEN not in err
+    assert api.calls_of("getUpdates")[-1].params.get("timeout") == 0  # updates marked read
