@@ -358,8 +358,8 @@ class QaTelegramBot:
             return
         question = question.strip()
         if not question:
-            await msg.reply_text("Ask me something, for example: <code>/ask Who is North "
-                                 "Korea's ambassador to the UN?</code>")
+            await msg.reply_text("Put the question after the command, for example: "
+                                 "<code>/ask Who won the election?</code>")
             return
         user_id = update.effective_user.id if update.effective_user else None
         problem = self.check_question(question, user_id)
@@ -367,12 +367,15 @@ class QaTelegramBot:
             await msg.reply_text(render.esc(problem))
             return
         st = self.state(chat.id)
+        started = time.monotonic()
         async with typing(context.bot, chat.id):
             try:
                 answer = await self.ask(question, list(st.history))
             except InputError as exc:
                 await msg.reply_text(render.esc(str(exc)))
                 return
+        log.info("update %s: chat %s, answered=%s in %.2f s", update.update_id, chat.id,
+                 answer.answered, time.monotonic() - started)
         st.history.append(question)
         key = st.remember(answer)
         messages = render.telegram_messages(answer)
