@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("--full", action="store_true", help="rebuild from scratch")
     ix.add_argument("--dry-run", action="store_true", help="list what would change, touch nothing")
     ix.add_argument("--json", action="store_true", help="print the report as one JSON line")
+    ix.add_argument("--watch", action="store_true",
+                    help="keep running: re-sync whenever files under the paths change")
+    ix.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
+                    help="how long to wait for another running build (default 10)")
 
     ask = sub.add_parser("ask", help="answer one question (or one per stdin line with --json)")
     ask.add_argument("question", nargs="?", help="the question")
@@ -66,13 +70,11 @@ def _ensure_index(engine) -> None:
               file=sys.stderr)
 
 
-def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
-    report = _engine(cfg).sync(args.paths or None, full=args.full, dry_run=args.dry_run,
-                               progress=sys.stderr.isatty() or not args.json)
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
-        return 0
-    verb = "would be" if args.dry_run else "were"
+def print_report(report, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False), flush=True)
+        return
+    verb = "would be" if report.dry_run else "were"
     for label, items in (("added", report.added), ("updated", report.updated),
                          ("removed", report.removed)):
         for item in items:
@@ -80,7 +82,22 @@ def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
     print(f"{len(report.added)} added, {len(report.updated)} updated, "
           f"{len(report.removed)} removed, {report.unchanged} unchanged; "
           f"{report.chunks_embedded} chunks {verb} embedded"
-          + (f"; generation {report.generation}" if report.generation else ""))
+          + (f"; generation {report.generation}" if report.generation else ""), flush=True)
+
+
+def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
+    engine = _engine(cfg)
+    progress = sys.stderr.isatty() or not args.json
+
+    def run():
+        return engine.sync(args.paths or None, full=args.full, dry_run=args.dry_run,
+                           progress=progress, lock_timeout=args.wait)
+
+    print_report(run(), args.json)
+    if args.watch:
+        from qa_bot.watch import watch
+
+        watch(engine, args.paths or None, lambda report: print_report(report, args.json))
     return 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -35,7 +35,6 @@ class Document:
     paragraphs: tuple[Paragraph, ...]
     content_hash: str  # sha256 of the file's bytes
     topic: str = ""
-    meta: dict = field(default_factory=dict)
 
 
 def display_path(path: Path) -> str:
@@ -148,8 +147,34 @@ def parse_markdown(text: str, path: Path) -> tuple[str, str, list[Paragraph]]:
     return "", title or _title_from_name(path), paragraphs
 
 
-Parser = Callable[[str, Path], tuple[str, str, list[Paragraph]]]
-PARSERS: dict[str, Parser] = {".txt": parse_text, ".md": parse_markdown}
+@dataclass(frozen=True)
+class Parsed:
+    """What a loader extracts from a file; paragraph offsets refer to `text`."""
+
+    text: str
+    topic: str
+    title: str
+    paragraphs: list[Paragraph]
+
+
+def load_txt(raw: bytes, path: Path) -> Parsed:
+    text = decode(raw, display_path(path))
+    return Parsed(text, *parse_text(text, path))
+
+
+def load_md(raw: bytes, path: Path) -> Parsed:
+    text = decode(raw, display_path(path))
+    return Parsed(text, *parse_markdown(text, path))
+
+
+Loader = Callable[[bytes, Path], Parsed]
+LOADERS: dict[str, Loader] = {".txt": load_txt, ".md": load_md}
+
+
+def _register_formats() -> None:
+    from qa_bot.formats import load_html, load_pdf
+
+    LOADERS.update({".html": load_html, ".htm": load_html, ".pdf": load_pdf})
 
 
 def decode(raw: bytes, source: str) -> str:
@@ -187,17 +212,16 @@ def content_hash(raw: bytes) -> str:
 def load_document(path: Path, raw: bytes | None = None) -> Document:
     """Parse one file. Raises DocumentError (one line naming the file) when unusable."""
     source = display_path(path)
-    parser = PARSERS.get(path.suffix.lower())
-    if parser is None:
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
         raise DocumentError(f"{source}: unsupported file type {path.suffix or '(none)'}, skipped")
     raw = read_bytes(path) if raw is None else raw
-    text = decode(raw, source)
-    topic, title, paragraphs = parser(text, path)
-    if not paragraphs:
+    parsed = loader(raw, path)
+    if not parsed.paragraphs:
         raise DocumentError(f"{source}: no paragraphs of text found, skipped")
     return Document(
-        doc_id=doc_id_for(path), source=source, title=title, text=text,
-        paragraphs=tuple(paragraphs), content_hash=content_hash(raw), topic=topic,
+        doc_id=doc_id_for(path), source=source, title=parsed.title, text=parsed.text,
+        paragraphs=tuple(parsed.paragraphs), content_hash=content_hash(raw), topic=parsed.topic,
     )
 
 
@@ -216,7 +240,7 @@ def discover(paths: list[Path]) -> Discovery:
         if not given.exists():
             raise InputError(f"{display_path(given)}: no such file or directory")
         if given.is_file():
-            if given.suffix.lower() in PARSERS:
+            if given.suffix.lower() in LOADERS:
                 found[given.absolute()] = None
             else:
                 skipped.append(f"{display_path(given)}: unsupported file type, skipped")
@@ -234,8 +258,11 @@ def discover(paths: list[Path]) -> Discovery:
                 if name.startswith("."):
                     continue
                 p = Path(root, name)
-                if p.suffix.lower() in PARSERS:
+                if p.suffix.lower() in LOADERS:
                     found[p.absolute()] = None
                 else:
                     skipped.append(f"{display_path(p)}: unsupported file type, skipped")
     return Discovery(sorted(found), skipped)
+
+
+_register_formats()

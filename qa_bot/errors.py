@@ -38,3 +38,7 @@ class IndexIncompatibleError(QaBotError):
 
 class IndexBusyError(QaBotError):
     """Another build holds the index lock."""
+
+
+class IndexWriteError(QaBotError):
+    """A build could not write its new generation (disk full...); the old one is intact."""

@@ -1,0 +1,48 @@
+"""`qa-bot index --watch`: re-sync whenever supported files under the corpus change,
+debounced, until interrupted. A failed sync is reported and the watch goes on."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+from qa_bot.documents import LOADERS
+from qa_bot.errors import QaBotError
+
+DEBOUNCE_MS = 1000
+
+
+def watch(engine, paths: list[Path] | None, on_report: Callable, *,
+          stop_event=None, debounce_ms: int = DEBOUNCE_MS) -> None:
+    import watchfiles
+
+    roots = [p.absolute() for p in (paths or engine.cfg.corpus_paths)]
+    index_dir = engine.cfg.index_dir.absolute()
+
+    def relevant(_change, path: str) -> bool:
+        p = Path(path)
+        return (p.suffix.lower() in LOADERS or p.is_dir() or not p.suffix) \
+            and index_dir not in p.parents and not p.name.startswith(".")
+
+    ready = False
+    try:
+        for changes in watchfiles.watch(*roots, watch_filter=relevant, debounce=debounce_ms,
+                                        stop_event=stop_event, raise_interrupt=False,
+                                        rust_timeout=500, yield_on_timeout=True):
+            if ready and not changes:
+                continue
+            try:  # the first pass catches up with changes made before the watcher ran
+                report = engine.sync(paths, progress=False)
+            except QaBotError as exc:
+                print(f"qa-bot: error: {exc}", file=sys.stderr, flush=True)
+                continue
+            if report.changed:
+                on_report(report)
+            if not ready:
+                ready = True
+                print(f"watching {', '.join(str(r) for r in roots)} (Ctrl-C to stop)",
+                      file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        pass
+    print("stopped watching", file=sys.stderr, flush=True)
