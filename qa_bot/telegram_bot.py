@@ -531,8 +531,10 @@ class QaTelegramBot:
 
 
 def build_application(cfg: Config, token: str, engine: Engine, *, base_url: str | None = None,
-                      rate_limiter: AIORateLimiter | None = None) -> Application:
-    """The Application with every handler wired, not yet initialised or started."""
+                      rate_limiter: AIORateLimiter | None = None,
+                      timeout: float = 10.0) -> Application:
+    """The Application with every handler wired, not yet initialised or started. `timeout`
+    bounds each Bot API call other than the long poll (then it is retried)."""
     tg = cfg.telegram
     install_redaction(token)
     bot = QaTelegramBot(cfg, engine)
@@ -544,6 +546,7 @@ def build_application(cfg: Config, token: str, engine: Engine, *, base_url: str 
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(rate_limiter or RetryingRateLimiter(max_retries=tg.max_retries))
         .concurrent_updates(PerChatUpdateProcessor(256))
+        .read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
     )
     url = base_url or tg.base_url
     if url:

@@ -95,9 +95,11 @@ class Call:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, description: str, retry_after: int | None = None):
+    def __init__(self, status: int, description: str, retry_after: int | None = None,
+                 delay: float = 0.0):
         super().__init__(description)
         self.status, self.description, self.retry_after = status, description, retry_after
+        self.delay = delay  # seconds before answering: longer than the client waits = timeout
 
 
 class FakeBotApi:
@@ -144,10 +146,11 @@ class FakeBotApi:
 
     # ---- test controls ----
     def fail(self, method: str, status: int, description: str = "injected failure",
-             retry_after: int | None = None, times: int = 1) -> None:
-        """The next `times` calls of `method` fail with `status` (429 with retry_after)."""
+             retry_after: int | None = None, times: int = 1, delay: float = 0.0) -> None:
+        """The next `times` calls of `method` fail with `status` (429 with retry_after),
+        after `delay` seconds (a delay past the client's timeout makes a lost request)."""
         self._failures.setdefault(method, []).extend(
-            ApiError(status, description, retry_after) for _ in range(times))
+            ApiError(status, description, retry_after, delay) for _ in range(times))
 
     def push(self, update: dict) -> dict:
         """Queue an update (an update_id is assigned) for getUpdates."""
@@ -240,14 +243,15 @@ class FakeBotApi:
         try:
             queued = self._failures.get(method)
             if queued:
-                raise queued.pop(0)
+                failure = queued.pop(0)
+                await asyncio.sleep(failure.delay)
+                return self._error(failure)
             handler = getattr(self, f"api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
         except ApiError as exc:
-            if exc.status not in (429, 500, 502, 503):
-                self.errors.append((method, exc.description))
+            self.errors.append((method, exc.description))
             return self._error(exc)
         finally:
             async with self._changed:

@@ -135,14 +135,15 @@ def free_port() -> int:
 
 @contextlib.asynccontextmanager
 async def running_bot(engine: Engine, *, secret: str | None = None, max_retries: int = 3,
-                      **telegram):
+                      timeout: float = 10.0, **telegram):
     """The bot, started against a fresh fake Bot API; stopped (and checked to stop) after."""
     api = FakeBotApi()
     await api.start()
     cfg = bot_config(engine, **telegram)
     app = build_application(cfg, api.token, engine, base_url=api.base_url,
                             rate_limiter=RetryingRateLimiter(max_retries=max_retries,
-                                                             backoff=0.2))
+                                                             backoff=0.2),
+                            timeout=timeout)
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(serve(app, cfg, stop, webhook_secret=secret, ready=ready,
                                      poll_timeout=2))
@@ -414,11 +415,12 @@ def test_rate_limit_and_question_length(engine):
 
 # ---- robustness ----------------------------------------------------------------------
 
-def test_429_and_5xx_are_retried(engine):
+def test_429_5xx_and_timeouts_are_retried(engine):
     async def scenario():
-        async with running_bot(engine) as api:
+        async with running_bot(engine, timeout=1.0) as api:
             api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
             api.fail("sendMessage", 502, "Bad Gateway")
+            api.fail("sendMessage", 504, "lost", delay=1.5)  # the bot gives up after 1 s
             api.fail("sendChatAction", 500, "Internal Server Error", times=5)
             t0 = time.monotonic()
             q = api.message(1009, "Who won the football cup?")
@@ -427,8 +429,8 @@ def test_429_and_5xx_are_retried(engine):
 
     api, elapsed, ans = run(scenario())
     assert "Riverside Rovers" in ans["text"]
-    assert len(api.calls_of("sendMessage")) >= 3  # 429, 502, then delivered
-    assert elapsed >= 1.0  # waited out retry_after
+    assert len(api.calls_of("sendMessage")) == 4  # 429, 502, timed out, then delivered
+    assert elapsed >= 2.0  # waited out retry_after, then the timeout
 
 
 def test_a_failing_handler_tells_the_user_and_the_bot_keeps_answering(engine, embedder,
