@@ -580,17 +580,24 @@ def cli_env(corpus: Path, **extra: str) -> dict[str, str]:
     return dict(env, QA_BOT_CONFIG=str(config), HF_HUB_OFFLINE="1", **extra)
 
 
-def test_missing_token_is_one_line_and_exit_2(corpus):
-    async def scenario():
-        proc = await asyncio.create_subprocess_exec(
-            *qa_bot_cmd("telegram"), env=cli_env(corpus),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-        return proc.returncode, err.decode()
+async def exit_of(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(*cmd, env=env, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode, err.decode()
 
-    code, err = run(scenario())
+
+def test_missing_token_or_webhook_secret_is_one_line_and_exit_2(corpus, tmp_path):
+    code, err = run(exit_of(qa_bot_cmd("telegram"), cli_env(corpus)))
     assert code == 2
     assert err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN is not set" in err
+
+    webhook = tmp_path / "webhook.toml"
+    webhook.write_text('[telegram]\nmode = "webhook"\nwebhook_url = "https://x.test/hook"\n')
+    code, err = run(exit_of(qa_bot_cmd("--config", str(webhook), "telegram"),
+                            cli_env(corpus, TELEGRAM_BOT_TOKEN=TOKEN)))
+    assert code == 2
+    assert err.count("\n") == 1 and "TELEGRAM_WEBHOOK_SECRET" in err and TOKEN not in err
 
 
 def test_rejected_token_is_one_line_and_exit_2(corpus):
@@ -600,14 +607,10 @@ def test_rejected_token_is_one_line_and_exit_2(corpus):
         api = FakeBotApi()
         await api.start()
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *qa_bot_cmd("telegram", "--base-url", api.base_url),
-                env=cli_env(corpus, TELEGRAM_BOT_TOKEN=wrong),
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-            out, err = await asyncio.wait_for(proc.communicate(), 60)
+            return await exit_of(qa_bot_cmd("telegram", "--base-url", api.base_url),
+                                 cli_env(corpus, TELEGRAM_BOT_TOKEN=wrong))
         finally:
             await api.stop()
-        return proc.returncode, err.decode()
 
     code, err = run(scenario())
     assert code == 2, err
