@@ -27,6 +27,7 @@ from qa_bot.chunking import Chunk, Sentence
 from qa_bot.errors import IndexBusyError, IndexCorruptError, IndexIncompatibleError, \
     IndexMissingError
 from qa_bot.lexical import LexicalIndex
+from qa_bot.vector_index import build_vector_index
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -230,9 +231,7 @@ class IndexStore:
                 row = chunk_to_row(c)
                 row["key"] = k
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        index = faiss.IndexFlatIP(int(manifest["dim"]))
-        if len(vectors):
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index, manifest["vector_index"] = build_vector_index(vectors, int(manifest["dim"]))
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         (tmp / "bm25").mkdir()
         lexical.save(tmp / "bm25")
