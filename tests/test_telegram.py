@@ -23,8 +23,8 @@ from qa_bot.config import Config, with_index_dir
 from qa_bot.engine import Engine
 from qa_bot.telegram_bot import (COMMANDS, REDACTED, SORRY, RetryingRateLimiter,
                                  build_application, install_redaction, serve)
-from tests.conftest import make_config
-from tests.fake_bot_api import BOT_ID, TOKEN, FakeBotApi, parse_html
+from conftest import make_config
+from fake_bot_api import BOT_ID, TOKEN, FakeBotApi, parse_html
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -11,7 +11,7 @@ import pytest
 from qa_bot.answering import Answer, Citation
 from qa_bot.render import (Block, docs_messages, pack, passage_messages, telegram_messages,
                            utf16_len)
-from tests.fake_bot_api import HtmlError, parse_html
+from fake_bot_api import HtmlError, parse_html
 
 NASTY = 'R&D at <Acme> & "Sons" <b>bold</b> <script>alert(1)</script> &amp; 😀 café'
 
