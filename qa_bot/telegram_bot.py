@@ -274,11 +274,11 @@ class QaTelegramBot:
     """Handlers and per-chat state around one Engine. Build the Application with
     `build_application`; this class holds no Telegram connection itself."""
 
-    def __init__(self, cfg: Config, engine: Engine, workers: int | None = None):
+    def __init__(self, cfg: Config, engine: Engine):
         self.cfg = cfg
         self.tg = cfg.telegram
         self.engine = engine
-        self.pool = ThreadPoolExecutor(max_workers=workers or self.tg.workers,
+        self.pool = ThreadPoolExecutor(max_workers=self.tg.workers,
                                        thread_name_prefix="qa-retrieval")
         self.quota = UserQuota(self.tg.rate_limit_per_minute)
         self.chats: collections.OrderedDict[int, ChatState] = collections.OrderedDict()
