@@ -356,6 +356,18 @@ def test_markup_in_documents_and_questions_is_escaped(engine):
     assert MARKUP_TITLE in docs[0]["text"] and "lighthouse.txt" in docs[0]["text"]
 
 
+def test_unanswerable_question_says_so_and_offers_the_nearest_passages(engine):
+    async def scenario():
+        async with running_bot(engine) as api:
+            q = api.message(1017, "Which programming language did Guido van Rossum create?")
+            return await answer_to(api, q)
+
+    (msg, *_) = run(scenario())
+    assert msg["text"].startswith("The indexed documents do not answer this question.")
+    assert "Nearest passages" in msg["text"] and "Sources" not in msg["text"]
+    assert msg["reply_markup"]["inline_keyboard"]  # the passages can still be opened
+
+
 def test_commands_help_usage_and_unknown(engine):
     async def scenario():
         async with running_bot(engine) as api:
