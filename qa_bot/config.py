@@ -50,6 +50,7 @@ class RetrievalConfig:
 @dataclass(frozen=True)
 class AnswerConfig:
     max_sentences: int = 2
+    sentence_vectors: bool = True  # store sentence vectors at index time (fast answers)
 
 
 @dataclass(frozen=True)

@@ -37,17 +37,15 @@ class Document:
     topic: str = ""
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path | str) -> str:
     """The path relative to the cwd when it lies below it, else absolute."""
-    absolute = path.absolute()
-    try:
-        return str(absolute.relative_to(Path.cwd()))
-    except ValueError:
-        return str(absolute)
+    absolute = os.path.abspath(path)
+    cwd = os.path.join(os.getcwd(), "")
+    return absolute[len(cwd):] if absolute.startswith(cwd) else absolute
 
 
 def doc_id_for(path: Path) -> str:
-    return hashlib.sha1(str(path.absolute()).encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha1(os.path.abspath(path).encode("utf-8")).hexdigest()[:12]
 
 
 def _blocks(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

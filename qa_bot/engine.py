@@ -4,6 +4,7 @@ generation written by any process is picked up before the next question."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from pathlib import Path
@@ -14,11 +15,13 @@ import numpy as np
 from qa_bot.answering import Answer, compose
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
-from qa_bot.errors import InputError
+from qa_bot.errors import InputError, QaBotError
 from qa_bot.indexer import SyncReport, sync
 from qa_bot.onnx_export import index_export
-from qa_bot.retrieval import search
+from qa_bot.retrieval import Hit, search
 from qa_bot.store import Generation, IndexStore
+
+log = logging.getLogger(__name__)
 
 _ANAPHORA = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|"
@@ -47,6 +50,7 @@ class Engine:
         self._embedder: Embedder | None = None
         self._gen: Generation | None = None
         self._load_lock = threading.Lock()
+        self._gen_lock = threading.Lock()
         self._encode_lock = threading.Lock()
 
     @property
@@ -62,21 +66,49 @@ class Engine:
             return model.encode(texts)
 
     def generation(self) -> Generation:
-        """The live generation, reloaded when CURRENT names a newer one."""
+        """The live generation, switched when CURRENT names a newer one (hot reload).
+        While one thread loads the new generation, the others keep answering from the
+        old one; if the new one cannot be read, the old one keeps serving."""
         name = self.store.current_name()
         gen = self._gen
         if gen is not None and gen.name == name:
             return gen
-        with self._load_lock:
+        if not self._gen_lock.acquire(blocking=gen is None):
+            return gen  # type: ignore[return-value]
+        try:
             if self._gen is None or self._gen.name != self.store.current_name():
-                self._gen = self.store.load(MODEL_NAME, MODEL_DIM)
+                try:
+                    self._gen = self.store.load(MODEL_NAME, MODEL_DIM)
+                except QaBotError:
+                    if self._gen is None:
+                        raise
+                    log.warning("keeping generation %s: the new one failed to load",
+                                self._gen.name, exc_info=True)
             return self._gen
+        finally:
+            self._gen_lock.release()
 
     def has_index(self) -> bool:
         return self.store.exists()
 
+    def retrieve(self, query: str, limit: int, query_vec: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, list[Hit]]:
+        """(query vector, the best `limit` chunk hits) under the configured retrieval."""
+        if query_vec is None:
+            query_vec = self.encode([query])[0]
+        return query_vec, search(self.generation(), query_vec, query, self.cfg.retrieval,
+                                 limit=limit)
+
     def ask(self, question: str, history: list[str] | None = None,
             top_k: int | None = None) -> Answer:
+        """Answer one question; `history` holds the earlier questions of the conversation."""
+        return self.ask_detailed(question, history, top_k)[0]
+
+    def ask_detailed(self, question: str, history: list[str] | None = None,
+                     top_k: int | None = None, query_vec: np.ndarray | None = None
+                     ) -> tuple[Answer, list[Hit]]:
+        """`ask`, plus the ranked hits it was built from. `query_vec`, when given, must be
+        the embedding of `retrieval_query(question, history, ...)` (benchmarks batch them)."""
         question = question.strip()
         if not question:
             raise InputError("empty question: ask something about the documents")
@@ -85,16 +117,20 @@ class Engine:
             raise InputError(f"--top-k must be at least 1, got {k}")
         gen = self.generation()
         query = retrieval_query(question, history, self.cfg.retrieval.history_turns)
-        query_vec = self.encode([query])[0]
+        if query_vec is None:
+            query_vec = self.encode([query])[0]
         hits = search(gen, query_vec, query, self.cfg.retrieval, limit=max(k * 4, 20))
-        return compose(question, query_vec, hits, gen, self.encode, k,
-                       self.cfg.answer.max_sentences, self.cfg.retrieval.min_confidence,
-                       retrieval_question=query)
+        answer = compose(question, query_vec, hits, gen, self.encode, k,
+                         self.cfg.answer.max_sentences, self.cfg.retrieval.min_confidence,
+                         retrieval_question=query)
+        return answer, hits
 
     def sync(self, paths: list[Path] | None = None, *, full: bool = False,
-             dry_run: bool = False, progress: bool = True) -> SyncReport:
+             dry_run: bool = False, progress: bool = True,
+             lock_timeout: float = 10.0) -> SyncReport:
         return sync(self.cfg, paths, full=full, dry_run=dry_run,
-                    embedder_factory=lambda: self.embedder, progress=progress)
+                    embedder_factory=lambda: self.embedder, progress=progress,
+                    lock_timeout=lock_timeout)
 
     def documents(self) -> list[dict]:
         """What is indexed: one dict per document (source, title, topic, hash, ...)."""

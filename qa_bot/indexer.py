@@ -4,6 +4,7 @@ was never embedded before (with this model) go through the model."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,10 +18,12 @@ from qa_bot.config import Config
 from qa_bot.documents import Document, discover, display_path, doc_id_for, load_document, \
     read_bytes, content_hash
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
-from qa_bot.errors import DocumentError, IndexCorruptError, IndexIncompatibleError, InputError
+from qa_bot.errors import DocumentError, IndexCorruptError, IndexIncompatibleError, \
+    IndexWriteError, InputError
+from qa_bot import sentences
 from qa_bot.lexical import LexicalIndex
 from qa_bot.onnx_export import try_export
-from qa_bot.store import EmbeddingCache, Generation, IndexStore, embed_key
+from qa_bot.store import EmbeddingCache, Generation, IndexStore, crash_point, embed_key
 
 
 @dataclass
@@ -67,6 +70,7 @@ def sync(
     embedder_factory: Callable[[], Embedder],
     progress: bool = True,
     warn: Callable[[str], None] = _warn,
+    lock_timeout: float = 10.0,
 ) -> SyncReport:
     """Bring the index in line with `paths` (default: the configured corpus).
 
@@ -82,7 +86,7 @@ def sync(
     settings = chunk_settings(cfg)
     max_bytes = int(cfg.corpus.max_file_mb * 1_000_000)
 
-    with store.lock():
+    with store.lock(lock_timeout):
         if not dry_run:
             store.remove_debris()
         old: Generation | None = None
@@ -135,23 +139,64 @@ def sync(
                 report.unchanged += 1
         if not found.files and not new_docs:
             raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
-                             + " (.txt and .md files are read)")
+                             + " (.txt, .md, .html and .pdf files are read)")
         onnx = None if dry_run else try_export(store.root, warn)  # fast query path
         if dry_run or (old is not None and not report.changed
                        and old.manifest.get("onnx") == onnx):
             report.generation = old.name if old else None
             return report
 
-        chunks, keys, vectors = _assemble(old, new_docs, fresh, store, embedder_factory,
-                                          report, progress)
-        for doc, _ in fresh.values():
-            store.put_text(doc.content_hash, doc.text)
+        try:
+            chunks, keys, vectors = _assemble(old, new_docs, fresh, store, embedder_factory,
+                                              report, progress)
+            sentence_vectors = None
+            if cfg.answer.sentence_vectors:
+                cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM)
+                try:
+                    sentence_vectors = _sentence_vectors(old, chunks, keys, cache,
+                                                         embedder_factory, progress)
+                finally:
+                    cache.close()
+            crash_point("embedded")
+            for doc, _ in fresh.values():
+                store.put_text(doc.content_hash, doc.text)
+        except (OSError, sqlite3.Error) as exc:
+            raise IndexWriteError(f"{store.root}: cannot write ({exc}); the previous index "
+                                  f"is intact") from None
         lexical = LexicalIndex.build([c.embed_text for c in chunks])
         manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings,
                     "onnx": onnx, "documents": new_docs}
-        report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical)
+        report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical,
+                                                   sentence_vectors)
         store.prune(cfg.index.keep_generations)
     return report
+
+
+def _sentence_vectors(old: Generation | None, chunks: list[Chunk], keys: list[str],
+                      cache: EmbeddingCache, embedder_factory: Callable[[], Embedder],
+                      progress: bool) -> np.ndarray:
+    """Sentence vectors aligned with `chunks` (see qa_bot/sentences.py): a chunk whose key
+    the previous generation holds reuses its rows there; only the others are computed."""
+    old_rows: dict[str, tuple[int, int]] = {}
+    if old is not None and old.sentence_vectors is not None:
+        offsets = old.sentence_offsets
+        old_rows = {k: (int(offsets[r]), int(offsets[r + 1])) for r, k in enumerate(old.keys)}
+    new = [i for i, k in enumerate(keys) if k not in old_rows]
+    computed = sentences.compute([chunks[i] for i in new], cache, MODEL_NAME,
+                                 embedder_factory, progress)
+    parts: list[np.ndarray] = []
+    at = 0
+    new_set = set(new)
+    for i, k in enumerate(keys):
+        if i in new_set:
+            n = len(chunks[i].sentences)
+            parts.append(computed[at:at + n])
+            at += n
+        else:
+            parts.append(old.sentence_vectors[slice(*old_rows[k])])  # type: ignore[union-attr]
+    if not parts:
+        return np.zeros((0, MODEL_DIM), dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
 
 def _assemble(old: Generation | None, new_docs: dict[str, dict],

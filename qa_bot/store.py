@@ -13,25 +13,37 @@ a reader that has read CURRENT sees one whole index."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import os
 import shutil
+import signal
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from qa_bot.chunking import Chunk, Sentence
 from qa_bot.errors import IndexBusyError, IndexCorruptError, IndexIncompatibleError, \
-    IndexMissingError
+    IndexMissingError, IndexWriteError
+from qa_bot import sentences
 from qa_bot.lexical import LexicalIndex
-from qa_bot.vector_index import build_vector_index
+from qa_bot.vector_index import build_vector_index, load_vector_index
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 GEN_PREFIX = "gen-"
+
+
+def crash_point(name: str) -> None:
+    """Test hook for crash safety: SIGKILL this very process at the named point of a build
+    when QA_BOT_CRASH_AT names it (a real kill, as by the OOM killer or a power cut)."""
+    if os.environ.get("QA_BOT_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def fsync_dir(path: Path) -> None:
@@ -57,9 +69,9 @@ def embed_key(model: str, text: str) -> str:
 
 
 def chunk_to_row(c: Chunk) -> dict:
-    row = asdict(c)
-    row["sentences"] = [[s.start, s.end, s.paragraph, s.page] for s in c.sentences]
-    return row
+    return {"doc_id": c.doc_id, "ordinal": c.ordinal, "start": c.start, "end": c.end,
+            "text": c.text, "title": c.title, "section": c.section, "paragraph": c.paragraph,
+            "sentences": [[s.start, s.end, s.paragraph, s.page] for s in c.sentences]}
 
 
 def row_to_chunk(row: dict) -> Chunk:
@@ -79,6 +91,12 @@ class Generation:
     keys: list[str]  # embedding-cache key of each chunk row
     vectors: "object"  # faiss.Index over the rows, inner product on unit vectors
     lexical: LexicalIndex
+    sentence_vectors: np.ndarray | None = None  # see qa_bot/sentences.py; None: not stored
+
+    @functools.cached_property
+    def sentence_offsets(self) -> np.ndarray:
+        """Rows offsets[r]..offsets[r + 1] of sentence_vectors belong to chunk row r."""
+        return sentences.offsets(self.chunks)
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -145,12 +163,14 @@ class IndexStore:
             chunks = [row_to_chunk(r) for r in rows]
             keys = [r["key"] for r in rows]
             where = path / "vectors.faiss"
-            vectors = faiss.read_index(str(where))
+            vectors = load_vector_index(where)
             if vectors.ntotal != len(chunks) or vectors.d != dim:
                 raise ValueError(f"{vectors.ntotal} vectors of dim {vectors.d} for "
                                  f"{len(chunks)} chunks")
             where = path / "bm25"
             lexical = LexicalIndex.load(where, len(chunks))
+            where = path / sentences.FILE
+            sentence_vectors = sentences.load(path, sum(len(c.sentences) for c in chunks), dim)
         except FileNotFoundError as exc:
             raise IndexCorruptError(f"{exc.filename or where}: missing from the index; "
                                     f"run `qa-bot index --full`") from None
@@ -159,7 +179,7 @@ class IndexStore:
         except Exception as exc:  # any parse failure of a stored file
             raise IndexCorruptError(f"{where}: corrupt index file ({exc}); "
                                     f"run `qa-bot index --full`") from None
-        return Generation(name, path, manifest, chunks, keys, vectors, lexical)
+        return Generation(name, path, manifest, chunks, keys, vectors, lexical, sentence_vectors)
 
     def text_path(self, content_hash: str) -> Path:
         return self.root / "texts" / f"{content_hash}.txt"
@@ -168,26 +188,23 @@ class IndexStore:
         return self.text_path(content_hash).read_text(encoding="utf-8")
 
     # ---- writing (callers hold the lock) ------------------------------------------
-    def lock(self, timeout: float = 10.0):
+    @contextlib.contextmanager
+    def lock(self, timeout: float = 10.0) -> Iterator[None]:
+        """Held by a build for its whole run; a second build waits `timeout` seconds, then
+        gets IndexBusyError. Readers never take it."""
         from filelock import FileLock, Timeout
 
         self.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.root / ".lock"), timeout=timeout)
-
-        class _Held:
-            def __enter__(_self):
-                try:
-                    lock.acquire()
-                except Timeout:
-                    raise IndexBusyError(
-                        f"{self.root}: another `qa-bot index` is running (lock "
-                        f"{self.root / '.lock'}); try again when it finishes") from None
-                return _self
-
-            def __exit__(_self, *exc):
-                lock.release()
-
-        return _Held()
+        lock = FileLock(str(self.root / ".lock"))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise IndexBusyError(f"{self.root}: another `qa-bot index` is running (it holds "
+                                 f"{self.root / '.lock'}); try again when it ends") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def put_text(self, content_hash: str, text: str) -> None:
         path = self.text_path(content_hash)
@@ -203,12 +220,17 @@ class IndexStore:
                       if p.is_dir() and p.name.startswith(GEN_PREFIX) and p.name[4:].isdigit())
 
     def remove_debris(self) -> None:
-        """Half-written generations and temp files left by a killed build."""
+        """Half-written generations, temp files, and complete generations that a killed
+        build wrote but never made CURRENT (newer than the live one)."""
         if not self.root.is_dir():
             return
+        current = self.current_name() or ""
         for p in self.root.iterdir():
             if ".tmp" in p.name:
                 shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+        for n in self._generation_names():
+            if n > current:
+                shutil.rmtree(self.root / n, ignore_errors=True)
         texts = self.root / "texts"
         if texts.is_dir():
             for p in texts.iterdir():
@@ -216,14 +238,38 @@ class IndexStore:
                     p.unlink(missing_ok=True)
 
     def write_generation(self, manifest: dict, chunks: list[Chunk], keys: list[str],
-                         vectors: np.ndarray, lexical: LexicalIndex) -> str:
-        """Write a complete new generation, then point CURRENT at it. Returns its name."""
-        import faiss
-
+                         vectors: np.ndarray, lexical: LexicalIndex,
+                         sentence_vectors: np.ndarray | None = None) -> str:
+        """Write a complete new generation, then point CURRENT at it. Returns its name.
+        Any failure before the rename of CURRENT leaves the previous generation live."""
         names = self._generation_names()
         number = int(names[-1][4:]) + 1 if names else 1
         name = f"{GEN_PREFIX}{number:06d}"
         tmp = self.root / f"{name}.tmp-{os.getpid()}"
+        try:
+            self._write_tmp(tmp, manifest, chunks, keys, vectors, lexical, name)
+            if sentence_vectors is not None:
+                sentences.save(tmp, sentence_vectors)
+                with open(tmp / sentences.FILE, "rb") as f:
+                    os.fsync(f.fileno())
+                fsync_dir(tmp)
+        except (OSError, RuntimeError) as exc:  # faiss reports write errors as RuntimeError
+            shutil.rmtree(tmp, ignore_errors=True)
+            reason = getattr(exc, "strerror", None) or exc
+            raise IndexWriteError(f"{self.root}: cannot write the new index ({reason}); "
+                                  f"the previous index is intact") from None
+        crash_point("before-rename")
+        os.rename(tmp, self.root / name)
+        fsync_dir(self.root)
+        crash_point("before-current")
+        write_file_atomic(self.root / CURRENT, (name + "\n").encode())
+        crash_point("after-current")
+        return name
+
+    def _write_tmp(self, tmp: Path, manifest: dict, chunks: list[Chunk], keys: list[str],
+                   vectors: np.ndarray, lexical: LexicalIndex, name: str) -> None:
+        import faiss
+
         tmp.mkdir(parents=True)
         manifest = dict(manifest, format=FORMAT_VERSION, generation=name, chunks=len(chunks))
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
@@ -231,6 +277,7 @@ class IndexStore:
                 row = chunk_to_row(c)
                 row["key"] = k
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        crash_point("chunks-written")
         index, manifest["vector_index"] = build_vector_index(vectors, int(manifest["dim"]))
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         (tmp / "bm25").mkdir()
@@ -243,10 +290,6 @@ class IndexStore:
                     os.fsync(f.fileno())
         fsync_dir(tmp / "bm25")
         fsync_dir(tmp)
-        os.rename(tmp, self.root / name)
-        fsync_dir(self.root)
-        write_file_atomic(self.root / CURRENT, (name + "\n").encode())
-        return name
 
     def prune(self, keep: int) -> None:
         """Drop all but the newest `keep` generations and texts none of them uses."""

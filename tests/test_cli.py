@@ -100,3 +100,19 @@ def test_corrupt_index_is_named_and_nothing_is_lost(built, tmp_path):
     proc = qa_bot("--index-dir", str(copy), "index", "--full", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["chunks_embedded"] == 0
     assert "Kim Song" in qa_bot("--index-dir", str(copy), "ask", QUESTION).stdout
+
+
+def test_chat_keeps_context_until_reset_and_leaves_on_eof(built):
+    script = "\n".join([
+        QUESTION,
+        "",
+        "/reset",
+        "What did the EU freeze?",
+        "/quit",
+        "never asked",
+    ]) + "\n"
+    proc = qa_bot("--index-dir", str(built), "chat", "--top-k", "1", stdin=script)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.count("? ") >= 4 and "(conversation forgotten)" in out
+    assert "Kim Song" in out and "froze assets" in out and "never asked" not in out

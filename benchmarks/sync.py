@@ -1,0 +1,189 @@
+"""Incremental sync at scale, and crash safety under random kills.
+
+    python -m benchmarks.sync                 # both parts
+    python -m benchmarks.sync --only sync     # 10,000 documents, one changed
+    python -m benchmarks.sync --only kills    # 20 SIGKILLs at random moments of real builds
+
+sync: a synthetic corpus of 10,000 short news-like articles is indexed once (its initial
+vectors come from a seeded stand-in embedder, so the set-up costs seconds, not the hour the
+model would take; the chunk texts, BM25, FAISS and manifest are all real). Then one article
+gets a new paragraph and `Engine.sync` runs with the real model, already loaded: the wall
+time of that sync (model load excluded) and the chunks it embedded are the result.
+
+kills: a real `qa-bot index` subprocess over a corpus that needs embedding is killed with
+SIGKILL at a random moment, 20 times, each time after one more article was added; after
+each kill the index must load and hold exactly the previous or the new document set, and a
+final sync must finish cleanly. Results: benchmarks/results/sync.json."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qa_bot.config import Config, CorpusConfig, IndexConfig
+from qa_bot.embedder import MODEL_DIM, load_embedder
+from qa_bot.engine import Engine
+
+ROOT = Path(__file__).resolve().parent
+CACHE = ROOT / "cache"
+RESULTS = ROOT / "results"
+WORDS = ("harbour council minister strike railway election budget court police village "
+         "hospital school river bridge market factory union farmers drought flood storm "
+         "museum festival airport tax prices wages energy pipeline port cargo exports "
+         "treaty border ceasefire talks summit protest mayor governor senate ruling appeal "
+         "inquiry report figures growth decline record quarter season league final coach").split()
+
+
+class StandInEmbedder:
+    """Seeded unit vectors per text: only for filling the initial index quickly."""
+
+    name = "stand-in"
+    dim = MODEL_DIM
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
+            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+
+def article(i: int, rng: random.Random) -> str:
+    def sentence() -> str:
+        words = [rng.choice(WORDS) for _ in range(rng.randint(8, 16))]
+        return " ".join(words).capitalize() + "."
+
+    paras = [" ".join(sentence() for _ in range(rng.randint(1, 3))) for _ in range(3)]
+    return f"news\n\nReport number {i}: {rng.choice(WORDS)} {rng.choice(WORDS)}\n\n" + \
+        "\n\n".join(paras) + "\n"
+
+
+def config(base: Path, corpus: Path) -> Config:
+    return Config(corpus=CorpusConfig(paths=[str(corpus)]),
+                  index=IndexConfig(dir=str(base / "index")), base_dir=base)
+
+
+def bench_sync(n_docs: int) -> dict:
+    base = CACHE / f"sync-{n_docs}"
+    corpus = base / "corpus"
+    rng = random.Random(7)
+    if not (base / "index" / "CURRENT").exists():
+        shutil.rmtree(base, ignore_errors=True)
+        corpus.mkdir(parents=True)
+        for i in range(n_docs):
+            (corpus / f"{i:05d}.txt").write_text(article(i, rng), encoding="utf-8")
+        t = time.perf_counter()
+        Engine(config(base, corpus), embedder_factory=StandInEmbedder).sync(progress=False)
+        print(f"initial build of {n_docs} documents: {time.perf_counter() - t:.1f} s",
+              file=sys.stderr)
+    model = load_embedder()
+    engine = Engine(config(base, corpus), embedder_factory=lambda: model)
+    model.encode(["warm up"])
+    target = corpus / "00042.txt"
+    original = target.read_text(encoding="utf-8")
+    runs = []
+    try:
+        for k in range(3):
+            target.write_text(original + f"\nA new paragraph was added, revision {k}, "
+                              f"after the council met again.\n", encoding="utf-8")
+            t = time.perf_counter()
+            report = engine.sync(progress=False)
+            wall = time.perf_counter() - t
+            runs.append({"wall_s": round(wall, 3), "updated": report.updated,
+                         "unchanged": report.unchanged,
+                         "chunks_embedded": report.chunks_embedded})
+            print(f"sync with one changed document: {wall:.2f} s, "
+                  f"{report.chunks_embedded} chunks embedded", file=sys.stderr)
+        t = time.perf_counter()
+        noop = engine.sync(progress=False)
+        noop_wall = time.perf_counter() - t
+    finally:
+        target.write_text(original, encoding="utf-8")
+    chunks = len(engine.generation().chunks)
+    return {"documents": n_docs, "chunks": chunks, "one_changed": runs,
+            "best_wall_s": min(r["wall_s"] for r in runs),
+            "no_change": {"wall_s": round(noop_wall, 3),
+                          "chunks_embedded": noop.chunks_embedded},
+            "target_s": 2.0}
+
+
+def bench_kills(n_kills: int, seed: int) -> dict:
+    base = CACHE / "kills"
+    shutil.rmtree(base, ignore_errors=True)
+    corpus = base / "corpus"
+    corpus.mkdir(parents=True)
+    rng = random.Random(seed)
+    for i in range(3):
+        (corpus / f"{i:03d}.txt").write_text(article(i, rng), encoding="utf-8")
+    model = load_embedder()
+    cfg = config(base, corpus)
+    Engine(cfg, embedder_factory=lambda: model).sync(progress=False)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    outcomes = []
+    for k in range(n_kills):
+        before = {d["source"] for d in Engine(cfg).documents()}
+        # new text every time, so the build has to embed (and so has a real duration)
+        (corpus / f"{100 + k:03d}.txt").write_text(article(1000 + k, rng), encoding="utf-8")
+        after = before | {str(corpus / f"{100 + k:03d}.txt")}
+        proc = subprocess.Popen([sys.executable, "-m", "qa_bot", "--index-dir",
+                                 str(base / "index"), "index", str(corpus)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        delay = rng.uniform(0.5, 14.0)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        code = proc.wait()
+        try:
+            docs = {d["source"] for d in Engine(cfg).documents()}
+            state = "old" if docs == before else "new" if docs == after else "WRONG"
+        except Exception as exc:  # an unreadable index is exactly what must never happen
+            state = f"LOST: {exc}"
+        outcomes.append({"kill_after_s": round(delay, 2), "exit": code, "index": state})
+        print(f"kill {k + 1:2d} at {delay:5.2f} s: exit {code}, index {state}", file=sys.stderr)
+    final = Engine(cfg, embedder_factory=lambda: model).sync(progress=False)
+    debris = [p.name for p in (base / "index").iterdir() if ".tmp" in p.name]
+    losses = sum(1 for o in outcomes if o["index"] not in ("old", "new"))
+    return {"kills": n_kills, "index_losses": losses,
+            "killed_mid_build": sum(1 for o in outcomes if o["exit"] == -signal.SIGKILL),
+            "final_sync_documents": len(final.added) + len(final.updated) + final.unchanged,
+            "debris_after_final_sync": debris, "outcomes": outcomes}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", choices=["sync", "kills"])
+    p.add_argument("--docs", type=int, default=10_000)
+    p.add_argument("--kills", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    out_file = RESULTS / "sync.json"
+    result = json.loads(out_file.read_text()) if out_file.exists() else {}
+    result.update({"date": time.strftime("%Y-%m-%d"), "machine": {
+        "cpus": os.cpu_count(), "platform": platform.platform(),
+        "python": platform.python_version()}})
+    if args.only in (None, "sync"):
+        result["sync"] = bench_sync(args.docs)
+    if args.only in (None, "kills"):
+        result["kills"] = bench_kills(args.kills, args.seed)
+    out_file.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "kills"}, indent=1))
+    if "kills" in result:
+        print(f"kills: {result['kills']['index_losses']} index losses in "
+              f"{result['kills']['kills']} kills")
+
+
+if __name__ == "__main__":
+    main()
