@@ -235,6 +235,7 @@ class FakeBotApi:
         if request.method != "POST" and method != "getMe":
             return self._error(ApiError(405, "Method Not Allowed"))
         if request.match_info["token"] != self.token:
+            self.errors.append((method, "Unauthorized"))
             return self._error(ApiError(401, "Unauthorized"))
         params = await self._params(request)
         async with self._changed:

@@ -619,15 +619,17 @@ def test_rejected_token_is_one_line_and_exit_2(corpus):
         api = FakeBotApi()
         await api.start()
         try:
-            return await exit_of(qa_bot_cmd("telegram", "--base-url", api.base_url),
-                                 cli_env(corpus, TELEGRAM_BOT_TOKEN=wrong))
+            root = api.base_url.removesuffix("/bot")  # the server's root: /bot is appended
+            return await exit_of(qa_bot_cmd("telegram", "--base-url", root),
+                                 cli_env(corpus, TELEGRAM_BOT_TOKEN=wrong)), api
         finally:
             await api.stop()
 
-    code, err = run(scenario())
+    (code, err), api = run(scenario())
     assert code == 2, err
     assert err.count("\n") == 1 and "rejected TELEGRAM_BOT_TOKEN" in err
     assert wrong not in err
+    assert api.errors == [("getMe", "Unauthorized")]  # it did reach the server
 
 
 def test_sigterm_stops_a_polling_bot_cleanly(corpus, engine):
