@@ -97,8 +97,9 @@ def bench_sync(n_docs: int) -> dict:
     runs = []
     try:
         for k in range(3):
-            target.write_text(original + f"\nA new paragraph was added, revision {k}, "
-                              f"after the council met again.\n", encoding="utf-8")
+            target.write_text(original + f"\nA new paragraph was added, revision {k} of run "
+                              f"{time.time_ns()}, after the council met again.\n",
+                              encoding="utf-8")
             t = time.perf_counter()
             report = engine.sync(progress=False)
             wall = time.perf_counter() - t
@@ -132,21 +133,27 @@ def bench_kills(n_kills: int, seed: int) -> dict:
     cfg = config(base, corpus)
     Engine(cfg, embedder_factory=lambda: model).sync(progress=False)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "qa_bot", "--index-dir", str(base / "index"), "index",
+               str(corpus)]
+    (corpus / "099.txt").write_text(article(999, rng), encoding="utf-8")
+    t = time.perf_counter()  # one whole build, to draw kill moments from its duration
+    subprocess.run(command, env=env, capture_output=True, check=True)
+    duration = time.perf_counter() - t
+    print(f"one uninterrupted build: {duration:.1f} s", file=sys.stderr)
     outcomes = []
     for k in range(n_kills):
-        before = {d["source"] for d in Engine(cfg).documents()}
+        before = {Path(d["source"]).name for d in Engine(cfg).documents()}
         # new text every time, so the build has to embed (and so has a real duration)
         (corpus / f"{100 + k:03d}.txt").write_text(article(1000 + k, rng), encoding="utf-8")
-        after = before | {str(corpus / f"{100 + k:03d}.txt")}
-        proc = subprocess.Popen([sys.executable, "-m", "qa_bot", "--index-dir",
-                                 str(base / "index"), "index", str(corpus)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        delay = rng.uniform(0.5, 14.0)
+        after = before | {f"{100 + k:03d}.txt"}
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        delay = rng.uniform(0.1, duration)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         code = proc.wait()
         try:
-            docs = {d["source"] for d in Engine(cfg).documents()}
+            docs = {Path(d["source"]).name for d in Engine(cfg).documents()}
             state = "old" if docs == before else "new" if docs == after else "WRONG"
         except Exception as exc:  # an unreadable index is exactly what must never happen
             state = f"LOST: {exc}"
@@ -155,7 +162,7 @@ def bench_kills(n_kills: int, seed: int) -> dict:
     final = Engine(cfg, embedder_factory=lambda: model).sync(progress=False)
     debris = [p.name for p in (base / "index").iterdir() if ".tmp" in p.name]
     losses = sum(1 for o in outcomes if o["index"] not in ("old", "new"))
-    return {"kills": n_kills, "index_losses": losses,
+    return {"kills": n_kills, "index_losses": losses, "build_s": round(duration, 2),
             "killed_mid_build": sum(1 for o in outcomes if o["exit"] == -signal.SIGKILL),
             "final_sync_documents": len(final.added) + len(final.updated) + final.unchanged,
             "debris_after_final_sync": debris, "outcomes": outcomes}
