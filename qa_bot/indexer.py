@@ -168,7 +168,8 @@ def sync(
                     "onnx": onnx, "documents": new_docs}
         report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical,
                                                    sentence_vectors)
-        store.prune(cfg.index.keep_generations)
+        known = {report.generation: manifest, **({old.name: old.manifest} if old else {})}
+        store.prune(cfg.index.keep_generations, known)
     return report
 
 

@@ -291,8 +291,10 @@ class IndexStore:
         fsync_dir(tmp / "bm25")
         fsync_dir(tmp)
 
-    def prune(self, keep: int) -> None:
-        """Drop all but the newest `keep` generations and texts none of them uses."""
+    def prune(self, keep: int, manifests: dict[str, dict] | None = None) -> None:
+        """Drop all but the newest `keep` generations and texts none of them uses.
+        `manifests` (generation name -> manifest) spares re-reading ones the caller has."""
+        manifests = manifests or {}
         current = self.current_name()
         names = [n for n in self._generation_names() if n != current]
         kept = ([current] if current else []) + names[::-1][: max(keep - 1, 0)]
@@ -302,7 +304,8 @@ class IndexStore:
         used: set[str] = set()
         for n in kept:
             try:
-                m = json.loads((self.root / n / "manifest.json").read_text(encoding="utf-8"))
+                m = manifests.get(n) or json.loads(
+                    (self.root / n / "manifest.json").read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 return  # never delete texts on an unreadable manifest
             used.update(d["hash"] for d in m["documents"].values())
