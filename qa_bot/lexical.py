@@ -65,6 +65,19 @@ class LexicalIndex:
             return cls(bm25s.BM25(k1=cls.K1, b=cls.B), 0)
         return cls(bm25s.BM25.load(str(folder), mmap=False), n_rows)
 
+    def idf(self, words: list[str]) -> np.ndarray:
+        """BM25's idf, log(1 + (N - df + 0.5) / (df + 0.5)), of each stemmed term over the
+        chunk rows; a term no row holds gets the idf of df = 0."""
+        n = self.n_rows
+        vocab = self.retriever.vocab_dict if n else {}
+        indptr = self.retriever.scores["indptr"] if n else np.zeros(1, dtype=np.int64)
+        out = np.empty(len(words), dtype=np.float32)
+        for i, w in enumerate(words):
+            j = vocab.get(w)
+            df = int(indptr[j + 1] - indptr[j]) if j is not None and j + 1 < len(indptr) else 0
+            out[i] = np.log1p((n - df + 0.5) / (df + 0.5))
+        return out
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row (0 where no query term occurs)."""
         vocab = self.retriever.vocab_dict if self.n_rows else {}

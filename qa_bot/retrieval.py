@@ -1,5 +1,9 @@
 """Query -> ranked chunk rows: dense (FAISS inner product on unit vectors), lexical (BM25),
-or both fused by reciprocal rank or by a weighted sum of normalised scores."""
+or both fused by reciprocal rank or by a weighted sum of normalised scores.
+
+Invariants: hits are sorted best first (ties by row), each row once; `Hit.dense` is the
+cosine of query and chunk and `Hit.lexical` its BM25 score, whatever the mode; a document's
+score is its best chunk's (`rank_documents`)."""
 
 from __future__ import annotations
 
@@ -43,37 +47,55 @@ def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
     return fused
 
 
+def weighted(dense: dict[int, float], lexical: dict[int, float], dense_weight: float
+             ) -> dict[int, float]:
+    """dense_weight * cosine + (1 - dense_weight) * BM25 / best BM25, over the rows of
+    `dense` (`lexical` must hold each of them). Scores do not depend on how many candidates
+    were taken, so a longer candidate list never reorders the top."""
+    top = max(lexical.values(), default=0.0)
+    scale = 1.0 / top if top > 0 else 0.0
+    return {r: dense_weight * d + (1 - dense_weight) * lexical[r] * scale
+            for r, d in dense.items()}
+
+
 def search(gen: Generation, query_vec: np.ndarray, query_text: str,
            cfg: RetrievalConfig, limit: int | None = None) -> list[Hit]:
     """The best `limit` (default cfg.candidates) chunk rows for the query, best first."""
     limit = limit or cfg.candidates
-    n = cfg.candidates
-    lex_all = gen.lexical.scores(query_text) if cfg.mode != "dense" else None
+    n = max(cfg.candidates, limit)
+    lex_all = gen.lexical.scores(query_text)
     dense = dense_scores(gen, query_vec, n) if cfg.mode != "bm25" else {}
-    lex_rank = top_rows(lex_all, n) if lex_all is not None else []
-    dense_rank = sorted(dense, key=dense.get, reverse=True)  # type: ignore[arg-type]
+    lex_rank = top_rows(lex_all, n) if cfg.mode != "dense" else []
+    dense_rank = sorted(dense, key=lambda r: (-dense[r], r))
 
     if cfg.mode == "dense":
         fused = dict(dense)
     elif cfg.mode == "bm25":
-        fused = {r: float(lex_all[r]) for r in lex_rank}  # type: ignore[index]
+        fused = {r: float(lex_all[r]) for r in lex_rank}
     elif cfg.fusion == "rrf":
         fused = rrf([dense_rank, lex_rank], cfg.rrf_k)
     else:
-        top_lex = float(lex_all[lex_rank[0]]) if lex_rank else 1.0  # type: ignore[index]
-        fused = {}
-        for r in set(dense_rank) | set(lex_rank):
-            d = dense.get(r)
-            if d is None:
-                d = float(gen.vectors.reconstruct(r) @ query_vec)
-            lx = float(lex_all[r]) / top_lex if top_lex > 0 else 0.0  # type: ignore[index]
-            fused[r] = cfg.dense_weight * d + (1 - cfg.dense_weight) * lx
+        union = set(dense_rank) | set(lex_rank)
+        dense.update(cosines(gen, query_vec, sorted(union - dense.keys())))
+        fused = weighted(dense, {r: float(lex_all[r]) for r in union}, cfg.dense_weight)
     ranked = sorted(fused, key=lambda r: (-fused[r], r))[:limit]
-    hits = []
-    for r in ranked:
-        d = dense.get(r)
-        if d is None:
-            d = float(gen.vectors.reconstruct(r) @ query_vec)
-        lx = float(lex_all[r]) if lex_all is not None else 0.0
-        hits.append(Hit(r, float(fused[r]), d, lx))
-    return hits
+    dense.update(cosines(gen, query_vec, [r for r in ranked if r not in dense]))
+    return [Hit(r, float(fused[r]), dense[r], float(lex_all[r])) for r in ranked]
+
+
+def cosines(gen: Generation, query_vec: np.ndarray, rows: list[int]) -> dict[int, float]:
+    """Cosine of the query with the given chunk rows (their stored unit vectors)."""
+    if not rows:
+        return {}
+    vecs = gen.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+    return dict(zip(rows, (vecs @ query_vec).astype(float).tolist()))
+
+
+def rank_documents(gen: Generation, hits: list[Hit]) -> list[tuple[str, float]]:
+    """(doc_id, score) best first, a document scored by its best chunk among the hits."""
+    best: dict[str, float] = {}
+    for h in hits:
+        doc = gen.chunks[h.row].doc_id
+        if doc not in best:  # hits come best first
+            best[doc] = h.score
+    return list(best.items())

@@ -1,0 +1,1 @@
+"""Benchmarks: quality (SciFact, SQuAD, abstention, follow-ups) and speed."""
