@@ -237,3 +237,16 @@ def test_watch_resyncs_on_change_until_interrupted(corpus, make_engine):
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "stopped watching" in err, err
+
+
+def test_oversized_and_vanished_files_are_skipped_by_name(tmp_path, make_engine):
+    c = tmp_path / "c"
+    c.mkdir()
+    (c / "harbour.txt").write_text(HARBOUR)
+    (c / "huge.txt").write_text("economy\n\nHuge\n\n" + "Words go on and on. " * 200)
+    (c / "gone.txt").symlink_to(tmp_path / "deleted-meanwhile.txt")  # listed, then unreadable
+    engine = make_engine(make_config(tmp_path, ["c"], corpus={"max_file_mb": 0.002}))
+    report = engine.sync(progress=False)
+    assert [Path(a).name for a in report.added] == ["harbour.txt"]
+    assert any("huge.txt" in s and "max_file_mb" in s for s in report.skipped)
+    assert any("gone.txt" in s and "vanished" in s for s in report.skipped)
