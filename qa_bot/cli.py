@@ -106,6 +106,7 @@ def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
 
     engine = _engine(cfg)
     _ensure_index(engine)
+    engine.preload()  # the model loads while the index does
     if args.question is None:
         if not args.json:
             raise InputError("no question given (use `qa-bot ask \"QUESTION\"`, or --json "
@@ -124,6 +125,7 @@ def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
 
     engine = _engine(cfg)
     _ensure_index(engine)
+    engine.preload()  # the model loads while the index does
     history: list[str] = []
     print("Ask about the documents. /reset forgets the conversation, /quit (or Ctrl-D) leaves.")
     while True:

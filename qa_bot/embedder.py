@@ -56,13 +56,16 @@ class TorchEmbedder:
         self.model.max_seq_length = MODEL_MAX_TOKENS
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=progress,
-        )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        step = self.batch_size * 8  # progress updates; the model sorts each slice by length
+        with _progress_bar(len(texts), progress) as bar:
+            for i in range(0, len(texts), step):
+                part = texts[i:i + step]
+                out[i:i + len(part)] = self.model.encode(
+                    part, batch_size=self.batch_size, normalize_embeddings=True,
+                    convert_to_numpy=True, show_progress_bar=False)
+                bar.update(len(part))
+        return out
 
 
 def _progress_bar(total: int, enabled: bool):

@@ -60,6 +60,17 @@ class Engine:
                 self._embedder = self._embedder_factory()
             return self._embedder
 
+    def preload(self) -> None:
+        """Start loading the query embedder in a background thread, so that it overlaps
+        the loading of the index (both run mostly in C code, on the two cores)."""
+        def load() -> None:
+            try:
+                self.embedder
+            except Exception:  # noqa: BLE001 - the next encode() raises it properly
+                pass
+
+        threading.Thread(target=load, name="preload-embedder", daemon=True).start()
+
     def encode(self, texts: list[str]) -> np.ndarray:
         model = self.embedder
         with self._encode_lock:
