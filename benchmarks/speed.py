@@ -196,30 +196,42 @@ def part_build(n_chunks: int, rounds: int, docs: int) -> dict:
     from qa_bot.embedder import MODEL_MAX_TOKENS, OnnxEmbedder, model_dir
     from qa_bot.onnx_export import index_export
 
+    from qa_bot.sentences import texts as sentence_texts
+
     eng, _ = scifact_engine(docs)
-    chunks = eng.generation().chunks
-    texts = [c.embed_text for c in random.Random(0).sample(chunks, min(n_chunks, len(chunks)))]
+    every = eng.generation().chunks
+    chunks = random.Random(0).sample(every, min(n_chunks, len(every)))
     st = SentenceTransformer(str(model_dir()), device="cpu")
     st.max_seq_length = MODEL_MAX_TOKENS
     onnx = OnnxEmbedder(index_export(eng.store.root))
-    runs: dict[str, list[float]] = {"sentence_transformers_bs32": [], "onnx_build": []}
-    vecs = {}
-    for r in range(rounds):
-        t0 = time.perf_counter()
-        vecs["st"] = st.encode(texts, batch_size=32, normalize_embeddings=True)
-        runs["sentence_transformers_bs32"].append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        vecs["onnx"] = onnx.encode(texts)
-        runs["onnx_build"].append(time.perf_counter() - t0)
-        log(f"build round {r + 1}/{rounds}: " +
-            ", ".join(f"{k} {len(texts) / v[-1]:.1f}/s" for k, v in runs.items()))
-    rate = {k: round(len(texts) / min(v), 2) for k, v in runs.items()}
-    tokens = [len(e.ids) for e in onnx.tokenizer.encode_batch(texts)]
-    return {"chunks": len(texts), "rounds": rounds, "mean_tokens": round(statistics.fmean(tokens), 1),
+    out = {"rounds": rounds, "target_ratio": 1.5}
+    # the chunks (the issue's measure), then the same chunks' sentences, which an index
+    # with sentence vectors (the default) also embeds
+    for label, texts in (("chunks", [c.embed_text for c in chunks]),
+                         ("sentences", [t for c in chunks for t in sentence_texts(c)])):
+        runs: dict[str, list[float]] = {"sentence_transformers_bs32": [], "onnx_build": []}
+        vecs = {}
+        for r in range(rounds):
+            t0 = time.perf_counter()
+            vecs["st"] = st.encode(texts, batch_size=32, normalize_embeddings=True)
+            runs["sentence_transformers_bs32"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            vecs["onnx"] = onnx.encode(texts)
+            runs["onnx_build"].append(time.perf_counter() - t0)
+            log(f"build {label} round {r + 1}/{rounds}: " +
+                ", ".join(f"{k} {len(texts) / v[-1]:.1f}/s" for k, v in runs.items()))
+        rate = {k: round(len(texts) / min(v), 2) for k, v in runs.items()}
+        tokens = [len(e.ids) for e in onnx.tokenizer.encode_batch(texts)]
+        out[label] = {
+            "texts": len(texts), "mean_tokens": round(statistics.fmean(tokens), 1),
             "passages_per_s": rate, "seconds": runs,
             "ratio": round(rate["onnx_build"] / rate["sentence_transformers_bs32"], 3),
-            "min_cosine_onnx_vs_st": float((vecs["st"] * vecs["onnx"]).sum(axis=1).min()),
-            "target_ratio": 1.5}
+            "min_cosine_onnx_vs_st": float((vecs["st"] * vecs["onnx"]).sum(axis=1).min())}
+    both = {k: min(out["chunks"]["seconds"][k]) + min(out["sentences"]["seconds"][k])
+            for k in ("sentence_transformers_bs32", "onnx_build")}
+    out["chunks_and_sentences_ratio"] = round(both["sentence_transformers_bs32"]
+                                              / both["onnx_build"], 3)
+    return out
 
 
 # ---- million ---------------------------------------------------------------------------
@@ -453,13 +465,20 @@ def table_rows() -> list[tuple[str, str, str, str]]:
                      f"p50 <= 15: {mark(a['p50_ms'] <= 15)}; p95 <= 30: "
                      f"{mark(a['p95_ms'] <= 30)}", r["machine"]))
     if (r := load_result("build")):
-        ps = r["passages_per_s"]
-        rows.append((f"build: {r['chunks']} SciFact chunks (mean {r['mean_tokens']} tokens)",
-                     f"{ps['onnx_build']:.1f} passages/s vs sentence-transformers bs32 "
-                     f"{ps['sentence_transformers_bs32']:.1f} (x{r['ratio']:.2f})",
-                     f">= 1.5x: {mark(r['ratio'] >= 1.5)}", r["machine"]))
+        for label in ("chunks", "sentences"):
+            b = r[label]
+            ps = b["passages_per_s"]
+            rows.append((f"build: {b['texts']} SciFact {label} (mean {b['mean_tokens']} tokens)",
+                         f"{ps['onnx_build']:.1f}/s vs sentence-transformers bs32 "
+                         f"{ps['sentence_transformers_bs32']:.1f}/s (x{b['ratio']:.2f})",
+                         f">= 1.5x: {mark(b['ratio'] >= 1.5)}" if label == "chunks" else
+                         f"chunks + sentences together: x{r['chunks_and_sentences_ratio']:.2f}",
+                         r["machine"]))
     if (r := load_result("million")):
-        nprobe = str(r["params"]["nprobe"])
+        from qa_bot.vector_index import ivf_params
+
+        # nprobe is a search-time setting: the row of the sweep the code now chooses
+        nprobe = str(ivf_params(r["n"])["nprobe"])
         d = r["nprobe_sweep"].get(nprobe, r["default"])
         rows.append((f"1,000,000 vectors, {r['params']['type']} nlist "
                      f"{r['params']['nlist']} nprobe {nprobe}",

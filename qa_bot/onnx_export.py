@@ -123,6 +123,7 @@ def ensure_export(index_dir: Path) -> dict:
         _copy_atomic(cached, out)
         entry = json.loads(cached.with_suffix(".json").read_text(encoding="utf-8"))
         if file_sha256(out) != entry["sha256"]:
+            out.unlink()
             raise ValueError(f"{cached}: checksum mismatch, delete it")
     else:
         export_onnx(model_dir(), out)

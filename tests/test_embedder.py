@@ -135,3 +135,29 @@ def test_cli_ask_does_not_import_torch(seed_engine: Engine):
     report = json.loads(proc.stderr.strip().splitlines()[-1])
     assert report == {"rc": 0, "heavy": []}, proc.stderr
     assert json.loads(proc.stdout)["citations"]
+
+
+def test_a_failed_export_falls_back_to_sentence_transformers(tmp_path, make_engine,
+                                                             monkeypatch):
+    """A corrupt copy in the machine cache: the build warns, indexes without the export,
+    and questions go through sentence-transformers."""
+    import shutil
+
+    from conftest import make_config
+    from qa_bot.onnx_export import export_file
+
+    cache = tmp_path / "machine-cache"
+    name = export_file(tmp_path).name
+    cache.mkdir()
+    (cache / name).write_bytes(b"not a model")
+    (cache / name).with_suffix(".json").write_text(json.dumps({"sha256": "0" * 64}))
+    monkeypatch.setenv("QA_BOT_CACHE", str(cache))
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(SEED, tmp_path / "corpus" / SEED.name)
+    cfg = make_config(tmp_path, ["corpus"])
+    make_engine(cfg).sync(progress=False)
+    engine = Engine(cfg)
+    assert engine.generation().manifest["onnx"] is None
+    assert index_export(engine.store.root) is None
+    assert isinstance(engine.embedder, TorchEmbedder)
+    assert engine.ask("Who is North Korea's ambassador to the United Nations?").citations
