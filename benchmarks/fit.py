@@ -66,7 +66,7 @@ def _candidates(eng: Engine, q, vec: np.ndarray):
     return gen, hits, qt, answering.score_sentences(hits, gen, vec, qt, eng.encode, q.text)
 
 
-def fit(base: Config, limit: int = 2500) -> int:
+def fit(base: Config, limit: int = 1500) -> int:
     sq, engines = qb.squad_engines(base)
     qs = qb.sample(sq.questions["tune"], limit)
     vecs = engines["all"].encode([q.text for q in qs])

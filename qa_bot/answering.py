@@ -28,15 +28,16 @@ from qa_bot.store import Generation
 NOT_ANSWERED = "The indexed documents do not answer this question."
 DUPLICATE_JACCARD = 0.8
 
-# Sentence score = SENTENCE_WEIGHTS . sentence_features (a logit: higher is better).
+# Sentence score = SENTENCE_WEIGHTS . sentence_features (higher is better), fitted by a
+# listwise (softmax per question) objective: only the ranking of sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([6.0, 3.0, 2.0, 1.0, 1.0, -6.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([3.669, 6.655, 0.938, 2.256, 1.326, 0.0], dtype=np.float32)
 # A second sentence joins the answer when its logit is within this margin of the best.
 SECOND_SENTENCE_MARGIN = 0.5
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("top_dense", "best_sentence", "best_overlap", "passage_coverage", "bias")
-CONFIDENCE_WEIGHTS = np.array([4.0, 0.5, 3.0, 2.0, -5.0], dtype=np.float32)
+CONFIDENCE_WEIGHTS = np.array([0.883, 1.502, 0.173, 0.496, -11.394], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 

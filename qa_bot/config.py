@@ -40,10 +40,11 @@ class RetrievalConfig:
     mode: str = "hybrid"
     top_k: int = 3
     candidates: int = 100
-    fusion: str = "rrf"
+    fusion: str = "weighted"
     rrf_k: int = 60
-    dense_weight: float = 0.5
-    min_confidence: float = 0.35
+    dense_weight: float = 0.7
+    sentence_weight: float = 0.5
+    min_confidence: float = 0.2
     history_turns: int = 2
 
 
@@ -100,6 +101,8 @@ _CHOICES = {
     ("retrieval", "fusion"): ("rrf", "weighted"),
     ("telegram", "mode"): ("polling", "webhook"),
 }
+_UNIT = {("retrieval", "dense_weight"), ("retrieval", "sentence_weight"),
+         ("retrieval", "min_confidence")}
 _POSITIVE = {
     ("corpus", "max_file_mb"), ("chunking", "max_tokens"), ("chunking", "target_tokens"),
     ("retrieval", "top_k"), ("retrieval", "candidates"), ("retrieval", "rrf_k"),
@@ -153,6 +156,8 @@ def _build_section(fname: str, section: str, cls: type, raw: object) -> object:
         choices = _CHOICES.get((section, key))
         if choices and value not in choices:
             raise ConfigError(f"{where}: expected one of {', '.join(choices)}, got {value!r}")
+        if (section, key) in _UNIT and not 0 <= value <= 1:  # type: ignore[operator]
+            raise ConfigError(f"{where}: must be between 0 and 1, got {value!r}")
         if (section, key) in _POSITIVE and value <= 0:  # type: ignore[operator]
             raise ConfigError(f"{where}: must be positive, got {value!r}")
         values[key] = value

@@ -49,7 +49,7 @@ def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
 
 def weighted(dense: dict[int, float], lexical: dict[int, float], dense_weight: float
              ) -> dict[int, float]:
-    """dense_weight * cosine + (1 - dense_weight) * BM25 / best BM25, over the rows of
+    """dense_weight * dense + (1 - dense_weight) * BM25 / best BM25, over the rows of
     `dense` (`lexical` must hold each of them). Scores do not depend on how many candidates
     were taken, so a longer candidate list never reorders the top."""
     top = max(lexical.values(), default=0.0)
@@ -66,6 +66,11 @@ def search(gen: Generation, query_vec: np.ndarray, query_text: str,
     lex_all = gen.lexical.scores(query_text)
     dense = dense_scores(gen, query_vec, n) if cfg.mode != "bm25" else {}
     lex_rank = top_rows(lex_all, n) if cfg.mode != "dense" else []
+    if cfg.mode == "hybrid" and cfg.fusion == "weighted":
+        dense.update(cosines(gen, query_vec, sorted(set(lex_rank) - dense.keys())))
+    chunk_cos = dict(dense)
+    if cfg.sentence_weight > 0 and dense:
+        dense = with_sentences(gen, query_vec, dense, cfg.sentence_weight)
     dense_rank = sorted(dense, key=lambda r: (-dense[r], r))
 
     if cfg.mode == "dense":
@@ -75,12 +80,25 @@ def search(gen: Generation, query_vec: np.ndarray, query_text: str,
     elif cfg.fusion == "rrf":
         fused = rrf([dense_rank, lex_rank], cfg.rrf_k)
     else:
-        union = set(dense_rank) | set(lex_rank)
-        dense.update(cosines(gen, query_vec, sorted(union - dense.keys())))
-        fused = weighted(dense, {r: float(lex_all[r]) for r in union}, cfg.dense_weight)
+        fused = weighted(dense, {r: float(lex_all[r]) for r in dense}, cfg.dense_weight)
     ranked = sorted(fused, key=lambda r: (-fused[r], r))[:limit]
-    dense.update(cosines(gen, query_vec, [r for r in ranked if r not in dense]))
-    return [Hit(r, float(fused[r]), dense[r], float(lex_all[r])) for r in ranked]
+    chunk_cos.update(cosines(gen, query_vec, [r for r in ranked if r not in chunk_cos]))
+    return [Hit(r, float(fused[r]), chunk_cos[r], float(lex_all[r])) for r in ranked]
+
+
+def with_sentences(gen: Generation, query_vec: np.ndarray, dense: dict[int, float],
+                   weight: float) -> dict[int, float]:
+    """(1 - weight) * chunk cosine + weight * the best cosine of one of its sentences, for
+    the given rows (needs the index's sentence vectors; without them, unchanged)."""
+    if gen.sentence_vectors is None:
+        return dense
+    off = gen.sentence_offsets
+    out = {}
+    for r, d in dense.items():
+        sv = gen.sentence_vectors[off[r]:off[r + 1]]
+        best = float(np.max(sv @ query_vec)) if len(sv) else d
+        out[r] = (1 - weight) * d + weight * best
+    return out
 
 
 def cosines(gen: Generation, query_vec: np.ndarray, rows: list[int]) -> dict[int, float]:

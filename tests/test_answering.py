@@ -1,0 +1,82 @@
+"""Answers over a tiny real corpus with the real model: quotes are verbatim slices of their
+source files, never repeated, near-duplicate stories collapse, the answer is made of quotes
+with [n] markers, and an off-topic question is declined with the nearest passages shown."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from qa_bot.answering import NOT_ANSWERED, collapse_duplicates
+from qa_bot.engine import Engine
+from quality_corpus import corpus_engine
+
+QUESTIONS = [
+    "When was Jane Okafor born?",
+    "Who won the Springfield mayoral election?",
+    "How high did the Elbe rise in Dresden?",
+    "Which valve was recalled?",
+    "Who looked after the ill child?",
+    "What award did Maria Lindqvist receive?",
+]
+
+
+@pytest.fixture(scope="module")
+def engine(embedder, tmp_path_factory) -> Engine:
+    return corpus_engine(embedder, tmp_path_factory.mktemp("answering"))
+
+
+def source_text(engine: Engine, doc_id: str) -> str:
+    return Path(engine.generation().documents[doc_id]["path"]).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_quotes_are_verbatim_distinct_and_make_the_answer(engine, question):
+    answer = engine.ask(question, top_k=5)
+    assert answer.citations
+    quotes = [c.quote for c in answer.citations]
+    assert len(set(quotes)) == len(quotes)
+    for c in answer.citations:
+        assert source_text(engine, c.doc_id)[c.start:c.end] == c.quote
+        assert c.quote in c.passage
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    if answer.answered:
+        parts = re.findall(r"(.+?) \[(\d+)\](?: |$)", answer.answer)
+        assert parts and " ".join(f"{q} [{n}]" for q, n in parts) == answer.answer
+        for quote, n in parts:
+            assert answer.citations[int(n) - 1].quote == quote
+
+
+def test_near_duplicate_stories_collapse_into_one_citation(engine):
+    answer = engine.ask("Who won the Springfield mayoral election?", top_k=5)
+    sources = [Path(c.source).name for c in answer.citations]
+    assert len({"mayor.txt", "mayor_wire.txt"} & set(sources)) == 1
+    gen = engine.generation()
+    _, hits = engine.retrieve("Springfield mayoral election", 20)
+    kept = collapse_duplicates(hits, gen.chunks)
+    texts = [gen.chunks[h.row].text for h in kept]
+    assert len(kept) < len(hits) and len(set(texts)) == len(texts)
+
+
+def test_the_answer_is_the_sentence_that_answers(engine):
+    answer = engine.ask("When was Jane Okafor born?")
+    assert answer.answered
+    assert "born in 1971" in answer.answer.split(" [")[0]
+    flood = engine.ask("How high did the water level of the Elbe peak?")
+    assert flood.answered and "8.7 metres" in flood.answer
+
+
+def test_off_topic_question_is_declined_with_nearest_passages(engine):
+    answer = engine.ask("What is the boiling point of tungsten?")
+    assert not answer.answered
+    assert answer.answer == NOT_ANSWERED
+    assert answer.citations  # the nearest passages are still listed
+    assert 0.0 <= answer.confidence < engine.cfg.retrieval.min_confidence
+
+
+def test_confidence_orders_on_topic_above_off_topic(engine):
+    on = engine.ask("When was Jane Okafor born?").confidence
+    off = engine.ask("Who painted the Mona Lisa?").confidence
+    assert 0.0 <= off < on <= 1.0
