@@ -107,7 +107,7 @@ def test_chat_keeps_context_until_reset_and_leaves_on_eof(built):
         QUESTION,
         "",
         "/reset",
-        "What did the EU freeze?",
+        "Which banks did the U.S. sanctions target?",
         "/quit",
         "never asked",
     ]) + "\n"
@@ -115,4 +115,4 @@ def test_chat_keeps_context_until_reset_and_leaves_on_eof(built):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.count("? ") >= 4 and "(conversation forgotten)" in out
-    assert "Kim Song" in out and "froze assets" in out and "never asked" not in out
+    assert "Kim Song" in out and "Sberbank" in out and "never asked" not in out
