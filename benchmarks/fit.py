@@ -1,8 +1,11 @@
 """Tuning, on tuning data only (SciFact train claims, the SQuAD tuning half of the articles):
 the fusion grid, and the two small logistic models of qa_bot/answering.py (sentence score,
-confidence) plus the abstention threshold. Prints what to paste; changes no file."""
+confidence) plus the abstention threshold. Prints what to paste into qa_bot/answering.py
+and config.toml; writes only benchmarks/results/quality-tuning.json."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 
@@ -120,17 +123,23 @@ def fit(base: Config, limit: int = 1500) -> int:
 
 
 def tune_fusion(base: Config) -> int:
-    """nDCG@10 on SciFact train and MRR@10 on the SQuAD tune half for each fusion setting."""
-    modes = {f"rrf k={k}": {"mode": "hybrid", "fusion": "rrf", "rrf_k": k}
-             for k in (10, 30, 60, 100)}
-    modes.update({f"weighted w={w:.1f}": {"mode": "hybrid", "fusion": "weighted",
-                                          "dense_weight": w}
-                  for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)})
-    modes.update({"dense": {"mode": "dense"}, "bm25": {"mode": "bm25"}})
+    """nDCG@10 on SciFact train and MRR@10 on the SQuAD tune half for each fusion setting;
+    table printed and written to benchmarks/results/quality-tuning.json."""
+    modes: dict[str, dict] = {"dense": {"mode": "dense", "sentence_weight": 0.0},
+                              "bm25": {"mode": "bm25"}}
+    modes.update({f"rrf k={k}": {"mode": "hybrid", "fusion": "rrf", "rrf_k": k,
+                                 "sentence_weight": 0.0} for k in (10, 30, 60, 100)})
+    for sw in (0.0, 0.5):
+        modes.update({f"weighted w={w:.1f} sw={sw}": {
+            "mode": "hybrid", "fusion": "weighted", "dense_weight": w, "sentence_weight": sw}
+            for w in (0.3, 0.5, 0.6, 0.7, 0.8)})
     sci = qb.run_scifact(base, "train", None, modes)
-    sq = qb.run_squad_retrieval(base, "tune", 2000, modes)
-    print(f"{'setting':<18} {'SciFact-train nDCG@10':>22} {'SQuAD-tune MRR@10':>18}")
+    sq = qb.run_squad_retrieval(base, "tune", 800, modes)
+    print(f"{'setting':<22} {'SciFact-train nDCG@10':>22} {'SQuAD-tune MRR@10':>18}")
     for m in modes:
-        print(f"{m:<18} {sci[m]['ndcg@10']:>22.4f} {sq[m]['mrr@10']:>18.4f}")
+        print(f"{m:<22} {sci[m]['ndcg@10']:>22.4f} {sq[m]['mrr@10']:>18.4f}")
+    qb.RESULTS.mkdir(exist_ok=True)
+    (qb.RESULTS / "quality-tuning.json").write_text(
+        json.dumps({"machine": qb.machine(), "scifact_train": sci, "squad_tune_800": sq},
+                   indent=1) + "\n", encoding="utf-8")
     return 0
-

@@ -37,11 +37,12 @@ from qa_bot.retrieval import rank_documents
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 DIALOGUES = ROOT / "data" / "followups.json"
-MODES = {
-    "dense": {"mode": "dense"},
+MODES = {  # changes to the configured [retrieval]; "default" is the configured pipeline
+    "dense": {"mode": "dense", "sentence_weight": 0.0},
     "bm25": {"mode": "bm25"},
-    "hybrid-rrf": {"mode": "hybrid", "fusion": "rrf"},
-    "hybrid-weighted": {"mode": "hybrid", "fusion": "weighted"},
+    "hybrid-rrf": {"mode": "hybrid", "fusion": "rrf", "sentence_weight": 0.0},
+    "hybrid-weighted": {"mode": "hybrid", "fusion": "weighted", "sentence_weight": 0.0},
+    "default": {},
 }
 DOC_LIMIT = 300  # chunk hits taken to rank documents (Recall@100 needs ~100 documents)
 
@@ -305,6 +306,50 @@ def run_followups(base: Config) -> dict:
     return out
 
 
+# ---- table ------------------------------------------------------------------------------
+def table(results: dict) -> str:
+    """The markdown tables of docs/quality.md from a results file."""
+    lines = []
+    sci = results.get("scifact_test")
+    if sci:
+        lines += ["| SciFact test (300 claims) | nDCG@10 | Recall@10 | Recall@100 | MRR@10 |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {m} | {v['ndcg@10']:.3f} | {v['recall@10']:.3f} | "
+                  f"{v['recall@100']:.3f} | {v['mrr@10']:.3f} |" for m, v in sci.items()]
+        lines.append("")
+    sq = results.get("squad_test_half")
+    if sq:
+        n = sq[next(m for m in MODES if m in sq)]["queries"]
+        lines += [f"| SQuAD dev, test half ({sq.get('articles')} articles, {n} questions, "
+                  f"2,067 paragraphs indexed) | Recall@1 | Recall@5 | MRR@10 |",
+                  "| --- | --- | --- | --- |"]
+        lines += [f"| {m} | {sq[m]['recall@1']:.3f} | {sq[m]['recall@5']:.3f} | "
+                  f"{sq[m]['mrr@10']:.3f} |" for m in MODES if m in sq]
+        a = sq["answer"]
+        lines += ["", f"Answers (default pipeline, `Engine.ask`): accuracy **{a['accuracy']:.3f}** "
+                  f"(shown answer contains a gold answer; a declined question counts as wrong), "
+                  f"{a['accuracy_never_declining']:.3f} if it never declined; "
+                  f"answered {a['answered']:.3f}; two-sentence answers {a['two_sentences']:.3f}; "
+                  f"quote failures **{a['quote_failures']}**; {a['ms_per_question']:.0f} ms "
+                  f"per question.", ""]
+    ab = results.get("abstention_test_half")
+    if ab:
+        d = ab["at_default"]
+        lines += [f"Abstention, test half ({ab['questions']} questions, each asked against an "
+                  f"index without its article and against the full index), at "
+                  f"min_confidence {d['threshold']}: declined **{d['declined_unanswerable']:.3f}** "
+                  f"of the unanswerable, wrongly declined **{d['declined_answerable']:.3f}** of "
+                  f"the answerable.", ""]
+    fu = results.get("followups")
+    if fu:
+        lines += [f"| Follow-ups ({fu['dialogues']} two-turn dialogues, 2nd turn) | hit@1 | "
+                  f"hit@3 |", "| --- | --- | --- |",
+                  f"| question alone | {fu['alone']['hit@1']:.3f} | {fu['alone']['hit@3']:.3f} |",
+                  f"| with the first turn as history | {fu['with_history']['hit@1']:.3f} | "
+                  f"{fu['with_history']['hit@3']:.3f} |"]
+    return "\n".join(lines)
+
+
 # ---- main -------------------------------------------------------------------------------
 def machine() -> dict:
     import os
@@ -327,8 +372,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fit", action="store_true", help="refit answer weights on the tune half")
     p.add_argument("--tune-fusion", action="store_true",
                    help="fusion grid on SciFact train and the SQuAD tune half")
+    p.add_argument("--table", action="store_true",
+                   help="print the markdown tables of benchmarks/results/quality.json")
     p.add_argument("--config", default=str(ROOT.parent / "config.toml"))
     args = p.parse_args(argv)
+    if args.table:
+        print(table(json.loads((RESULTS / "quality.json").read_text(encoding="utf-8"))))
+        return 0
     base = load_config(args.config)
     if args.fit:
         from benchmarks.fit import fit
@@ -352,10 +402,11 @@ def main(argv: list[str] | None = None) -> int:
         results["followups"] = run_followups(base)
     RESULTS.mkdir(exist_ok=True)
     name = "quality-quick.json" if args.quick else "quality.json"
-    if args.only and not args.quick:
-        name = f"quality-{'-'.join(sorted(parts))}.json"
-    (RESULTS / name).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    log(f"wrote {RESULTS / name}")
+    out = RESULTS / name
+    if args.only and out.exists():  # a partial run updates its parts of the last results
+        results = {**json.loads(out.read_text(encoding="utf-8")), **results}
+    out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    log(f"wrote {out}")
     return 0
 
 
