@@ -33,12 +33,35 @@ def is_follow_up(question: str) -> bool:
     return bool(_ANAPHORA.search(question)) or len(question.split()) <= 3
 
 
+_NAME = re.compile(r"\b[A-Z][\w'\u2019.-]*(?:\s+(?:of|the|de|von|van|al)?\s*[A-Z][\w'\u2019.-]*)*")
+_NOT_NAMES = frozenset(
+    "who whom whose what when where which why how and but or so did does do is are was were "
+    "has have had can could will would should in on at for from to by of the a an as if "
+    "i you we it he she they this that these those there then".split())
+
+
+def names(question: str) -> list[str]:
+    """Capitalised word runs of a question ("Nikola Tesla", "Super Bowl XLVIII"), without
+    a capitalised question or function word that merely starts the sentence."""
+    out = []
+    for m in _NAME.finditer(question):
+        words = m.group(0).split()
+        while words and words[0].lower() in _NOT_NAMES:
+            words = words[1:]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
 def retrieval_query(question: str, history: list[str] | None, turns: int) -> str:
-    """The text retrieval searches with: the question, prefixed by the last `turns`
-    questions when it is a follow-up."""
+    """The text retrieval searches with: the question, prefixed, when it is a follow-up, by
+    the names in the last `turns` questions (or by those questions whole when they name
+    nothing), so the earlier turn says who "he" is without outweighing the new question."""
     if not history or turns <= 0 or not is_follow_up(question):
         return question
-    return " ".join([*history[-turns:], question])
+    earlier = history[-turns:]
+    context = [n for q in earlier for n in names(q)] or earlier
+    return " ".join([*dict.fromkeys(context), question])
 
 
 class Engine:
