@@ -90,15 +90,17 @@ def with_sentences(gen: Generation, query_vec: np.ndarray, dense: dict[int, floa
                    weight: float) -> dict[int, float]:
     """(1 - weight) * chunk cosine + weight * the best cosine of one of its sentences, for
     the given rows (needs the index's sentence vectors; without them, unchanged)."""
-    if gen.sentence_vectors is None:
+    if gen.sentence_vectors is None or not dense:
         return dense
     off = gen.sentence_offsets
-    out = {}
-    for r, d in dense.items():
-        sv = gen.sentence_vectors[off[r]:off[r + 1]]
-        best = float(np.max(sv @ query_vec)) if len(sv) else d
-        out[r] = (1 - weight) * d + weight * best
-    return out
+    rows = list(dense)
+    idx = np.concatenate([np.arange(off[r], off[r + 1]) for r in rows])
+    cos = np.asarray(gen.sentence_vectors[idx] @ query_vec, dtype=np.float32)
+    lengths = np.array([off[r + 1] - off[r] for r in rows])
+    firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    best = np.maximum.reduceat(cos, firsts) if len(cos) else np.zeros(len(rows))
+    return {r: (1 - weight) * dense[r] + weight * (float(b) if n else dense[r])
+            for r, b, n in zip(rows, best, lengths)}
 
 
 def cosines(gen: Generation, query_vec: np.ndarray, rows: list[int]) -> dict[int, float]:
