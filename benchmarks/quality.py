@@ -372,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fit", action="store_true", help="refit answer weights on the tune half")
     p.add_argument("--tune-fusion", action="store_true",
                    help="fusion grid on SciFact train and the SQuAD tune half")
+    p.add_argument("--title-check", action="store_true",
+                   help="SQuAD tuning half scored with and without the title line")
     p.add_argument("--table", action="store_true",
                    help="print the markdown tables of benchmarks/results/quality.json")
     p.add_argument("--config", default=str(ROOT.parent / "config.toml"))
@@ -384,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.fit import fit
 
         return fit(base)
+    if args.title_check:
+        from benchmarks.fit import title_check
+
+        return title_check(base)
     if args.tune_fusion:
         from benchmarks.fit import tune_fusion
 
