@@ -92,7 +92,9 @@ class Engine:
             except Exception:  # noqa: BLE001 - the next encode() raises it properly
                 pass
 
-        threading.Thread(target=load, name="preload-embedder", daemon=True).start()
+        # Not a daemon: the interpreter waits for it at exit; killing it inside the native
+        # runtime at shutdown aborts the process (exit -6) when a command fails fast.
+        threading.Thread(target=load, name="preload-embedder").start()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         model = self.embedder
