@@ -308,7 +308,7 @@ def run_followups(base: Config) -> dict:
 
 # ---- table ------------------------------------------------------------------------------
 def table(results: dict) -> str:
-    """The markdown tables of docs/quality.md from a results file."""
+    """The markdown tables of the README's "Answer quality" section from a results file."""
     lines = []
     sci = results.get("scifact_test")
     if sci:
