@@ -12,6 +12,7 @@ half the benchmark reports)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -83,15 +84,17 @@ class Scored:
     score: float
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
+@functools.lru_cache(maxsize=16384)
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """5-word shingles of a passage (cached: the same passages come back query after query)."""
     words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i:i + 5]) for i in range(max(len(words) - 4, 1))}
+    return frozenset(tuple(words[i:i + 5]) for i in range(max(len(words) - 4, 1)))
 
 
 def collapse_duplicates(hits: list[Hit], chunks: list[Chunk]) -> list[Hit]:
     """Drop hits whose passage nearly repeats a better-ranked one (Jaccard of 5-word
     shingles >= DUPLICATE_JACCARD)."""
-    kept: list[tuple[Hit, set]] = []
+    kept: list[tuple[Hit, frozenset]] = []
     for h in hits:
         sh = _shingles(chunks[h.row].text)
         if all(len(sh & s) / max(len(sh | s), 1) < DUPLICATE_JACCARD for _, s in kept):

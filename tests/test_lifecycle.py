@@ -216,7 +216,7 @@ def test_a_running_engine_answers_from_a_document_added_meanwhile(corpus, make_e
     assert after.citations[0].title == "Rail Strike Ends" and "strike" in after.answer
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 def test_watch_resyncs_on_change_until_interrupted(corpus, make_engine):
     proc = subprocess.Popen(
         [sys.executable, "-m", "qa_bot", "--index-dir", str(corpus / "index"), "index",
