@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import datasets
-from qa_bot import answering
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.embedder import load_embedder
 from qa_bot.engine import Engine, retrieval_query

@@ -87,13 +87,9 @@ def print_report(report, as_json: bool) -> None:
 
 def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
     engine = _engine(cfg)
-    progress = sys.stderr.isatty() or not args.json
-
-    def run():
-        return engine.sync(args.paths or None, full=args.full, dry_run=args.dry_run,
-                           progress=progress, lock_timeout=args.wait)
-
-    print_report(run(), args.json)
+    report = engine.sync(args.paths or None, full=args.full, dry_run=args.dry_run,
+                         progress=sys.stderr.isatty() or not args.json, lock_timeout=args.wait)
+    print_report(report, args.json)
     if args.watch:
         from qa_bot.watch import watch
 
@@ -104,13 +100,13 @@ def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
     from qa_bot.render import to_json, to_text
 
+    if args.question is None and not args.json:
+        raise InputError("no question given (use `qa-bot ask \"QUESTION\"`, or --json "
+                         "to read one question per line from stdin)")
     engine = _engine(cfg)
     _ensure_index(engine)
     engine.preload()  # the model loads while the index does
     if args.question is None:
-        if not args.json:
-            raise InputError("no question given (use `qa-bot ask \"QUESTION\"`, or --json "
-                             "to read one question per line from stdin)")
         for line in sys.stdin:
             if line.strip():
                 print(to_json(engine.ask(line, top_k=args.top_k)), flush=True)

@@ -18,7 +18,7 @@ from qa_bot.config import Config
 from qa_bot.documents import Document, discover, display_path, doc_id_for, load_document, \
     read_bytes, content_hash
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
-from qa_bot.errors import DocumentError, IndexCorruptError, IndexIncompatibleError, \
+from qa_bot.errors import DocumentError, \
     IndexWriteError, InputError
 from qa_bot import sentences
 from qa_bot.lexical import LexicalIndex
@@ -91,10 +91,7 @@ def sync(
             store.remove_debris()
         old: Generation | None = None
         if not full and store.exists():
-            try:
-                old = store.load(MODEL_NAME, MODEL_DIM)
-            except (IndexCorruptError, IndexIncompatibleError):
-                raise
+            old = store.load(MODEL_NAME, MODEL_DIM)  # corrupt or foreign: the error says --full
         old_docs = old.documents if old else {}
         same_settings = old is not None and old.manifest.get("chunking") == settings
 

@@ -142,8 +142,6 @@ class IndexStore:
         return self.load_generation(name, model, dim)
 
     def load_generation(self, name: str, model: str, dim: int) -> Generation:
-        import faiss
-
         path = self.root / name
         manifest_file = path / "manifest.json"
         where = manifest_file

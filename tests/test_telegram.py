@@ -343,7 +343,7 @@ def test_markup_in_documents_and_questions_is_escaped(engine):
             q = api.message(1005, "What did the board of <b>Acme</b> & <script>x</script> "
                                   "approve for R&D?")
             msgs = await answer_to(api, q)
-            d = api.message(1005, "/docs")
+            api.message(1005, "/docs")
             await api.wait_for(lambda: any("documents" in m["text"] and
                                            replied_to(m) is None for m in api.sent_to(1005)))
             return api, msgs
