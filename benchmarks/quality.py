@@ -30,7 +30,8 @@ import numpy as np
 from benchmarks import datasets
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.embedder import load_embedder
-from qa_bot.engine import Engine, retrieval_query
+from qa_bot.engine import Engine
+from qa_bot.followups import resolve
 from qa_bot.retrieval import rank_documents
 
 ROOT = Path(__file__).resolve().parent
@@ -162,12 +163,16 @@ def contains_answer(shown: str, golds: list[str]) -> bool:
 
 
 def quote_failures(eng: Engine, answer) -> int:
-    """Citations whose quote is not the source text at its offsets, plus repeated quotes."""
+    """Citations whose quote or highlight is not the source text at its offsets (a
+    highlight must also lie inside its quote), plus repeated quotes."""
     gen = eng.generation()
     bad = 0
     for c in answer.citations:
         text = eng.store.document_text(gen.documents[c.doc_id]["hash"])
         bad += text[c.start:c.end] != c.quote
+        if c.highlight:
+            h0, h1 = c.highlight
+            bad += not (c.start <= h0 < h1 <= c.end and text[h0:h1].strip() == text[h0:h1])
     bad += len(answer.citations) - len({c.quote for c in answer.citations})
     return bad
 
@@ -290,7 +295,7 @@ def run_followups(base: Config) -> dict:
         gold = set(second["paragraphs"])
         row = {"question": second["question"]}
         for key, history in (("alone", None), ("with_history", [first["question"]])):
-            query = retrieval_query(second["question"], history, turns)
+            query = resolve(second["question"], history, turns).query
             ranked = doc_ranking(eng, query, eng.encode([query])[0])
             rank = next((i + 1 for i, p in enumerate(ranked) if p in gold), None)
             res[key][0] += rank == 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -23,6 +23,7 @@ import numpy as np
 from qa_bot import sentences
 from qa_bot.chunking import Chunk, Sentence
 from qa_bot.lexical import terms
+from qa_bot.reader import Reader, Reading
 from qa_bot.retrieval import Hit
 from qa_bot.store import Generation
 
@@ -34,11 +35,9 @@ DUPLICATE_JACCARD = 0.8
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
 SENTENCE_WEIGHTS = np.array([3.669, 6.655, 0.938, 2.256, 1.326, 0.0], dtype=np.float32)
-# A second sentence joins the answer when its logit is within this margin of the best.
+# A second sentence (of another passage) joins the answer when its final score is within
+# this margin of the best.
 SECOND_SENTENCE_MARGIN = 0.5
-# Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
-CONFIDENCE_FEATURES = ("top_dense", "best_sentence", "best_overlap", "passage_coverage", "bias")
-CONFIDENCE_WEIGHTS = np.array([0.883, 1.502, 0.173, 0.496, -11.394], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -57,6 +56,14 @@ class Citation:
     passage: str
     score: float
     page: int | None = None
+    cited: bool = False  # the answer quotes this citation (others are nearest passages)
+    highlight: tuple[int, int] | None = None  # the answer phrase, source offsets in start..end
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["highlight"] = ({"start": self.highlight[0], "end": self.highlight[1]}
+                          if self.highlight else None)
+        return d
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class Answer:
     def to_dict(self) -> dict:
         return {"question": self.question, "answered": self.answered, "answer": self.answer,
                 "confidence": round(self.confidence, 4),
-                "citations": [asdict(c) for c in self.citations]}
+                "citations": [c.to_dict() for c in self.citations]}
 
 
 @dataclass
@@ -173,65 +180,153 @@ def score_sentences(hits: list[Hit], gen: Generation, query_vec: np.ndarray, qt:
     return out
 
 
-def confidence_features(hits: list[Hit], best: Scored, gen: Generation, qt: QueryTerms
-                        ) -> np.ndarray:
-    """Evidence that the passages answer the question: best passage cosine, best sentence
-    score and its idf overlap, share of the (retrieval) query's idf mass in the top passage."""
-    top = gen.chunks[hits[0].row]
-    return np.array([max(h.dense for h in hits), best.score, best.features[1],
-                     qt.coverage(top.embed_text), 1.0], dtype=np.float32)
-
-
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -500 else 0.0
 
 
-def compose(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
-            encode: Encode, top_k: int, max_sentences: int, threshold: float,
-            retrieval_question: str | None = None) -> Answer:
-    """Build the Answer from ranked hits retrieved with `query_vec`, the embedding of
+# The reader (qa_bot/reader.py) reads the RERANK best sentences by the feature score of the
+# CANDIDATE_PASSAGES best passages; the final score weighs its verdict with the features.
+CANDIDATE_PASSAGES = 6
+RERANK = 12
+FINAL_FEATURES = ("reader", "features", "passage_rank", "same_article", "bias")
+FINAL_WEIGHTS = np.array([1.0, 0.3, 0.5, 0.5, 0.0], dtype=np.float32)
+# Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
+CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
+                       "bias")
+CONFIDENCE_WEIGHTS = np.array([1.0, 0.0, 2.0, 0.5, 0.5, -3.0], dtype=np.float32)
+# The answer phrase is marked when the reader's span probability reaches this.
+HIGHLIGHT_MIN = 0.2
+
+
+@dataclass
+class Candidate:
+    """A sentence the reader read: its feature score, the reader's verdict, the final
+    score that ranks it."""
+
+    scored: Scored
+    reading: Reading | None
+    final: np.ndarray  # features, in FINAL_FEATURES order
+    score: float
+
+
+def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, question: str,
+                    reader: Reader | None, articles: tuple[str, ...] = ()) -> list[Candidate]:
+    """The RERANK best sentences by feature score, read by the reader (when there is one)
+    and scored by FINAL_WEIGHTS; best first."""
+    top = sorted(scored, key=lambda s: -s.score)[:RERANK]
+    readings = reader.read(question, [s.text for s in top]) if reader else [None] * len(top)
+    out = []
+    for s, r in zip(top, readings):
+        same = float(gen.chunks[hits[s.hit].row].doc_id in articles)
+        f = np.array([r.relevance if r else 0.0, s.score, 1.0 / (s.hit + 1), same, 1.0],
+                     dtype=np.float32)
+        out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS)))
+    return sorted(out, key=lambda c: -c.score)
+
+
+def confidence_features(hits: list[Hit], best: Candidate, gen: Generation, qt: QueryTerms
+                        ) -> np.ndarray:
+    """Evidence that the passages answer the question: the reader's verdict on the best
+    sentence and its final score, the best passage cosine, the sentence's idf overlap, the
+    share of the (retrieval) query's idf mass in the top passage."""
+    top = gen.chunks[hits[0].row]
+    return np.array([best.final[0], best.score, max(h.dense for h in hits),
+                     best.scored.features[1], qt.coverage(top.embed_text), 1.0],
+                    dtype=np.float32)
+
+
+def _highlight(c: Candidate) -> tuple[int, int] | None:
+    r = c.reading
+    if r is None or r.span is None or r.span_prob < HIGHLIGHT_MIN:
+        return None
+    base = c.scored.sentence.start
+    return base + r.span[0], base + r.span[1]
+
+
+def _citation(n: int, hit: Hit, gen: Generation, sent: Sentence, text: str, score: float,
+              cited: bool = False, highlight: tuple[int, int] | None = None) -> Citation:
+    c = gen.chunks[hit.row]
+    meta = gen.documents.get(c.doc_id, {})
+    return Citation(n=n, doc_id=c.doc_id, title=c.title, source=meta.get("source", ""),
+                    section=c.section, paragraph=sent.paragraph, quote=text,
+                    start=sent.start, end=sent.end, passage=c.text,
+                    score=round(sigmoid(score), 4), page=sent.page, cited=cited,
+                    highlight=highlight)
+
+
+@dataclass
+class Ranking:
+    """Everything an answer is decided from (what the fitting scripts look at)."""
+
+    question: str
+    hits: list[Hit]  # collapsed, best first
+    scored: list[Scored]  # every sentence of the hits, feature-scored
+    read: list[Candidate]  # the sentences the reader read, best first
+    confidence_features: np.ndarray
+
+    @property
+    def confidence(self) -> float:
+        return sigmoid(float(self.confidence_features @ CONFIDENCE_WEIGHTS))
+
+
+def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
+         encode: Encode, top_k: int, retrieval_question: str | None = None,
+         reader: Reader | None = None, articles: tuple[str, ...] = ()) -> Ranking | None:
+    """Score the sentences of ranked hits retrieved with `query_vec`, the embedding of
     `retrieval_question` (the question plus follow-up context; default the question).
-    Sentences are chosen by the question itself (embedded with `encode` when the two differ),
-    the confidence weighs the evidence for the retrieval question."""
-    hits = collapse_duplicates(hits, gen.chunks)[:top_k]
+    Sentences are feature-scored against the question itself, then the best few read by
+    `reader` with the retrieval question (so "he" comes with the name it stands for);
+    `articles` are the previous answer's documents, which a follow-up prefers.
+    None when there is nothing to read."""
+    hits = collapse_duplicates(hits, gen.chunks)[:max(top_k, CANDIDATE_PASSAGES)]
     if not hits:
-        return Answer(question, False, NOT_ANSWERED, [], 0.0)
+        return None
     retrieval_question = retrieval_question or question
     qt = QueryTerms(question, gen)
     question_vec = query_vec if retrieval_question == question else encode([question])[0]
     scored = score_sentences(hits, gen, question_vec, qt, encode, question)
-    by_hit: dict[int, list[Scored]] = {}
-    for s in sorted(scored, key=lambda s: -s.score):
-        by_hit.setdefault(s.hit, []).append(s)
-
-    citations: list[Citation] = []
-    picks: list[Scored] = []
-    quoted: set[str] = set()
-    for i, h in enumerate(hits):
-        pick = next((s for s in by_hit.get(i, []) if s.text not in quoted), None)
-        if pick is None:
-            continue
-        quoted.add(pick.text)
-        c = gen.chunks[h.row]
-        meta = gen.documents.get(c.doc_id, {})
-        citations.append(Citation(
-            n=len(citations) + 1, doc_id=c.doc_id, title=c.title,
-            source=meta.get("source", ""), section=c.section,
-            paragraph=pick.sentence.paragraph, quote=pick.text, start=pick.sentence.start,
-            end=pick.sentence.end, passage=c.text, score=round(sigmoid(pick.score), 4),
-            page=pick.sentence.page,
-        ))
-        picks.append(pick)
-    if not citations:
-        return Answer(question, False, NOT_ANSWERED, [], 0.0)
-
-    order = sorted(range(len(picks)), key=lambda j: -picks[j].score)
-    best = picks[order[0]]
+    if not scored:
+        return None
+    read = read_candidates(scored, hits, gen, retrieval_question, reader, articles)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
-    confidence = sigmoid(float(confidence_features(hits, best, gen, rqt) @ CONFIDENCE_WEIGHTS))
-    if confidence < threshold:
+    return Ranking(question, hits, scored, read, confidence_features(hits, read[0], gen, rqt))
+
+
+def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,
+            threshold: float, question: str = "") -> Answer:
+    """The Answer: declined below `threshold`; else the best sentence, and the next best
+    of another passage when it scores within SECOND_SENTENCE_MARGIN. The answer's passages
+    are cited first ([1] is the best sentence's), then the other nearest passages, `top_k`
+    in all; each quotes its best sentence."""
+    if ranking is None:
+        return Answer(question, False, NOT_ANSWERED, [], 0.0)
+    question, hits, scored, read = ranking.question, ranking.hits, ranking.scored, ranking.read
+    best = read[0]
+    confidence = ranking.confidence
+    answered = confidence >= threshold
+    chosen = [best] + [c for c in read[1:] if c.scored.hit != best.scored.hit][:max_sentences - 1]
+    chosen = chosen[:1] + [c for c in chosen[1:] if c.score >= best.score - SECOND_SENTENCE_MARGIN]
+
+    order = list(dict.fromkeys([c.scored.hit for c in chosen] + list(range(len(hits)))))
+    best_of: dict[int, Scored] = {}
+    for s in sorted(scored, key=lambda s: -s.score):
+        best_of.setdefault(s.hit, s)
+    pick = {c.scored.hit: c for c in chosen}
+    citations: list[Citation] = []
+    quoted: set[str] = set()
+    for i in order:
+        if len(citations) == top_k and i not in pick:
+            continue
+        c = pick.get(i)
+        s = c.scored if c else best_of.get(i)
+        if s is None or s.text in quoted:
+            continue
+        quoted.add(s.text)
+        citations.append(_citation(
+            len(citations) + 1, hits[i], gen, s.sentence, s.text,
+            c.score if c else s.score, cited=answered and c is not None,
+            highlight=_highlight(c) if c and answered else None))
+    if not answered:
         return Answer(question, False, NOT_ANSWERED, citations, confidence)
-    chosen = [order[0]] + [j for j in order[1:max_sentences]
-                           if picks[j].score >= best.score - SECOND_SENTENCE_MARGIN]
-    answer = " ".join(f"{citations[j].quote} [{citations[j].n}]" for j in chosen)
+    answer = " ".join(f"{c.quote} [{c.n}]" for c in citations if c.cited)
     return Answer(question, True, answer, citations, confidence)

@@ -5,63 +5,58 @@ generation written by any process is picked up before the next question."""
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from qa_bot.answering import Answer, compose
+from qa_bot.answering import CANDIDATE_PASSAGES, Answer, Ranking, compose, rank
+from qa_bot.followups import resolve
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
 from qa_bot.indexer import SyncReport, sync
 from qa_bot.onnx_export import index_export
-from qa_bot.retrieval import Hit, search
+from qa_bot.reader import MODEL_FILE, Reader
+from qa_bot.retrieval import Hit, cosines, search
 from qa_bot.store import Generation, IndexStore
 
 log = logging.getLogger(__name__)
 
-_ANAPHORA = re.compile(
-    r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|"
-    r"the same|also|else)\b", re.I)
+def rows_of(gen: Generation, articles: tuple[str, ...]) -> list[int]:
+    """Chunk rows of the given documents, in row order (the map is built once per
+    generation)."""
+    entry = _DOC_ROWS.get(id(gen))
+    if entry is None or entry[0] is not gen:
+        by_doc: dict[str, list[int]] = {}
+        for r, c in enumerate(gen.chunks):
+            by_doc.setdefault(c.doc_id, []).append(r)
+        if len(_DOC_ROWS) > 8:
+            _DOC_ROWS.clear()
+        entry = _DOC_ROWS[id(gen)] = (gen, by_doc)
+    by_doc = entry[1]
+    return [r for a in articles for r in by_doc.get(a, [])]
 
 
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the turn before: a pronoun, or too short to stand alone."""
-    return bool(_ANAPHORA.search(question)) or len(question.split()) <= 3
+_DOC_ROWS: dict[int, tuple[Generation, dict[str, list[int]]]] = {}  # id -> (gen, map)
 
 
-_NAME = re.compile(r"\b[A-Z][\w'\u2019.-]*(?:\s+(?:of|the|de|von|van|al)?\s*[A-Z][\w'\u2019.-]*)*")
-_NOT_NAMES = frozenset(
-    "who whom whose what when where which why how and but or so did does do is are was were "
-    "has have had can could will would should in on at for from to by of the a an as if "
-    "i you we it he she they this that these those there then".split())
-
-
-def names(question: str) -> list[str]:
-    """Capitalised word runs of a question ("Nikola Tesla", "Super Bowl XLVIII"), without
-    a capitalised question or function word that merely starts the sentence."""
-    out = []
-    for m in _NAME.finditer(question):
-        words = m.group(0).split()
-        while words and words[0].lower() in _NOT_NAMES:
-            words = words[1:]
-        if words:
-            out.append(" ".join(words))
-    return out
-
-
-def retrieval_query(question: str, history: list[str] | None, turns: int) -> str:
-    """The text retrieval searches with: the question, prefixed, when it is a follow-up, by
-    the names in the last `turns` questions (or by those questions whole when they name
-    nothing), so the earlier turn says who "he" is without outweighing the new question."""
-    if not history or turns <= 0 or not is_follow_up(question):
-        return question
-    earlier = history[-turns:]
-    context = [n for q in earlier for n in names(q)] or earlier
-    return " ".join([*dict.fromkeys(context), question])
+def with_articles(gen: Generation, hits: list[Hit], articles: tuple[str, ...],
+                  query_vec: np.ndarray) -> list[Hit]:
+    """`hits`, with the chunks of `articles` (a follow-up's previous answer) placed right
+    after the best hit when they are not among the top hits already, so their sentences
+    are read too."""
+    if not articles or not hits:
+        return hits
+    top = {h.row for h in hits[:CANDIDATE_PASSAGES]}
+    rows = [r for r in rows_of(gen, articles) if r not in top]
+    if not rows:
+        return hits
+    cos = cosines(gen, query_vec, rows)
+    extra = [Hit(r, hits[0].score, cos[r], 0.0) for r in sorted(rows, key=lambda r: -cos[r])]
+    rest = [h for h in hits[1:] if h.row not in set(rows)]
+    return [hits[0], *extra, *rest]
 
 
 class Engine:
@@ -71,6 +66,7 @@ class Engine:
         self._embedder_factory = embedder_factory or (  # ONNX (no torch) if the index has it
             lambda: load_embedder(index_export(self.store.root)))
         self._embedder: Embedder | None = None
+        self._reader: Reader | None = None
         self._gen: Generation | None = None
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
@@ -83,12 +79,25 @@ class Engine:
                 self._embedder = self._embedder_factory()
             return self._embedder
 
+    @property
+    def reader(self) -> Reader | None:
+        """The answer reader (qa_bot/reader.py); None, with a warning, if its model file
+        is missing, so answers fall back to the feature score."""
+        with self._load_lock:
+            if self._reader is None and MODEL_FILE.is_file():
+                self._reader = Reader(MODEL_FILE)
+            elif self._reader is None:
+                log.warning("no answer reader at %s: sentences chosen by features only",
+                            MODEL_FILE)
+            return self._reader
+
     def preload(self) -> None:
         """Start loading the query embedder in a background thread, so that it overlaps
         the loading of the index (both run mostly in C code, on the two cores)."""
         def load() -> None:
             try:
                 self.embedder
+                self.reader
             except Exception:  # noqa: BLE001 - the next encode() raises it properly
                 pass
 
@@ -135,16 +144,17 @@ class Engine:
         return query_vec, search(self.generation(), query_vec, query, self.cfg.retrieval,
                                  limit=limit)
 
-    def ask(self, question: str, history: list[str] | None = None,
+    def ask(self, question: str, history: list[Answer] | None = None,
             top_k: int | None = None) -> Answer:
-        """Answer one question; `history` holds the earlier questions of the conversation."""
+        """Answer one question; `history` holds the earlier Answers of the conversation
+        (oldest first; see qa_bot/conversation.py)."""
         return self.ask_detailed(question, history, top_k)[0]
 
-    def ask_detailed(self, question: str, history: list[str] | None = None,
+    def ask_detailed(self, question: str, history: list[Answer] | None = None,
                      top_k: int | None = None, query_vec: np.ndarray | None = None
-                     ) -> tuple[Answer, list[Hit]]:
-        """`ask`, plus the ranked hits it was built from. `query_vec`, when given, must be
-        the embedding of `retrieval_query(question, history, ...)` (benchmarks batch them)."""
+                     ) -> tuple[Answer, Ranking | None]:
+        """`ask`, plus the Ranking it was decided from. `query_vec`, when given, must be
+        the embedding of `followups.resolve(question, history, ...).query`."""
         question = question.strip()
         if not question:
             raise InputError("empty question: ask something about the documents")
@@ -152,14 +162,17 @@ class Engine:
         if k < 1:
             raise InputError(f"--top-k must be at least 1, got {k}")
         gen = self.generation()
-        query = retrieval_query(question, history, self.cfg.retrieval.history_turns)
+        follow = resolve(question, history, self.cfg.retrieval.history_turns)
         if query_vec is None:
-            query_vec = self.encode([query])[0]
-        hits = search(gen, query_vec, query, self.cfg.retrieval, limit=max(k * 4, 20))
-        answer = compose(question, query_vec, hits, gen, self.encode, k,
-                         self.cfg.answer.max_sentences, self.cfg.retrieval.min_confidence,
-                         retrieval_question=query)
-        return answer, hits
+            query_vec = self.encode([follow.query])[0]
+        hits = search(gen, query_vec, follow.query, self.cfg.retrieval, limit=max(k * 4, 20))
+        hits = with_articles(gen, hits, follow.articles, query_vec)
+        ranking = rank(question, query_vec, hits, gen, self.encode, k,
+                       retrieval_question=follow.query, reader=self.reader,
+                       articles=follow.articles)
+        answer = compose(ranking, gen, k, self.cfg.answer.max_sentences,
+                         self.cfg.retrieval.min_confidence, question)
+        return answer, ranking
 
     def sync(self, paths: list[Path] | None = None, *, full: bool = False,
              dry_run: bool = False, progress: bool = True,

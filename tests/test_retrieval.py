@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_bot.engine import Engine, is_follow_up, names, retrieval_query
+from qa_bot.engine import Engine
+from qa_bot.followups import is_follow_up, names, resolve
 from qa_bot.retrieval import rank_documents, rrf, weighted
 from quality_corpus import corpus_engine
 
@@ -69,16 +70,31 @@ def test_fusion_functions():
 def test_follow_up_detection_and_query():
     assert is_follow_up("and when did he die?")
     assert is_follow_up("When was she born?")
+    assert is_follow_up("What did the company say?")
+    assert is_follow_up("Why?")
     assert not is_follow_up("When was Jane Okafor born?")
     first = "Who won the Springfield mayoral election?"
-    assert retrieval_query("When was she born?", [first], 2) == "Springfield When was she born?"
+    assert resolve("When was she born?", [first], 2).query == "Springfield When was she born?"
     unnamed = "who won the election?"
-    assert retrieval_query("When was she born?", [unnamed], 2) == f"{unnamed} When was she born?"
+    assert resolve("When was she born?", [unnamed], 2).query == \
+        f"{unnamed} When was she born?"
     assert names("When did Pope Leo X excommunicate Martin Luther?") == \
         ["Pope Leo X", "Martin Luther"]
-    assert retrieval_query("When was Jane Okafor born?", [first], 2) == \
+    assert names("However, North Korea's ambassador met Kim Song.") == \
+        ["North Korea", "Kim Song"]
+    assert resolve("When was Jane Okafor born?", [first], 2).query == \
         "When was Jane Okafor born?"
-    assert retrieval_query("When was she born?", None, 2) == "When was she born?"
+    assert resolve("When was she born?", None, 2).query == "When was she born?"
+
+
+def test_follow_up_carries_the_names_and_article_of_the_previous_answer(engine):
+    first = engine.ask("Who received a lifetime award at the Gothenburg film festival?")
+    assert first.answered
+    follow = resolve("And when was she born?", [first], 2)
+    cited = [c for c in first.citations if c.cited]
+    assert follow.articles == tuple(dict.fromkeys(c.doc_id for c in cited))
+    quoted_names = [n for c in cited for n in names(c.quote)]
+    assert quoted_names and all(n in follow.query for n in quoted_names[:3])
 
 
 def test_follow_up_retrieves_with_the_turn_before(engine):

@@ -1,0 +1,137 @@
+"""Fit the answer's small models on the TUNING half of the news question set (never on the
+test half): the final sentence weights (reader verdict + features), the confidence
+weights and threshold (answerable vs unanswerable and off-topic news questions, plus the
+SQuAD tuning half's held-out-article questions with --squad), the second-sentence margin
+and the highlight threshold. Prints what to paste into qa_bot/answering.py and
+config.toml; writes benchmarks/results/news-fit.json.
+
+    python -m benchmarks.fit_news [--squad 400]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from benchmarks import quality as qb
+from benchmarks.fit import fit_listwise, fit_logistic
+from benchmarks.news import RESULTS, bbc_engine
+from benchmarks.news_qa.dataset import load
+from qa_bot import answering
+from qa_bot.engine import Engine
+
+
+def turns_of(eng: Engine, items, want_gold: bool):
+    """(ranking, gold or None, answerable) per asked turn; follow-ups asked after their
+    first turn, whose Answer is the history."""
+    hist_turns = eng.cfg.telegram.history_turns
+    for item in items:
+        history = []
+        for t in item.turns:
+            answer, ranking = eng.ask_detailed(t.question, history[-hist_turns:])
+            history.append(answer)
+            if ranking is not None:
+                yield ranking, t.answer, item.kind in ("answerable", "followup")
+
+
+def sentence_data(eng: Engine, items):
+    xs, ys, group = [], [], []
+    for g, (ranking, gold, _) in enumerate(turns_of(eng, items, True)):
+        if gold is None:
+            continue
+        for c in ranking.read:
+            xs.append(c.final)
+            ys.append(qb.contains_answer(c.scored.text, [gold]))
+            group.append(g)
+    return np.stack(xs), np.array(ys, dtype=np.float64), np.array(group)
+
+
+def top1(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: np.ndarray) -> float:
+    s = x @ w
+    best: dict[int, int] = {}
+    for j, gi in enumerate(g):
+        if gi not in best or s[j] > s[best[gi]]:
+            best[gi] = j
+    return float(np.mean([y[j] for j in best.values()]))
+
+
+def squad_confidence(limit: int) -> tuple[list[np.ndarray], list[float]]:
+    """SQuAD tuning-half questions asked of the index with their article (1) and of the
+    index without it (0)."""
+    sq, engines = qb.squad_engines(load_base())
+    qs = qb.sample(sq.questions["tune"], limit)
+    xs, ys = [], []
+    for label, eng in ((1.0, engines["all"]), (0.0, engines["test"])):
+        for q in qs:
+            _, ranking = eng.ask_detailed(q.text)
+            if ranking is not None:
+                xs.append(ranking.confidence_features)
+                ys.append(label)
+    return xs, ys
+
+
+def load_base():
+    from qa_bot.config import load_config
+    return load_config(None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--squad", type=int, default=0, help="SQuAD tuning questions to add")
+    args = ap.parse_args(argv)
+    eng = bbc_engine()
+    items = load("tuning")
+    answerable = [i for i in items if i.kind in ("answerable", "followup")]
+
+    x, y, g = sentence_data(eng, answerable)
+    w = fit_listwise(x, y, g)
+    report = {"sentence_features": answering.FINAL_FEATURES,
+              "top1_current": top1(x, y, g, answering.FINAL_WEIGHTS.astype(np.float64)),
+              "top1_fitted": top1(x, y, g, w),
+              "top1_reader_only": top1(x, y, g, np.eye(x.shape[1])[0]),
+              "top1_features_only": top1(x, y, g, np.eye(x.shape[1])[1]),
+              "any_candidate_right": float(np.mean([y[g == k].max() for k in np.unique(g)])),
+              "final_weights": np.round(w, 3).tolist()}
+    print(json.dumps(report, indent=1), file=sys.stderr)
+    answering.FINAL_WEIGHTS = w.astype(np.float32)
+
+    xc, yc = [], []
+    for ranking, _, ok in turns_of(eng, items, False):
+        xc.append(ranking.confidence_features)
+        yc.append(float(ok))
+    n_news = len(yc)
+    if args.squad:
+        sx, sy = squad_confidence(args.squad)
+        xc += sx
+        yc += sy
+    xc_arr, yc_arr = np.stack(xc), np.array(yc)
+    wc = fit_logistic(xc_arr, yc_arr)
+    conf = 1 / (1 + np.exp(-(xc_arr @ wc)))
+    news_conf, news_y = conf[:n_news], yc_arr[:n_news]
+    curve = []
+    for t in np.arange(0.05, 0.96, 0.025):
+        curve.append({"threshold": round(float(t), 3),
+                      "news_unanswerable_declined": round(float(np.mean(news_conf[news_y == 0] < t)), 3),
+                      "news_answerable_declined": round(float(np.mean(news_conf[news_y == 1] < t)), 3),
+                      "all_unanswerable_declined": round(float(np.mean(conf[yc_arr == 0] < t)), 3),
+                      "all_answerable_declined": round(float(np.mean(conf[yc_arr == 1] < t)), 3)})
+    ok = [c for c in curve if c["news_answerable_declined"] <= 0.03]
+    report.update({"confidence_features": answering.CONFIDENCE_FEATURES,
+                   "confidence_weights": np.round(wc, 3).tolist(),
+                   "threshold_chosen": ok[-1]["threshold"] if ok else None,
+                   "confidence_rows": {"news": n_news, "squad": len(yc) - n_news},
+                   "curve": curve})
+    for c in curve:
+        print(c, file=sys.stderr)
+    print("FINAL_WEIGHTS =", report["final_weights"])
+    print("CONFIDENCE_WEIGHTS =", report["confidence_weights"])
+    print("min_confidence =", report["threshold_chosen"])
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "news-fit.json").write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Answer quality on our news question set (benchmarks/news_qa/) over the 1,438 BBC articles,
+through the engine and the same Conversation the CLI chat and the Telegram bot use.
+
+    python -m benchmarks.news                  # the test half -> results/news-test.json
+    python -m benchmarks.news --split tuning   # the tuning half (what fitting may look at)
+    python -m benchmarks.news --limit 40       # a quick look
+
+Measures: the first citation is the question's article; the answer shown contains the gold
+string; follow-ups (second turns, asked after their first turn) answered right; questions
+no article answers, and off-topic ones, declined; answerable ones wrongly declined; every
+quote and highlight a verbatim slice of its source; warm latency per question."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import quality as qb
+from benchmarks.news_qa.dataset import BBC, Item, load
+from qa_bot.answering import Answer
+from qa_bot.config import load_config
+from qa_bot.conversation import Conversation
+from qa_bot.engine import Engine
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def bbc_engine() -> Engine:
+    return qb.engine_for(load_config(None), "bbc", [BBC])
+
+
+def right_article(eng: Engine, answer: Answer, article: str) -> bool:
+    """The first citation is the article, or a copy of it (the BBC set repeats a few
+    stories under two file names)."""
+    if not answer.citations:
+        return False
+    meta = eng.generation().documents[answer.citations[0].doc_id]
+    path = Path(meta["path"])
+    if path.parts[-2:] == tuple(article.split("/")):
+        return True
+    gold = (BBC / article).read_text(encoding="utf-8")
+    return path.read_text(encoding="utf-8").split("\n", 1)[0] == gold.split("\n", 1)[0]
+
+
+def highlight_text(answer: Answer) -> str:
+    return " ".join(c.quote[c.highlight[0] - c.start:c.highlight[1] - c.start]
+                    for c in answer.citations if c.cited and c.highlight)
+
+
+def evaluate(eng: Engine, items: list[Item]) -> dict:
+    stats: Counter = Counter()
+    failures: list[dict] = []
+    latencies: list[float] = []
+    turns = eng.cfg.telegram.history_turns
+
+    def ask(conv: Conversation, question: str) -> Answer:
+        t0 = time.perf_counter()
+        a = conv.ask(question)
+        latencies.append(time.perf_counter() - t0)
+        stats["verbatim_failures"] += qb.quote_failures(eng, a)
+        return a
+
+    for item in items:
+        conv = Conversation(eng, turns)
+        if item.kind in ("unanswerable", "offtopic"):
+            a = ask(conv, item.turns[0].question)
+            stats[f"{item.kind}"] += 1
+            stats[f"{item.kind}_declined"] += not a.answered
+            if a.answered:
+                failures.append({"id": item.id, "kind": f"{item.kind} answered",
+                                 "question": item.turns[0].question, "answer": a.answer,
+                                 "confidence": round(a.confidence, 3)})
+            continue
+        answers = [ask(conv, t.question) for t in item.turns]
+        last, turn = answers[-1], item.turns[-1]
+        key = "followup" if item.kind == "followup" else "answerable"
+        stats[key] += 1
+        ok = last.answered and qb.contains_answer(last.answer, [turn.answer])
+        stats[f"{key}_right"] += ok
+        stats[f"{key}_article"] += right_article(eng, last, item.article)
+        stats[f"{key}_declined"] += not last.answered
+        hl = highlight_text(last)
+        stats[f"{key}_highlighted"] += bool(hl)
+        stats[f"{key}_highlight_right"] += bool(hl) and qb.contains_answer(hl, [turn.answer])
+        if not ok:
+            kind = ("declined" if not last.answered else
+                    "wrong article" if not right_article(eng, last, item.article) else
+                    "right article, wrong sentence")
+            failures.append({"id": item.id, "kind": kind, "type": item.type,
+                             "question": turn.question, "gold": turn.answer,
+                             "answer": last.answer, "confidence": round(last.confidence, 3),
+                             **({"first_answer": answers[0].answer}
+                                if item.kind == "followup" else {})})
+
+    def share(num: str, den: str) -> float | None:
+        return round(stats[num] / stats[den], 4) if stats[den] else None
+
+    lat = np.array(latencies) * 1000
+    return {
+        "counts": {k: stats[k] for k in ("answerable", "followup", "unanswerable", "offtopic")},
+        "answer_contains_gold": share("answerable_right", "answerable"),
+        "first_citation_right_article": share("answerable_article", "answerable"),
+        "answerable_wrongly_declined": share("answerable_declined", "answerable"),
+        "highlight_shown": share("answerable_highlighted", "answerable"),
+        "highlight_contains_gold": share("answerable_highlight_right", "answerable"),
+        "followups_right": share("followup_right", "followup"),
+        "followups_right_article": share("followup_article", "followup"),
+        "unanswerable_declined": share("unanswerable_declined", "unanswerable"),
+        "offtopic_declined": share("offtopic_declined", "offtopic"),
+        "verbatim_failures": stats["verbatim_failures"],
+        "latency_ms": {"p50": round(float(np.percentile(lat, 50)), 1),
+                       "p95": round(float(np.percentile(lat, 95)), 1)} if len(lat) else {},
+        "failures_by_kind": dict(Counter(f["kind"] for f in failures)),
+        "failures": failures,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=("tuning", "test"), default="test")
+    ap.add_argument("--limit", type=int, help="at most this many items of each kind")
+    ap.add_argument("--out", help="results file (default results/news-<split>.json)")
+    args = ap.parse_args(argv)
+    items = load(args.split)
+    if args.limit:
+        seen: Counter = Counter()
+        items = [i for i in items if (seen.update([i.kind]) or seen[i.kind] <= args.limit)]
+    eng = bbc_engine()
+    eng.ask("warm up")  # loads the index, the embedder and the reader
+    t0 = time.time()
+    res = evaluate(eng, items)
+    res["seconds"] = round(time.time() - t0)
+    res["machine"] = qb.machine()
+    RESULTS.mkdir(exist_ok=True)
+    out = Path(args.out) if args.out else RESULTS / f"news-{args.split}.json"
+    out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    summary = {k: v for k, v in res.items() if k not in ("failures", "machine")}
+    print(json.dumps(summary, indent=1), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The news question set (benchmarks/news_qa/*.jsonl), written by the team over the BBC
+articles in ../shared/benchmarks/bbc/ (read in place, never copied here).
+
+Kinds: `answerable` (a question, its article, the short exact string a right answer
+contains), `followup` (two turns, the second leaning on the first), `unanswerable` (on
+the corpus's topics, but no article holds the answer; checked with grep) and `offtopic`.
+Split: by article, a stable hash of the article path decides tuning or test; questions
+without an article (unanswerable, off-topic) split by a hash of their id. Fit on
+`tuning` only; report `test`."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BBC = HERE.parent.parent.parent / "shared" / "benchmarks" / "bbc"
+FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl")
+KINDS = ("answerable", "followup", "unanswerable", "offtopic")
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: str | None  # None: the corpus does not answer it
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    kind: str
+    article: str | None  # "business/001.txt"
+    turns: tuple[Turn, ...]
+    type: str = ""
+
+    @property
+    def split(self) -> str:
+        key = self.article or self.id
+        return "test" if zlib.crc32(key.encode()) % 2 else "tuning"
+
+    def answerable_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.answer is not None]
+
+
+def parse(row: dict) -> Item:
+    kind = row["kind"]
+    if kind not in KINDS:
+        raise ValueError(f"{row.get('id')}: unknown kind {kind!r}")
+    if kind == "followup":
+        turns = tuple(Turn(t["question"], t["answer"]) for t in row["turns"])
+    else:
+        turns = (Turn(row["question"], row.get("answer") if kind == "answerable" else None),)
+    return Item(row["id"], kind, row.get("article"), turns, row.get("type", ""))
+
+
+def load(split: str | None = None, kinds: tuple[str, ...] = KINDS) -> list[Item]:
+    """Every item of the set (or of one split, `tuning` or `test`), file order."""
+    items = []
+    for name in FILES:
+        path = HERE / name
+        if not path.exists():
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    items.append(parse(json.loads(line)))
+                except (ValueError, KeyError) as e:
+                    raise ValueError(f"{path.name} line {n}: {e}") from None
+    return [i for i in items if i.kind in kinds and (split is None or i.split == split)]
+
+
+def article_text(article: str) -> str:
+    return (BBC / article).read_text(encoding="utf-8")

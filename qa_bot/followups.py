@@ -1,0 +1,79 @@
+"""Follow-up questions ("What did he say?", "the company", "Why?"): what an earlier turn
+lends to the next one.
+
+A follow-up is searched with the names of the earlier questions *and* of the sentences the
+earlier answers quoted (so "he" can be the person an answer named, not only one a question
+named), and it stays in the article of the previous answer unless another article clearly
+answers better (the answer scorer weighs `articles`). A question that stands alone is
+left untouched."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ANAPHORA = re.compile(
+    r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|"
+    r"the same|also|else)\b|\bthe (company|firm|group|bank|club|team|side|party|minister|"
+    r"government|player|coach|manager|country|deal|plan|bill|report|star|champion|chief)\b",
+    re.I)
+_NAME = re.compile(r"\b[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|de|von|van|al|and)?\s*"
+                   r"[A-Z][\w'\u2019.&-]*)*")
+_NOT_NAMES = frozenset(
+    "who whom whose what when where which why how and but or so did does do is are was were "
+    "has have had can could will would should in on at for from to by of the a an as if "
+    "i you we it he she they this that these those there then mr mrs ms dr however also "
+    "after before while although though since with without under over its his her their "
+    "our my your one two three some many most more last next first new".split())
+MAX_NAMES = 8
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the turn before: a pronoun or "the company", or too short
+    to stand alone ("Why?", "And the cost?")."""
+    return bool(_ANAPHORA.search(question)) or len(question.split()) <= 3
+
+
+def names(text: str) -> list[str]:
+    """Capitalised word runs ("Nikola Tesla", "North Korea's"), without a capitalised
+    question or function word that merely starts a sentence; possessives dropped."""
+    out = []
+    for m in _NAME.finditer(text):
+        words = m.group(0).split()
+        while words and words[0].lower().rstrip(".,") in _NOT_NAMES:
+            words = words[1:]
+        if words:
+            out.append(re.sub(r"['\u2019]s$", "", " ".join(words)).rstrip(".,"))
+    return [n for n in out if n]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """How to search and read one question of a conversation."""
+
+    query: str  # what retrieval searches with (and the reader reads)
+    articles: tuple[str, ...] = ()  # doc ids the previous answer came from
+
+
+def resolve(question: str, history: list | None, turns: int) -> FollowUp:
+    """`history`: the earlier turns, oldest first, each an Answer (or a bare question).
+    A follow-up is prefixed by the names of the last `turns` turns (the previous answer's
+    quoted sentences first), or by the earlier questions whole when they name nothing."""
+    if not history or turns <= 0 or not is_follow_up(question):
+        return FollowUp(question)
+    found: list[str] = []
+    earlier_questions: list[str] = []
+    articles: tuple[str, ...] = ()
+    for i, turn in enumerate(reversed(history[-turns:])):
+        q = turn if isinstance(turn, str) else turn.question
+        earlier_questions.insert(0, q)
+        quoted = [] if isinstance(turn, str) or not turn.answered else \
+            [c for c in turn.citations if c.cited]
+        if i == 0 and quoted:
+            articles = tuple(dict.fromkeys(c.doc_id for c in quoted))
+        found += names(q) + [n for c in quoted for n in names(c.quote)]
+    own = {n.lower() for n in names(question)}
+    context = [n for n in dict.fromkeys(found) if n.lower() not in own][:MAX_NAMES]
+    if not context:
+        context = earlier_questions
+    return FollowUp(" ".join([*context, question]), articles)
