@@ -39,8 +39,9 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, BaseU
                           InlineQueryHandler, MessageHandler, filters)
 
 from qa_bot import render
-from qa_bot.answering import Answer
+from qa_bot.answering import Answer, Citation
 from qa_bot.config import Config
+from qa_bot.conversation import Conversation
 from qa_bot.engine import Engine
 from qa_bot.errors import ConfigError, InputError, QaBotError
 
@@ -64,8 +65,9 @@ HELP = (
     "answer them, with their sources.\n\n"
     "In a private chat just send a question. In a group use /ask followed by the question, "
     "or reply to one of my messages. Follow-up questions (\"and when did he arrive?\") use "
-    "the last questions of the chat; /reset forgets them.\n\n"
-    "Tap a numbered button under an answer to read the full passage.\n"
+    "the last answers of the chat; /reset forgets them.\n\n"
+    "Tap a numbered button under an answer to read the full passage, or \"More passages\" "
+    "for the other passages I found.\n"
     "/docs lists what I know. You can also type @{username} and a question in any chat."
 )
 SORRY = "Sorry, something went wrong while handling that. Please try again in a moment."
@@ -208,10 +210,10 @@ class UserQuota:
 
 @dataclass
 class ChatState:
-    """What the bot remembers of one chat: its last questions (for follow-ups) and its
-    last answers (for the citation buttons), both bounded."""
+    """What the bot remembers of one chat: its conversation (the last Answers, which
+    follow-ups lean on) and its last answers by key (for the buttons), both bounded."""
 
-    history: collections.deque[str]
+    conversation: Conversation
     answers: collections.OrderedDict[str, Answer] = field(
         default_factory=collections.OrderedDict)
 
@@ -229,16 +231,36 @@ def callback_data(key: str, n: int) -> str:
     return f"p:{key}:{n}"
 
 
+def more_data(key: str) -> str:
+    """Button payload for the other passages of answer `key`: 'm:<key>'."""
+    return f"m:{key}"
+
+
 _CALLBACK = re.compile(r"^p:([0-9a-f]{8}):(\d{1,3})$")
+_MORE = re.compile(r"^m:([0-9a-f]{8})$")
+
+
+def _passage_buttons(citations: list[Citation], key: str) -> list[list[InlineKeyboardButton]]:
+    return [[InlineKeyboardButton(label, callback_data=callback_data(key, c.n))]
+            for c, label in zip(citations, render.button_labels(citations))]
 
 
 def keyboard(answer: Answer, key: str) -> InlineKeyboardMarkup | None:
-    """One button per citation, opening its full passage."""
-    if not answer.citations:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(render.button_label(c), callback_data=callback_data(key, c.n))]
-         for c in answer.citations])
+    """One button per cited source, opening its full passage, then one "More passages"
+    (or, for a declined answer, "Nearest passages") button when there are others."""
+    rows = _passage_buttons(render.cited(answer), key)
+    others = render.more_passages(answer)
+    if others:
+        label = "More passages" if answer.answered else "Nearest passages"
+        rows.append([InlineKeyboardButton(f"{label} ({len(others)})",
+                                          callback_data=more_data(key))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def more_keyboard(answer: Answer, key: str) -> InlineKeyboardMarkup | None:
+    """One button per passage of the "More passages" message."""
+    rows = _passage_buttons(render.more_passages(answer), key)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def normalise_base_url(url: str) -> str:
@@ -289,7 +311,8 @@ class QaTelegramBot:
     def state(self, chat_id: int) -> ChatState:
         st = self.chats.get(chat_id)
         if st is None:
-            st = self.chats[chat_id] = ChatState(collections.deque(maxlen=self.tg.history_turns))
+            st = self.chats[chat_id] = ChatState(Conversation(self.engine,
+                                                              self.tg.history_turns))
             while len(self.chats) > CHATS_KEPT:
                 self.chats.popitem(last=False)
         else:
@@ -330,11 +353,12 @@ class QaTelegramBot:
                 f"({uid}).")
         return False
 
-    async def ask(self, question: str, history: list[str] | None = None) -> Answer:
-        """engine.ask in the retrieval pool, off the event loop."""
+    async def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
+        """Answer in the retrieval pool, off the event loop: through `conversation` (which
+        passes its earlier Answers as history and keeps this one), else alone."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.pool, partial(self.engine.ask, question, history=history))
+        asks = conversation.ask if conversation is not None else self.engine.ask
+        return await loop.run_in_executor(self.pool, partial(asks, question))
 
     def check_question(self, question: str, user_id: int | None) -> str | None:
         """Why this question is not taken (too long, over quota), or None."""
@@ -370,13 +394,12 @@ class QaTelegramBot:
         started = time.monotonic()
         async with typing(context.bot, chat.id):
             try:
-                answer = await self.ask(question, list(st.history))
+                answer = await self.ask(question, st.conversation)
             except InputError as exc:
                 await msg.reply_text(render.esc(str(exc)))
                 return
         log.info("update %s: chat %s, answered=%s in %.2f s", update.update_id, chat.id,
                  answer.answered, time.monotonic() - started)
-        st.history.append(question)
         key = st.remember(answer)
         messages = render.telegram_messages(answer)
         for i, text in enumerate(messages):
@@ -418,7 +441,7 @@ class QaTelegramBot:
     async def on_reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not await self.admit(update):
             return
-        self.state(update.effective_chat.id).history.clear()
+        self.state(update.effective_chat.id).conversation.reset()
         await update.effective_message.reply_text(
             "Done: the next question starts a new conversation.")
 
@@ -469,26 +492,49 @@ class QaTelegramBot:
             await msg.reply_text(text, do_quote=False)
 
     # -- buttons and inline mode --
-    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A citation button: send its full passage with provenance."""
+    async def pressed(self, update: Update, pattern: re.Pattern
+                      ) -> tuple[Answer, re.Match, Message] | None:
+        """The answer a button of this chat belongs to, its payload match and the message
+        it sits under; None (the user told why) when not allowed or no longer known."""
         query = update.callback_query
         user_id = query.from_user.id if query.from_user else None
         chat = update.effective_chat
         if not self.allowed(user_id, chat.id if chat else None):
             await query.answer("Sorry, this bot is not available to you.", show_alert=True)
-            return
-        m = _CALLBACK.match(query.data or "")
+            return None
+        m = pattern.match(query.data or "")
         st = self.chats.get(chat.id) if chat else None
         answer = st.answers.get(m.group(1)) if (m and st) else None
-        n = int(m.group(2)) if m else 0
-        if answer is None or not 1 <= n <= len(answer.citations) \
-                or not isinstance(query.message, Message):
+        if answer is None or not isinstance(query.message, Message) \
+                or (pattern is _CALLBACK and not 1 <= int(m.group(2)) <= len(answer.citations)):
             await query.answer("I no longer have that answer; please ask again.",
                                show_alert=True)
-            return
+            return None
         await query.answer()
-        for text in render.passage_messages(answer.citations[n - 1]):
-            await query.message.reply_text(text)
+        return answer, m, query.message
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A citation button: send its full passage with provenance."""
+        found = await self.pressed(update, _CALLBACK)
+        if found is None:
+            return
+        answer, m, message = found
+        for text in render.passage_messages(answer.citations[int(m.group(2)) - 1]):
+            await message.reply_text(text)
+
+    async def on_more(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The "More passages" button: send the passages the answer does not quote, with a
+        button per passage."""
+        found = await self.pressed(update, _MORE)
+        if found is None:
+            return
+        answer, m, message = found
+        messages = render.more_passages_messages(answer)
+        for i, text in enumerate(messages):
+            last = i == len(messages) - 1
+            await message.reply_text(text, do_quote=i == 0,
+                                     reply_markup=more_keyboard(answer, m.group(1)) if last
+                                     else None)
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """'@bot question' in any chat: the answer (and each passage) as inline results."""
@@ -566,6 +612,7 @@ def build_application(cfg: Config, token: str, engine: Engine, *, base_url: str 
     app.add_handler(MessageHandler(new & filters.ChatType.GROUPS & filters.TEXT
                                    & ~filters.COMMAND & filters.REPLY, bot.on_group_reply))
     app.add_handler(CallbackQueryHandler(bot.on_button, pattern=r"^p:"))
+    app.add_handler(CallbackQueryHandler(bot.on_more, pattern=r"^m:"))
     app.add_handler(InlineQueryHandler(bot.on_inline))
     app.add_error_handler(bot.on_error)
     return app

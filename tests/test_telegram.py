@@ -210,6 +210,10 @@ def test_private_question_gets_a_cited_answer_and_the_token_stays_out_of_logs(en
     assert params["link_preview_options"] == {"is_disabled": True}
     buttons = [b for row in params["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons and all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    assert len({b["text"] for b in buttons}) == len(buttons)
+    expected = engine.ask(q["message"]["text"])
+    assert all(first["text"].count(c.quote) == 1  # the answer once, not again as a quote
+               for c in expected.citations if c.cited)
     assert "2014" in second["text"]  # the follow-up used the first question
     # "typing..." before the answer; the commands registered at start
     actions = api.calls_of("sendChatAction")
@@ -311,30 +315,61 @@ def test_inline_query_offers_the_answer(engine):
     assert "Maria Lopez" in first and "[1]" in first
 
 
-def test_long_answer_is_split_at_boundaries(engine, embedder):
+def press_and_collect(api: FakeBotApi, chat_id: int, under: dict, data: str,
+                      buttons: bool = True):
+    """Press button `data` on message `under`; the messages sent after it, once the first
+    replies to it (and, with `buttons`, one carrying buttons has come)."""
+    api.press({k: under[k] for k in ("message_id", "date", "chat", "from", "text")}, data,
+              user_id=chat_id)
+
+    def replies() -> list[dict] | None:
+        msgs = api.sent_to(chat_id)
+        first = next((i for i, m in enumerate(msgs)
+                      if replied_to(m) == under["message_id"]), None)
+        if first is None or (buttons and not any("reply_markup" in m for m in msgs[first:])):
+            return None
+        return msgs[first:]
+
+    return api.wait_for(replies)
+
+
+def test_more_passages_button_lists_the_passages_the_answer_does_not_cite(engine, embedder):
     wide = Engine(dataclasses.replace(
         engine.cfg, retrieval=dataclasses.replace(engine.cfg.retrieval, top_k=12)),
         embedder_factory=lambda: embedder)
+    question = "What did the lighthouse keepers of Brittany do?"
+    expected = wide.ask(question)
+    others = [c for c in expected.citations if not c.cited]
+    assert len(others) >= 2
 
     async def scenario():
         async with running_bot(wide) as api:
-            q = api.message(1004, "What did the lighthouse keepers of Brittany do?")
-            await answer_to(api, q)
-            await asyncio.sleep(1.0)  # the rest of the split answer
-            return api, q
+            q = api.message(1004, question)
+            msgs = await answer_to(api, q)
+            await asyncio.sleep(0.5)  # the rest of a split answer, if any
+            msgs = [m for m in api.sent_to(1004)]
+            more = msgs[-1]["reply_markup"]["inline_keyboard"][-1][0]
+            listing = await press_and_collect(api, 1004, msgs[-1], more["callback_data"])
+            passage_button = listing[-1]["reply_markup"]["inline_keyboard"][0][0]
+            (passage, *_) = await press_and_collect(api, 1004, listing[-1],
+                                                    passage_button["callback_data"], False)
+            return msgs, more, listing, passage
 
-    api, q = run(scenario())
-    msgs = [m for m in api.sent_to(1004)]
-    assert len(msgs) >= 2
-    assert replied_to(msgs[0]) == q["message"]["message_id"]
-    assert all(replied_to(m) is None for m in msgs[1:])
-    assert all(len(m["text"].encode("utf-16-le")) // 2 <= 4096 for m in msgs)
-    assert "reply_markup" in msgs[-1] and all("reply_markup" not in m for m in msgs[:-1])
+    msgs, more, listing, passage = run(scenario())
     text = "\n".join(m["text"] for m in msgs)
-    assert all(f"[{n}] " in text for n in range(1, 13))  # every source, none lost
-    assert len(msgs[-1]["reply_markup"]["inline_keyboard"]) == 12
-    # each message ends on a whole source (a quote closes every one but the answer's)
-    assert all(m["html"].endswith("</blockquote>") for m in msgs)
+    assert not any(f"[{c.n}] " in text for c in others)  # never beside the answer
+    label = "More passages" if expected.answered else "Nearest passages"
+    assert more["text"] == f"{label} ({len(others)})"
+    shown = "\n".join(m["text"] for m in listing)
+    assert shown.startswith(label) and "Sources" not in shown
+    assert all(shown.count(f"[{c.n}] ") == 1 and c.quote in shown for c in others)
+    assert all(len(m["text"].encode("utf-16-le")) // 2 <= 4096 for m in listing)
+    assert all(m["html"].endswith("</blockquote>") for m in listing)  # whole passages
+    assert "reply_markup" in listing[-1] and all("reply_markup" not in m for m in listing[:-1])
+    buttons = [row[0]["text"] for row in listing[-1]["reply_markup"]["inline_keyboard"]]
+    assert len(buttons) == len(others) and len(set(buttons)) == len(buttons)
+    assert [b.split("]")[0] for b in buttons] == [f"[{c.n}" for c in others]
+    assert "characters" in passage["text"] and others[0].quote in passage["text"]
 
 
 def test_markup_in_documents_and_questions_is_escaped(engine):
@@ -364,8 +399,10 @@ def test_unanswerable_question_says_so_and_offers_the_nearest_passages(engine):
 
     (msg, *_) = run(scenario())
     assert msg["text"].startswith("The indexed documents do not answer this question.")
-    assert "Nearest passages" in msg["text"] and "Sources" not in msg["text"]
-    assert msg["reply_markup"]["inline_keyboard"]  # the passages can still be opened
+    assert "Nearest articles\n• " in msg["text"] and "Sources" not in msg["text"]
+    assert "[1]" not in msg["text"]  # no passage is presented as a source
+    (row,) = msg["reply_markup"]["inline_keyboard"]  # the passages can still be opened
+    assert row[0]["text"].startswith("Nearest passages (")
 
 
 def test_commands_help_usage_and_unknown(engine):
