@@ -4,6 +4,7 @@ subcommand. User errors print one line on stderr and exit non-zero; never a trac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -37,9 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question")
     ask.add_argument("--top-k", type=int, metavar="N", help="how many passages to cite")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    ask.add_argument("-v", "--verbose", action="store_true",
+                     help="also show the nearest passages the answer does not cite")
 
-    chat = sub.add_parser("chat", help="interactive questions with follow-up context")
+    chat = sub.add_parser("chat", help="questions with follow-up context (/reset starts over)")
     chat.add_argument("--top-k", type=int, metavar="N")
+    chat.add_argument("--json", action="store_true",
+                      help="read one question per stdin line, print one Answer JSON per line")
+    chat.add_argument("-v", "--verbose", action="store_true",
+                      help="also show the nearest passages the answer does not cite")
 
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--json", action="store_true")
@@ -97,6 +104,47 @@ def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
+def _text_options(args: argparse.Namespace) -> dict:
+    """to_text options: bold answer phrase on a terminal only (not in pipes, nor with
+    NO_COLOR set), the other passages with -v."""
+    bold = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return {"bold": bold, "verbose": args.verbose}
+
+
+def _checked(question: str) -> str:
+    """The question, refused when it holds undecodable bytes (a non-UTF-8 argument)."""
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("the question is not valid UTF-8") from None
+    return question
+
+
+def _emit(obj: dict) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _json_lines(answer_one) -> None:
+    """One question per stdin line (read as bytes) -> one JSON object per line, flushed:
+    `answer_one(question)` returns the object to print (None: print nothing). A line that
+    is not UTF-8 or that the engine refuses gets {"error", "line"}; the batch goes on."""
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            question = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            _emit({"error": f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
+                            f"{exc.start})", "line": number})
+            continue
+        if not question:
+            continue
+        try:
+            obj = answer_one(question)
+        except InputError as exc:
+            obj = {"error": str(exc), "line": number}
+        if obj is not None:
+            _emit(obj)
+
+
 def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
     from qa_bot.render import to_json, to_text
 
@@ -107,22 +155,36 @@ def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
     _ensure_index(engine)
     engine.preload()  # the model loads while the index does
     if args.question is None:
-        for line in sys.stdin:
-            if line.strip():
-                print(to_json(engine.ask(line, top_k=args.top_k)), flush=True)
+        _json_lines(lambda q: engine.ask(q, top_k=args.top_k).to_dict())
         return 0
-    answer = engine.ask(args.question, top_k=args.top_k)
-    print(to_json(answer) if args.json else to_text(answer), end="\n" if args.json else "")
+    answer = engine.ask(_checked(args.question), top_k=args.top_k)
+    print(to_json(answer) if args.json else to_text(answer, **_text_options(args)),
+          end="\n" if args.json else "")
     return 0
 
 
 def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
+    from qa_bot.conversation import Conversation
     from qa_bot.render import to_text
 
     engine = _engine(cfg)
     _ensure_index(engine)
     engine.preload()  # the model loads while the index does
-    history: list[str] = []
+    conversation = Conversation(engine, cfg.retrieval.history_turns)
+    if args.json:
+        def turn(question: str) -> dict | None:
+            if question in ("/quit", "/exit"):
+                raise EOFError
+            if question == "/reset":
+                conversation.reset()
+                return {"reset": True}
+            return conversation.ask(question, top_k=args.top_k).to_dict()
+
+        with contextlib.suppress(EOFError):
+            _json_lines(turn)
+        return 0
+    sys.stdin.reconfigure(errors="surrogateescape")  # a bad line is refused, not fatal
+    options = _text_options(args)
     print("Ask about the documents. /reset forgets the conversation, /quit (or Ctrl-D) leaves.")
     while True:
         try:
@@ -133,17 +195,15 @@ def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
         if question in ("/quit", "/exit"):
             return 0
         if question == "/reset":
-            history.clear()
+            conversation.reset()
             print("(conversation forgotten)")
             continue
         if not question:
             continue
         try:
-            print(to_text(engine.ask(question, history=history, top_k=args.top_k)))
+            print(to_text(conversation.ask(_checked(question), top_k=args.top_k), **options))
         except InputError as exc:
             print(f"qa-bot: {exc}")
-            continue
-        history.append(question)
 
 
 def cmd_docs(args: argparse.Namespace, cfg: Config) -> int:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,145 @@ def test_chat_keeps_context_until_reset_and_leaves_on_eof(built):
     out = proc.stdout
     assert out.count("? ") >= 4 and "(conversation forgotten)" in out
     assert "Kim Song" in out and "Sberbank" in out and "never asked" not in out
+
+
+# ---- scripted conversations and bad input -----------------------------------------------
+
+def qa_bot_bytes(*args: str | bytes, stdin: bytes, index: Path):
+    return subprocess.run(
+        [sys.executable, "-m", "qa_bot", "--index-dir", str(index), *args], input=stdin,
+        capture_output=True, cwd=REPO, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory) -> Path:
+    index = tmp_path_factory.mktemp("cli-seed") / "index"
+    proc = qa_bot("--index-dir", str(index), "index", "--json")
+    assert proc.returncode == 0, proc.stderr
+    return index
+
+
+def assert_verbatim(answer: dict) -> None:
+    for c in answer["citations"]:
+        text = (REPO / c["source"]).read_bytes().decode("utf-8")
+        assert text[c["start"]:c["end"]] == c["quote"]
+
+
+def test_chat_json_scripts_follow_ups_reset_and_survives_bad_bytes(seed_index):
+    script = b"\n".join([
+        QUESTION.encode(),
+        b"What did he blame them for?",
+        b"/reset",
+        b"caf\xe9 \xff?",  # Latin-1, not UTF-8
+        b"",
+        b"What did he blame them for?",
+        b"/quit",
+        b"never asked",
+    ]) + b"\n"
+    proc = qa_bot_bytes("chat", "--json", stdin=script, index=seed_index)
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+    out = proc.stdout.decode("utf-8")
+    assert "Ask about the documents" not in out and "? " not in out[:2]  # no prompts
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == 5
+    first, follow, reset, error, again = lines
+    assert first["question"] == QUESTION and follow["question"] == "What did he blame them for?"
+    assert reset == {"reset": True}
+    assert error["line"] == 4 and "UTF-8" in error["error"] and set(error) == {"error", "line"}
+    assert again["question"] == "What did he blame them for?"
+    for a in (first, follow, again):
+        assert_verbatim(a)
+        assert all(isinstance(c["cited"], bool) for c in a["citations"])
+        assert all(c["cited"] is False for c in a["citations"]) or a["answered"]
+
+
+def test_ask_json_gives_a_bad_line_an_error_object_and_goes_on(seed_index):
+    proc = qa_bot_bytes("ask", "--json", stdin=QUESTION.encode() + b"\n\xc3\x28 broken\n"
+                        b"Which banks were sanctioned?\n", index=seed_index)
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+    first, error, last = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert first["question"] == QUESTION and last["question"] == "Which banks were sanctioned?"
+    assert error == {"error": "not valid UTF-8 (byte 0xc3 at 0)", "line": 2}
+
+
+def test_a_question_argument_that_is_not_utf8_is_one_line(seed_index):
+    proc = qa_bot_bytes("ask", b"caf\xe9?", stdin=b"", index=seed_index)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == "qa-bot: error: the question is not valid UTF-8"
+
+
+def test_piped_text_answer_has_no_escape_codes_and_verbose_adds_more_passages(seed_index):
+    plain = qa_bot("--index-dir", str(seed_index), "ask", QUESTION)
+    verbose = qa_bot("--index-dir", str(seed_index), "ask", "-v", QUESTION)
+    assert plain.returncode == 0 and verbose.returncode == 0, plain.stderr + verbose.stderr
+    assert "\x1b" not in plain.stdout and "\x1b" not in verbose.stdout
+    assert "More passages:" not in plain.stdout and "More passages:" in verbose.stdout
+    assert verbose.stdout.startswith(plain.stdout.rstrip("\n"))
+
+
+# ---- the terminal layout (render.to_text) -----------------------------------------------
+
+def _answer(answered: bool = True):
+    from qa_bot.answering import NOT_ANSWERED, Answer, Citation
+
+    kim = ("At an emergency U.N. session, North Korea’s ambassador, Kim Song, blamed the U.S. "
+           "and its allies for their “hegemonic policy”.")
+    speech = "\"With these sanctions, we target Putin’s regime,” Borrell said."
+    title = "North Korea Claims the U.S. is the Root Cause of Ukraine Invasion"
+    at = 1122 + kim.index("Kim Song")
+    cites = [
+        Citation(1, "nk", title, "seeds/a.txt", "NORTH KOREA BLAMES", 3, kim, 1122,
+                 1122 + len(kim), kim, 0.9, cited=answered,
+                 highlight=(at, at + len("Kim Song")) if answered else None),
+        Citation(2, "nk", title, "seeds/a.txt", "", 2, speech, 663, 663 + len(speech), speech,
+                 0.5),
+    ]
+    if not answered:
+        return Answer("q", False, NOT_ANSWERED, cites, 0.1)
+    return Answer("q", True, f"{kim} [1]", cites, 0.9)
+
+
+def test_text_layout_answer_once_bold_phrase_cited_source_only():
+    from qa_bot.render import to_text
+
+    answer = _answer()
+    plain = to_text(answer)
+    assert "\x1b" not in plain and plain.count("Kim Song") == 1  # not repeated as a quote
+    assert plain.split("\n\n")[1] == (
+        "Sources:\n[1] North Korea Claims the U.S. is the Root Cause of Ukraine Invasion\n"
+        "    NORTH KOREA BLAMES, paragraph 3\n    seeds/a.txt, characters 1122-1248\n")
+    assert "[2]" not in plain and "Borrell" not in plain
+    bold = to_text(answer, bold=True)
+    assert "\x1b[1mKim Song\x1b[22m" in bold and bold.count("\x1b[1m") == 1
+    assert bold.replace("\x1b[1m", "").replace("\x1b[22m", "") == plain
+    verbose = to_text(answer, verbose=True)
+    more = verbose.split("More passages:\n")[1]
+    assert more.startswith("[2] North Korea Claims")
+    assert '    "With these sanctions, we target Putin’s regime,” Borrell said.\n' in more
+    assert "Sources:" not in verbose.split("More passages:")[1]
+
+
+def test_text_bold_phrase_wrapped_across_lines_stays_closed_per_line():
+    from qa_bot.render import to_text
+
+    answer = _answer()
+    c = answer.citations[0]
+    wide = replace(c, highlight=(c.start, c.end))  # the whole quote
+    answer = replace(answer, citations=[wide, answer.citations[1]])
+    out = to_text(answer, width=40, bold=True)
+    body = out.split("\n\n")[0].splitlines()
+    assert len(body) >= 3
+    assert all(line.count("\x1b[1m") == line.count("\x1b[22m") == 1 for line in body)
+
+
+def test_text_decline_names_nearest_articles_never_as_sources():
+    from qa_bot.render import to_text
+
+    out = to_text(_answer(answered=False))
+    assert out == ("The indexed documents do not answer this question.\n\nNearest articles:\n"
+                   "- North Korea Claims the U.S. is the Root Cause of Ukraine Invasion "
+                   "(seeds/a.txt)\n")
+    verbose = to_text(_answer(answered=False), verbose=True)
+    assert "Sources" not in verbose and "More passages:\n[1] North Korea" in verbose
+    assert "“At an emergency" in verbose  # quoted once, in “ ”
+    assert "“\"With" not in verbose and "““" not in verbose  # no doubled quote marks
