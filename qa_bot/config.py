@@ -5,6 +5,7 @@ folder (or the working directory when no file is used)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import typing
@@ -21,6 +22,7 @@ DEFAULT_CONFIG_NAME = "config.toml"
 class CorpusConfig:
     paths: list[str] = field(default_factory=lambda: ["seeds"])
     max_file_mb: float = 20.0
+    follow_symlinks: bool = False  # follow symlinks that lead out of the corpus paths
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,10 @@ def _type_name(tp: object) -> str:
 def _check_value(where: str, tp: object, value: object) -> object:
     def bad() -> ConfigError:
         return ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
+
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ConfigError(f"{where}: expected a finite number, got {v!r}")
 
     if typing.get_origin(tp) is list:
         (item,) = typing.get_args(tp)

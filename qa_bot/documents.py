@@ -3,9 +3,11 @@ span of every paragraph in it: `doc.text[p.start:p.end]` is the paragraph, verba
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -188,19 +190,40 @@ def decode(raw: bytes, source: str) -> str:
         ) from None
 
 
-def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+def _limit_error(source: str, size: str, max_bytes: int) -> DocumentError:
+    return DocumentError(f"{source}: {size} is over the {max_bytes / 1e6:g} MB limit "
+                         f"([corpus] max_file_mb), skipped")
+
+
+def read_file(path: Path, max_bytes: int | None = None) -> tuple[bytes, int]:
+    """(bytes, permission bits) of a regular file, never more than `max_bytes` read:
+    anything else (FIFO, device, socket, a file over the limit) is a DocumentError, and
+    the open never blocks."""
     source = display_path(path)
     try:
-        if max_bytes is not None and path.stat().st_size > max_bytes:
-            raise DocumentError(
-                f"{source}: {path.stat().st_size / 1e6:.1f} MB is over the "
-                f"{max_bytes / 1e6:.0f} MB limit ([corpus] max_file_mb), skipped"
-            )
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise DocumentError(f"{source}: vanished while reading, skipped") from None
     except OSError as exc:
         raise DocumentError(f"{source}: cannot read ({exc.strerror}), skipped") from None
+    with open(fd, "rb") as f:
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise DocumentError(f"{source}: not a regular file ({_kind(st.st_mode)}), "
+                                    f"skipped")
+            if max_bytes is not None and st.st_size > max_bytes:
+                raise _limit_error(source, f"{st.st_size / 1e6:.3g} MB", max_bytes)
+            raw = f.read() if max_bytes is None else f.read(max_bytes + 1)
+        except OSError as exc:
+            raise DocumentError(f"{source}: cannot read ({exc.strerror}), skipped") from None
+    if max_bytes is not None and len(raw) > max_bytes:  # grew, or a size that lies
+        raise _limit_error(source, "the file", max_bytes)
+    return raw, stat.S_IMODE(st.st_mode)
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    return read_file(path, max_bytes)[0]
 
 
 def content_hash(raw: bytes) -> str:
@@ -229,37 +252,96 @@ class Discovery:
     skipped: list[str]  # one line each: why a file under the given paths was not taken
 
 
-def discover(paths: list[Path]) -> Discovery:
-    """Supported files below `paths`, sorted, each once. Missing paths are an InputError;
-    hidden files, unknown extensions and symlink loops are skipped (and reported)."""
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
+def _inside(target: str, roots: list[str]) -> bool:
+    return any(target == r or target.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def discover(paths: list[Path], *, follow_symlinks: bool = False,
+             exclude: list[Path] = ()) -> Discovery:
+    """Supported regular files below `paths`, sorted, each once; nothing is opened.
+    Missing paths are an InputError. Skipped, each with one line: hidden files, unknown
+    extensions, FIFOs, devices and sockets, broken symlinks, directory loops and (unless
+    `follow_symlinks`) symlinks that lead out of `paths`. The `exclude` directories (the
+    index itself) are passed over silently."""
     found: dict[Path, None] = {}
     skipped: list[str] = []
+    roots = [os.path.realpath(p) for p in paths]
+    excluded = set()
+    for d in exclude:
+        with contextlib.suppress(OSError):
+            st = os.stat(d)
+            excluded.add((st.st_dev, st.st_ino))
+
+    def take(p: Path, mode: int) -> None:
+        if not stat.S_ISREG(mode):
+            skipped.append(f"{display_path(p)}: not a regular file ({_kind(mode)}), skipped")
+        elif p.suffix.lower() in LOADERS:
+            found[p.absolute()] = None
+        else:
+            skipped.append(f"{display_path(p)}: unsupported file type, skipped")
+
     for given in paths:
-        if not given.exists():
-            raise InputError(f"{display_path(given)}: no such file or directory")
-        if given.is_file():
-            if given.suffix.lower() in LOADERS:
-                found[given.absolute()] = None
-            else:
-                skipped.append(f"{display_path(given)}: unsupported file type, skipped")
+        try:
+            st = os.stat(given)
+        except OSError:
+            raise InputError(f"{display_path(given)}: no such file or directory") from None
+        if not stat.S_ISDIR(st.st_mode):
+            take(given, st.st_mode)
             continue
         seen_dirs: set[tuple[int, int]] = set()
-        for root, dirs, files in os.walk(given, followlinks=True):
-            st = os.stat(root)
-            if (st.st_dev, st.st_ino) in seen_dirs:
-                skipped.append(f"{display_path(Path(root))}: directory loop, skipped")
-                dirs[:] = []
-                continue
-            seen_dirs.add((st.st_dev, st.st_ino))
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith("."):
+        stack = [given]
+        while stack:
+            folder = stack.pop()
+            try:
+                st = os.stat(folder)
+                if (st.st_dev, st.st_ino) in excluded:
                     continue
-                p = Path(root, name)
-                if p.suffix.lower() in LOADERS:
-                    found[p.absolute()] = None
+                if (st.st_dev, st.st_ino) in seen_dirs:
+                    skipped.append(f"{display_path(folder)}: directory loop, skipped")
+                    continue
+                seen_dirs.add((st.st_dev, st.st_ino))
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as exc:
+                skipped.append(f"{display_path(folder)}: cannot list ({exc.strerror}), skipped")
+                continue
+            subdirs: list[Path] = []
+            for e in entries:
+                if e.name.startswith("."):
+                    continue
+                p = Path(folder, e.name)
+                try:
+                    if e.is_symlink():
+                        target = os.path.realpath(p)
+                        mode = os.stat(p).st_mode  # FileNotFoundError: broken link
+                        if not follow_symlinks and not _inside(target, roots):
+                            skipped.append(
+                                f"{display_path(p)}: symbolic link out of the corpus paths "
+                                f"(to {target}), skipped; [corpus] follow_symlinks = true "
+                                f"follows it")
+                            continue
+                    else:
+                        mode = e.stat(follow_symlinks=False).st_mode
+                except FileNotFoundError:
+                    skipped.append(f"{display_path(p)}: symbolic link to a file that vanished "
+                                   f"or never was, skipped")
+                    continue
+                except OSError as exc:
+                    skipped.append(f"{display_path(p)}: cannot read ({exc.strerror}), skipped")
+                    continue
+                if stat.S_ISDIR(mode):
+                    subdirs.append(p)
                 else:
-                    skipped.append(f"{display_path(p)}: unsupported file type, skipped")
+                    take(p, mode)
+            stack.extend(reversed(subdirs))
     return Discovery(sorted(found), skipped)
 
 

@@ -24,6 +24,13 @@ class DocumentError(QaBotError):
     """One file could not be read as a document (the sync skips it with a warning)."""
 
 
+class IndexDirError(QaBotError):
+    """The index directory is unusable: a file, `/`, or a non-empty folder qa-bot did not
+    make (it would mix its files with someone else's)."""
+
+    exit_code = 2
+
+
 class IndexMissingError(QaBotError):
     """No index has been built in the index directory yet."""
 

@@ -16,7 +16,7 @@ import numpy as np
 from qa_bot.chunking import Chunk, Chunker, token_counter
 from qa_bot.config import Config
 from qa_bot.documents import Document, discover, display_path, doc_id_for, load_document, \
-    read_bytes, content_hash
+    read_file, content_hash
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
 from qa_bot.errors import DocumentError, \
     IndexWriteError, InputError
@@ -61,7 +61,18 @@ def _warn(line: str) -> None:
     print(f"warning: {line}", file=sys.stderr)
 
 
-def sync(
+def sync(cfg: Config, paths: list[Path] | None = None, **kw) -> SyncReport:
+    """Bring the index in line with `paths` (default: the configured corpus); see _sync.
+    An operating-system error on the way (read-only disk, permissions) is one line."""
+    try:
+        return _sync(cfg, paths, **kw)
+    except OSError as exc:
+        where = exc.filename or cfg.index_dir
+        raise IndexWriteError(f"{where}: cannot write ({exc.strerror or exc}); the previous "
+                              f"index is intact") from None
+
+
+def _sync(
     cfg: Config,
     paths: list[Path] | None = None,
     *,
@@ -77,20 +88,22 @@ def sync(
     Documents under the given paths are added, updated or removed; documents indexed from
     other paths are kept. `full` starts from nothing (the embedding cache still serves).
     A failure before the final rename leaves the previous generation as it was."""
+    store = IndexStore(cfg.index_dir, warn)
+    store.check_owner()  # before anything is written there
     roots = [p.absolute() for p in (paths if paths else cfg.corpus_paths)]
-    found = discover(roots)
+    found = discover(roots, follow_symlinks=cfg.corpus.follow_symlinks, exclude=[store.root])
     report = SyncReport(skipped=list(found.skipped), dry_run=dry_run)
     for line in found.skipped:
         warn(line)
-    store = IndexStore(cfg.index_dir)
     settings = chunk_settings(cfg)
     max_bytes = int(cfg.corpus.max_file_mb * 1_000_000)
 
     with store.lock(lock_timeout):
         if not dry_run:
+            store.claim()
             store.remove_debris()
         old: Generation | None = None
-        if not full and store.exists():
+        if not full and store.present():
             old = store.load(MODEL_NAME, MODEL_DIM)  # corrupt or foreign: the error says --full
         old_docs = old.documents if old else {}
         same_settings = old is not None and old.manifest.get("chunking") == settings
@@ -99,6 +112,7 @@ def sync(
         chunker = Chunker(counter, cfg.chunking.max_tokens, cfg.chunking.target_tokens)
         new_docs: dict[str, dict] = {}
         fresh: dict[str, tuple[Document, list[Chunk]]] = {}
+        modes: dict[str, int] = {}  # permission bits of each fresh document's source
         seen: set[str] = set()
         for path in found.files:
             doc_id = doc_id_for(path)
@@ -106,7 +120,7 @@ def sync(
             source = display_path(path)
             prev = old_docs.get(doc_id)
             try:
-                raw = read_bytes(path, max_bytes)
+                raw, modes[doc_id] = read_file(path, max_bytes)
                 if prev and prev["hash"] == content_hash(raw) and same_settings:
                     new_docs[doc_id] = prev
                     report.unchanged += 1
@@ -140,6 +154,8 @@ def sync(
         onnx = None if dry_run else try_export(store.root, warn)  # fast query path
         if dry_run or (old is not None and not report.changed
                        and old.manifest.get("onnx") == onnx):
+            if old is not None and not dry_run:
+                store.repair_pointer(old.name)  # CURRENT was lost: the newest whole one
             report.generation = old.name if old else None
             return report
 
@@ -155,8 +171,8 @@ def sync(
                 finally:
                     cache.close()
             crash_point("embedded")
-            for doc, _ in fresh.values():
-                store.put_text(doc.content_hash, doc.text)
+            for doc_id, (doc, _) in fresh.items():
+                store.put_text(doc.content_hash, doc.text, modes[doc_id])
         except (OSError, sqlite3.Error) as exc:
             raise IndexWriteError(f"{store.root}: cannot write ({exc}); the previous index "
                                   f"is intact") from None

@@ -2,14 +2,21 @@
 pattern), a content-addressed store of document texts, and an embedding cache.
 
 Layout of `embeddings/`:
+    QA_BOT_INDEX         marker: this folder is a qa-bot index (first line: the format)
     CURRENT              name of the live generation (written to a temp file, then renamed)
-    gen-000007/          manifest.json, chunks.jsonl, vectors.faiss, bm25/
+    gen-000007/          manifest.json, chunks.jsonl, vectors.faiss, bm25/, sentences.npy
     texts/<sha256>.txt   the text each document's offsets refer to (shared by generations)
     cache.sqlite         embedding cache: key(model, embedded text) -> vector
     .lock                held by a build; readers never take it
 
 A generation directory is complete before CURRENT names it, and is never modified after:
-a reader that has read CURRENT sees one whole index."""
+a reader that has read CURRENT sees one whole index. CURRENT is only a pointer: when it is
+missing or names no generation, the newest complete generation is live (with a warning).
+
+Ownership: a build writes only into a folder that is empty, new or marked as ours, and
+removes only names it made: its temp files (fixed names, below), generations whose
+manifest names them, and texts/<hash>.txt of the documents of a generation it removes.
+Anything else a user leaves in the folder survives every build."""
 
 from __future__ import annotations
 
@@ -18,25 +25,45 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
 from qa_bot.chunking import Chunk, Sentence
-from qa_bot.errors import IndexBusyError, IndexCorruptError, IndexIncompatibleError, \
-    IndexMissingError, IndexWriteError
+from qa_bot.errors import IndexBusyError, IndexCorruptError, IndexDirError, \
+    IndexIncompatibleError, IndexMissingError, IndexWriteError
 from qa_bot import sentences
 from qa_bot.lexical import LexicalIndex
 from qa_bot.vector_index import build_vector_index, load_vector_index
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
+MARKER = "QA_BOT_INDEX"
+MARKER_TEXT = (f"qa-bot index format {FORMAT_VERSION}\n"
+               "This folder is managed by qa-bot: builds remove only the files they made.\n")
 GEN_PREFIX = "gen-"
+GEN_NAME = re.compile(r"gen-[0-9]{6,}")
+HASH_NAME = re.compile(r"[0-9a-f]{64}")
+# Names a folder may hold and still count as empty for a first build: the tracked
+# README of embeddings/, and the lock file a dry run or an earlier refused build left.
+EMPTY_ENOUGH = frozenset({"README.md", ".lock"})
+# Temp names, fixed so the next build removes exactly these (builds hold the lock).
+GEN_TMP = ".generation.tmp"
+TEXT_TMP = ".text.tmp"  # inside texts/
+TEMP_FILES = (f".{CURRENT}.tmp", f".{MARKER}.tmp", f"texts/{TEXT_TMP}")
+
+_warned: set[tuple[str, str]] = set()  # (index dir, message): each warning once a process
+
+
+def _stderr_warning(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr, flush=True)
 
 
 def crash_point(name: str) -> None:
@@ -54,14 +81,45 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_file_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
+def write_file_atomic(path: Path, data: bytes, tmp: Path | None = None,
+                      mode: int = 0o644) -> None:
+    """Write `data` to `tmp` (default `.NAME.tmp` beside `path`), fsync, rename over
+    `path`. Callers hold the index lock, so the fixed temp name is theirs alone."""
+    tmp = tmp or path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)  # debris of a killed build; O_CREAT keeps an old mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0),
+                 mode)
+    with open(fd, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def _file_sizes(folder: Path) -> dict[str, int]:
+    """Size of every file below `folder`, by path relative to it (POSIX separators)."""
+    return {p.relative_to(folder).as_posix(): p.stat().st_size
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def size_problem(folder: Path, manifest: dict) -> str | None:
+    """None when every file the manifest's `files` lists is in `folder` with its recorded
+    size (a manifest without `files`, from before sizes were kept: chunks.jsonl and
+    vectors.faiss exist); else one line naming the first file that is not."""
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        files = {"chunks.jsonl": None, "vectors.faiss": None}
+    for rel, size in files.items():
+        path = folder / rel
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            return f"{path}: missing from the index"
+        if size is not None and actual != size:
+            return (f"{path}: {actual} bytes where the manifest records {size} "
+                    f"(truncated or overwritten)")
+    return None
 
 
 def embed_key(model: str, text: str) -> str:
@@ -116,28 +174,93 @@ class Generation:
 
 
 class IndexStore:
-    def __init__(self, root: Path):
-        self.root = root
+    """One index directory. Readers call current_name/load (never write, never lock);
+    a build calls check_owner, then under lock(): claim, remove_debris, put_text,
+    write_generation, prune."""
 
-    # ---- reading -------------------------------------------------------------------
-    def current_name(self) -> str | None:
+    def __init__(self, root: Path, warn: Callable[[str], None] = _stderr_warning):
+        self.root = root
+        self.warn = warn
+        self._complete: dict[tuple[str, int, int, int], bool] = {}  # (name, manifest stat)
+
+    # ---- the pointer ---------------------------------------------------------------
+    def read_pointer(self) -> tuple[str | None, str]:
+        """(name, "") when CURRENT names an existing generation directory, else
+        (None, why): "missing", "empty", "unreadable (...)", "names ..., which ..."."""
         try:
-            name = (self.root / CURRENT).read_text(encoding="utf-8").strip()
+            with open(self.root / CURRENT, "rb") as f:
+                raw = f.read(256)
         except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise IndexCorruptError(f"{self.root / CURRENT}: unreadable ({exc}); "
-                                    f"run `qa-bot index --full`") from None
-        return name or None
+            return None, "missing"
+        except NotADirectoryError:
+            raise self._not_a_directory() from None
+        except OSError as exc:
+            return None, f"unreadable ({exc.strerror})"
+        name = raw.decode("utf-8", "replace").strip()
+        if not name:
+            return None, "empty"
+        if not GEN_NAME.fullmatch(name):
+            return None, f"holds {ascii(name[:40])}, not a generation name"
+        if not (self.root / name).is_dir():
+            return None, f"names {name}, which does not exist"
+        return name, ""
+
+    def current_name(self) -> str | None:
+        """The live generation: the one CURRENT names, else (with one warning) the newest
+        complete one, else None."""
+        name, why = self.read_pointer()
+        if name is not None:
+            return name
+        for n in reversed(self._generation_names()):
+            if self.is_complete(n):
+                line = f"{self.root / CURRENT}: {why}; using the newest complete generation, {n}"
+                if (str(self.root), line) not in _warned:
+                    _warned.add((str(self.root), line))
+                    self.warn(line)
+                return n
+        return None
 
     def exists(self) -> bool:
         return self.current_name() is not None
 
+    def present(self) -> bool:
+        """Something of an index is here (CURRENT or a generation), whole or not."""
+        return os.path.lexists(self.root / CURRENT) or bool(self._generation_names())
+
+    def is_complete(self, name: str) -> bool:
+        """Its manifest loads and names it, and its files have the recorded sizes."""
+        path = self.root / name
+        try:
+            st = (path / "manifest.json").stat()
+        except OSError:
+            return False
+        key = (name, st.st_ino, st.st_mtime_ns, st.st_size)
+        if key not in self._complete:  # generations are immutable: checked once
+            manifest = self._manifest(name)
+            self._complete[key] = manifest is not None and size_problem(path, manifest) is None
+        return self._complete[key]
+
+    def _manifest(self, name: str, known: dict[str, dict] | None = None) -> dict | None:
+        """The manifest of generation `name` (from `known`, the caller's, when there) if it
+        loads and names that generation."""
+        if known and name in known:
+            return known[name]
+        try:
+            m = json.loads((self.root / name / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return m if isinstance(m, dict) and m.get("generation") == name else None
+
+    # ---- reading -------------------------------------------------------------------
     def load(self, model: str, dim: int) -> Generation:
         """The live generation. Raises IndexMissingError, IndexCorruptError (naming the
         file) or IndexIncompatibleError (another model or dimension)."""
         name = self.current_name()
         if name is None:
+            if self.present():
+                _, why = self.read_pointer()
+                raise IndexCorruptError(f"{self.root}: no complete generation ({CURRENT} "
+                                        f"{why}); run `qa-bot index --full`")
             raise IndexMissingError(f"{self.root}: no index yet; run `qa-bot index`")
         return self.load_generation(name, model, dim)
 
@@ -147,6 +270,8 @@ class IndexStore:
         where = manifest_file
         try:
             manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict):
+                raise ValueError("not a JSON object")
             if manifest.get("format") != FORMAT_VERSION:
                 raise IndexIncompatibleError(
                     f"{manifest_file}: index format {manifest.get('format')!r}, this qa-bot "
@@ -156,6 +281,9 @@ class IndexStore:
                     f"{manifest_file}: index built with {manifest.get('model')} "
                     f"(dim {manifest.get('dim')}), this qa-bot uses {model} (dim {dim}); "
                     f"run `qa-bot index --full`")
+            problem = size_problem(path, manifest)
+            if problem:
+                raise IndexCorruptError(f"{problem}; run `qa-bot index --full`")
             where = path / "chunks.jsonl"
             rows = [json.loads(line) for line in where.read_text(encoding="utf-8").splitlines()]
             chunks = [row_to_chunk(r) for r in rows]
@@ -185,6 +313,60 @@ class IndexStore:
     def document_text(self, content_hash: str) -> str:
         return self.text_path(content_hash).read_text(encoding="utf-8")
 
+    # ---- ownership (before and under the lock) --------------------------------------
+    def check_owner(self) -> None:
+        """Raise IndexDirError unless the folder is missing, empty (but for EMPTY_ENOUGH
+        names), marked as qa-bot's, or an index an earlier qa-bot built. Writes nothing."""
+        root = self.root
+        if os.path.realpath(root) == os.path.realpath(os.sep):
+            raise IndexDirError(f"{root}: the file system root cannot hold the index; pick an "
+                                f"empty or new directory (--index-dir or [index] dir)")
+        if not os.path.lexists(root):
+            return
+        if not root.is_dir():
+            raise self._not_a_directory()
+        try:
+            names = set(os.listdir(root))
+        except OSError as exc:
+            raise IndexWriteError(f"{root}: cannot read the index directory "
+                                  f"({exc.strerror})") from None
+        if MARKER in names:
+            self._check_marker()
+        elif not names <= EMPTY_ENOUGH and not self._legacy_index(names):
+            raise IndexDirError(
+                f"{root}: not empty and not a qa-bot index (no {MARKER} file); pick an empty "
+                f"or new directory (--index-dir or [index] dir), qa-bot will not mix its files "
+                f"with others")
+
+    def _not_a_directory(self) -> IndexDirError:
+        return IndexDirError(f"{self.root}: not a directory; the index needs a folder of its "
+                             f"own (--index-dir or [index] dir)")
+
+    def _check_marker(self) -> None:
+        path = self.root / MARKER
+        try:
+            with open(path, "rb") as f:
+                first = f.readline(200).decode("utf-8", "replace").split()
+        except OSError as exc:
+            raise IndexWriteError(f"{path}: unreadable ({exc.strerror})") from None
+        if first[:3] == ["qa-bot", "index", "format"] and len(first) == 4 \
+                and first[3].isdigit() and int(first[3]) > FORMAT_VERSION:
+            raise IndexIncompatibleError(f"{path}: index format {first[3]}, this qa-bot "
+                                         f"writes {FORMAT_VERSION}; use a newer qa-bot or "
+                                         f"another directory")
+
+    def _legacy_index(self, names: set[str]) -> bool:
+        """An index built before the marker existed: CURRENT and a generation whose
+        manifest names it."""
+        return CURRENT in names and any(self._manifest(n) is not None
+                                        for n in names if GEN_NAME.fullmatch(n))
+
+    def claim(self) -> None:
+        """Check ownership again (under the lock) and write the marker if missing."""
+        self.check_owner()
+        if not (self.root / MARKER).is_file():
+            write_file_atomic(self.root / MARKER, MARKER_TEXT.encode())
+
     # ---- writing (callers hold the lock) ------------------------------------------
     @contextlib.contextmanager
     def lock(self, timeout: float = 10.0) -> Iterator[None]:
@@ -192,48 +374,64 @@ class IndexStore:
         gets IndexBusyError. Readers never take it."""
         from filelock import FileLock, Timeout
 
-        self.root.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.root / ".lock"))
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
             lock.acquire(timeout=timeout)
         except Timeout:
             raise IndexBusyError(f"{self.root}: another `qa-bot index` is running (it holds "
                                  f"{self.root / '.lock'}); try again when it ends") from None
+        except OSError as exc:
+            raise IndexWriteError(f"{self.root}: cannot write the index directory "
+                                  f"({exc.strerror or exc}); check its owner and mode, or pick "
+                                  f"another (--index-dir or [index] dir)") from None
         try:
             yield
         finally:
             lock.release()
 
-    def put_text(self, content_hash: str, text: str) -> None:
+    def put_text(self, content_hash: str, text: str, mode: int = 0o600) -> None:
+        """Keep the text a document's offsets refer to; `mode` is the permission bits of
+        its source: the copy never grants group or others more than the source does."""
         path = self.text_path(content_hash)
+        mode = (mode & 0o066) | 0o600
         if path.exists():
+            have = path.stat().st_mode & 0o777
+            if have & ~mode & 0o066:
+                os.chmod(path, have & mode)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_file_atomic(path, text.encode("utf-8"))
+        write_file_atomic(path, text.encode("utf-8"), tmp=path.parent / TEXT_TMP, mode=mode)
 
     def _generation_names(self) -> list[str]:
-        if not self.root.is_dir():
+        """Names of the generation directories, oldest first."""
+        try:
+            entries = list(os.scandir(self.root))
+        except OSError:
             return []
-        return sorted(p.name for p in self.root.iterdir()
-                      if p.is_dir() and p.name.startswith(GEN_PREFIX) and p.name[4:].isdigit())
+        names = [e.name for e in entries
+                 if GEN_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+        return sorted(names, key=lambda n: int(n[len(GEN_PREFIX):]))
 
     def remove_debris(self) -> None:
-        """Half-written generations, temp files, and complete generations that a killed
-        build wrote but never made CURRENT (newer than the live one)."""
-        if not self.root.is_dir():
+        """What a killed build left: its temp files (by their fixed names) and, when
+        CURRENT names a generation, generations it wrote but never made CURRENT (newer
+        than the live one). With CURRENT broken, every generation is kept."""
+        for rel in TEMP_FILES:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                (self.root / rel).unlink()
+        shutil.rmtree(self.root / GEN_TMP, ignore_errors=True)
+        live, _ = self.read_pointer()
+        if live is None:
             return
-        current = self.current_name() or ""
-        for p in self.root.iterdir():
-            if ".tmp" in p.name:
-                shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
         for n in self._generation_names():
-            if n > current:
+            if int(n[len(GEN_PREFIX):]) > int(live[len(GEN_PREFIX):]) and self._manifest(n):
                 shutil.rmtree(self.root / n, ignore_errors=True)
-        texts = self.root / "texts"
-        if texts.is_dir():
-            for p in texts.iterdir():
-                if ".tmp" in p.name:
-                    p.unlink(missing_ok=True)
+
+    def repair_pointer(self, name: str) -> None:
+        """Point CURRENT at `name` (a complete generation) if it does not already."""
+        if self.read_pointer()[0] != name:
+            write_file_atomic(self.root / CURRENT, (name + "\n").encode())
 
     def write_generation(self, manifest: dict, chunks: list[Chunk], keys: list[str],
                          vectors: np.ndarray, lexical: LexicalIndex,
@@ -241,16 +439,13 @@ class IndexStore:
         """Write a complete new generation, then point CURRENT at it. Returns its name.
         Any failure before the rename of CURRENT leaves the previous generation live."""
         names = self._generation_names()
-        number = int(names[-1][4:]) + 1 if names else 1
+        number = int(names[-1][len(GEN_PREFIX):]) + 1 if names else 1
         name = f"{GEN_PREFIX}{number:06d}"
-        tmp = self.root / f"{name}.tmp-{os.getpid()}"
+        tmp = self.root / GEN_TMP
+        shutil.rmtree(tmp, ignore_errors=True)
         try:
-            self._write_tmp(tmp, manifest, chunks, keys, vectors, lexical, name)
-            if sentence_vectors is not None:
-                sentences.save(tmp, sentence_vectors)
-                with open(tmp / sentences.FILE, "rb") as f:
-                    os.fsync(f.fileno())
-                fsync_dir(tmp)
+            self._write_tmp(tmp, manifest, chunks, keys, vectors, lexical, name,
+                            sentence_vectors)
         except (OSError, RuntimeError) as exc:  # faiss reports write errors as RuntimeError
             shutil.rmtree(tmp, ignore_errors=True)
             reason = getattr(exc, "strerror", None) or exc
@@ -265,7 +460,10 @@ class IndexStore:
         return name
 
     def _write_tmp(self, tmp: Path, manifest: dict, chunks: list[Chunk], keys: list[str],
-                   vectors: np.ndarray, lexical: LexicalIndex, name: str) -> None:
+                   vectors: np.ndarray, lexical: LexicalIndex, name: str,
+                   sentence_vectors: np.ndarray | None) -> None:
+        """Every file of the generation, then the manifest (which records their sizes),
+        all fsynced."""
         import faiss
 
         tmp.mkdir(parents=True)
@@ -280,6 +478,9 @@ class IndexStore:
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         (tmp / "bm25").mkdir()
         lexical.save(tmp / "bm25")
+        if sentence_vectors is not None:
+            sentences.save(tmp, sentence_vectors)
+        manifest["files"] = _file_sizes(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                            encoding="utf-8")
         for p in sorted(tmp.rglob("*")):
@@ -290,28 +491,39 @@ class IndexStore:
         fsync_dir(tmp)
 
     def prune(self, keep: int, manifests: dict[str, dict] | None = None) -> None:
-        """Drop all but the newest `keep` generations and texts none of them uses.
-        `manifests` (generation name -> manifest) spares re-reading ones the caller has."""
-        manifests = manifests or {}
-        current = self.current_name()
-        names = [n for n in self._generation_names() if n != current]
-        kept = ([current] if current else []) + names[::-1][: max(keep - 1, 0)]
-        for n in names:
+        """Drop all but the newest `keep` generations (the live one counts) among those
+        whose manifest names them, and the texts of their documents that no remaining
+        generation uses. `manifests` (generation name -> manifest) spares re-reading."""
+        live, _ = self.read_pointer()
+        if live is None:
+            return
+        owned = [n for n in self._generation_names()
+                 if n != live and self._manifest(n, manifests) is not None]
+        kept = set(owned[::-1][: max(keep - 1, 0)])
+        dropped: set[str] = set()
+        for n in owned:
             if n not in kept:
+                m = self._manifest(n, manifests) or {}
+                dropped.update(_hashes(m))
                 shutil.rmtree(self.root / n, ignore_errors=True)
-        used: set[str] = set()
-        for n in kept:
-            try:
-                m = manifests.get(n) or json.loads(
-                    (self.root / n / "manifest.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                return  # never delete texts on an unreadable manifest
-            used.update(d["hash"] for d in m["documents"].values())
-        texts = self.root / "texts"
-        if texts.is_dir():
-            for p in texts.iterdir():
-                if p.suffix == ".txt" and p.stem not in used:
-                    p.unlink(missing_ok=True)
+        live_manifest = self._manifest(live, manifests)
+        if live_manifest is None:
+            return  # never delete texts the live generation may use
+        used = _hashes(live_manifest)
+        for n in self._generation_names():
+            used.update(_hashes(self._manifest(n, manifests) or {}))
+        for h in dropped - used:
+            self.text_path(h).unlink(missing_ok=True)
+
+
+def _hashes(manifest: dict) -> set[str]:
+    """Content hashes of a manifest's documents (only well-formed ones: they name files)."""
+    docs = manifest.get("documents")
+    if not isinstance(docs, dict):
+        return set()
+    return {d["hash"] for d in docs.values()
+            if isinstance(d, dict) and isinstance(d.get("hash"), str)
+            and HASH_NAME.fullmatch(d["hash"])}
 
 
 class EmbeddingCache:

@@ -196,9 +196,8 @@ def test_missing_manifest_or_generation_is_named_and_full_recovers(corpus, make_
     proc = qa_bot("--index-dir", str(index), "ask", "Why did shipping rise?")
     assert proc.returncode == 1 and "manifest.json" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
-    (index / "CURRENT").write_text("gen-999999\n")
-    with pytest.raises(IndexCorruptError, match="gen-999999"):
-        make_engine(cfg).ask("harbour")
+    (index / "CURRENT").write_text("gen-999999\n")  # dangling: the newest whole one serves
+    assert make_engine(cfg).generation().name < live
     assert make_engine(cfg).sync(full=True, progress=False).chunks_embedded == 0
     top = make_engine(cfg).ask("Why did shipping rise?").citations[0]
     assert top.title == "Harbour Trade Rises"

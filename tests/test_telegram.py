@@ -492,7 +492,8 @@ def test_a_failing_handler_tells_the_user_and_the_bot_keeps_answering(engine, em
 
     async def scenario():
         async with running_bot(fresh) as api:
-            current.write_text("gen-does-not-exist\n")  # an index no engine can load
+            (tmp_path / "index" / "gen-999999").mkdir()  # empty: no engine can load it
+            current.write_text("gen-999999\n")
             try:
                 bad = api.message(1010, "Who won the football cup?")
                 (sorry,) = await answer_to(api, bad)

@@ -1,0 +1,309 @@
+"""A trustworthy index (issue 12): a build writes only into a folder that is empty or ours
+and removes only what it made; CURRENT is a pointer, so losing it loses nothing; operator
+mistakes are one line. Real files, the real model, real FAISS, real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa_bot.errors import IndexCorruptError, IndexDirError, IndexWriteError
+from qa_bot.store import CURRENT, MARKER, IndexStore
+
+from conftest import REPO, SEED, make_config
+
+HARBOUR = """economy
+
+Harbour Trade Rises
+
+Shipping through the harbour rose by a fifth in March, the port authority said.
+"""
+RAIL = """transport
+
+Rail Strike Ends
+
+Train drivers returned to work on Friday after a nine-day strike over pay.
+"""
+FERRY = """transport
+
+Ferry Service Resumes
+
+The island ferry sailed again on Tuesday after its engine was repaired in dry dock.
+"""
+
+
+def qa_bot(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qa_bot", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=600,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
+
+
+def one_line_error(proc: subprocess.CompletedProcess, code: int) -> str:
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qa-bot: error: "), proc.stderr
+    return lines[0]
+
+
+def warnings(proc: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if line.startswith("warning: ")]
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    """Every path below root with its bytes (None for folders)."""
+    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(root.rglob("*"))}
+
+
+def titles(engine) -> set[str]:
+    return {d["title"] for d in engine.documents()}
+
+
+# ---- 1. own only what we made --------------------------------------------------------
+
+def test_a_foreign_folder_is_refused_and_nothing_in_it_is_touched(tmp_path):
+    u = tmp_path / "u"
+    (u / "texts").mkdir(parents=True)
+    (u / "draft.tmp").write_text("x\n")
+    (u / "texts" / "notes.txt").write_text("y\n")
+    before = tree(u)
+    line = one_line_error(qa_bot("--index-dir", str(u), "index", "seeds"), 2)
+    assert str(u) in line and "empty or new directory" in line and MARKER in line
+    line = one_line_error(qa_bot("--index-dir", str(u), "index", "--dry-run", "seeds"), 2)
+    assert str(u) in line
+    assert tree(u) == before  # not even a lock file
+
+
+def test_a_new_empty_or_readme_only_folder_becomes_a_marked_index(tmp_path, make_engine):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "harbour.txt").write_text(HARBOUR)
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "README.md").write_text("# my notes about this folder\n")
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    assert (index / MARKER).read_text().startswith("qa-bot index format 1\n")
+    assert (index / "README.md").read_text() == "# my notes about this folder\n"
+    assert titles(engine) == {"Harbour Trade Rises"}
+
+
+def test_user_files_in_a_marked_index_survive_syncs_and_only_our_names_go(tmp_path,
+                                                                          make_engine):
+    c = tmp_path / "c"
+    c.mkdir()
+    (c / "harbour.txt").write_text(HARBOUR)
+    (c / "rail.txt").write_text(RAIL)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    index = tmp_path / "index"
+    rail_hash = engine.generation().documents[next(
+        d for d, m in engine.generation().documents.items() if m["title"] == "Rail Strike Ends"
+    )]["hash"]
+    assert IndexStore(index).text_path(rail_hash).is_file()
+
+    stray = {"draft.tmp": "x", "texts/notes.txt": "y", "texts/.half.tmp": "z",
+             "gen-000009.tmp-77/keep.txt": "w", "gen-000042/notes.md": "mine",
+             "texts/" + "a" * 64 + ".txt.bak": "v"}
+    for rel, text in stray.items():
+        (index / rel).parent.mkdir(parents=True, exist_ok=True)
+        (index / rel).write_text(text)
+
+    (c / "rail.txt").unlink()  # generation 2 (its own number is past gen-000042)
+    engine.sync(progress=False)
+    (c / "ferry.txt").write_text(FERRY)
+    engine.sync(progress=False)  # a third: the first is pruned, with rail's text
+    engine.sync(full=True, progress=False)
+    assert titles(engine) == {"Harbour Trade Rises", "Ferry Service Resumes"}
+    for rel, text in stray.items():
+        assert (index / rel).read_text() == text, rel
+    assert not IndexStore(index).text_path(rail_hash).exists()  # ours, by exact name
+    gens = sorted(p.name for p in index.glob("gen-??????"))
+    assert gens == ["gen-000042", "gen-000044", "gen-000045"]  # the user's, and 2 kept
+
+
+def test_an_index_built_before_the_marker_is_adopted(tmp_path, make_engine):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "harbour.txt").write_text(HARBOUR)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    (tmp_path / "index" / MARKER).unlink()  # as an earlier qa-bot left it
+    (tmp_path / "c" / "rail.txt").write_text(RAIL)
+    report = engine.sync(progress=False)
+    assert [Path(a).name for a in report.added] == ["rail.txt"]
+    assert (tmp_path / "index" / MARKER).is_file()
+
+
+# ---- 2. CURRENT is a pointer, not the index ---------------------------------------------
+
+@pytest.fixture
+def two_corpora(tmp_path) -> Path:
+    (tmp_path / "A").mkdir()
+    (tmp_path / "B").mkdir()
+    (tmp_path / "A" / "harbour.txt").write_text(HARBOUR)
+    (tmp_path / "B" / "rail.txt").write_text(RAIL)
+    return tmp_path
+
+
+def test_a_lost_current_loses_no_generation(two_corpora):
+    t = two_corpora
+    idx = str(t / "index")
+    assert qa_bot("--index-dir", idx, "index", "A", cwd=t).returncode == 0
+    assert qa_bot("--index-dir", idx, "index", "B", cwd=t).returncode == 0
+    gens = sorted(p.name for p in (t / "index").glob("gen-*"))
+    assert gens == ["gen-000001", "gen-000002"]
+    (t / "index" / CURRENT).unlink()
+
+    proc = qa_bot("--index-dir", idx, "index", "A", "--json", cwd=t)
+    assert proc.returncode == 0, proc.stderr
+    (warning,) = warnings(proc)
+    assert "CURRENT: missing" in warning and "gen-000002" in warning
+    report = json.loads(proc.stdout)
+    assert (report["unchanged"], report["removed"], report["generation"]) == \
+        (2, [], "gen-000002")
+    assert sorted(p.name for p in (t / "index").glob("gen-*")) == gens
+    assert (t / "index" / CURRENT).read_text().strip() == "gen-000002"  # repaired
+
+    (t / "index" / CURRENT).unlink()
+    (t / "A" / "harbour.txt").write_text(HARBOUR + "\nA new crane arrives in May.\n")
+    proc = qa_bot("--index-dir", idx, "index", "A", "--json", cwd=t)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["updated"] == ["A/harbour.txt"]
+    docs = qa_bot("--index-dir", idx, "docs", cwd=t)
+    assert "Rail Strike Ends" in docs.stdout and "Harbour Trade Rises" in docs.stdout
+
+
+def test_readers_fall_back_to_the_newest_complete_generation(two_corpora, make_engine):
+    t = two_corpora
+    engine = make_engine(make_config(t, ["A", "B"]))
+    engine.sync([t / "A"], progress=False)
+    engine.sync([t / "B"], progress=False)  # gen-000002: both documents
+    index = t / "index"
+    (index / CURRENT).write_bytes(b"\xff\xfe\x00\x1b[2J garbage")
+
+    proc = qa_bot("--index-dir", str(index), "ask", "--json", "Why did the train drivers "
+                  "strike?")
+    assert proc.returncode == 0, proc.stderr
+    (warning,) = warnings(proc)
+    assert "gen-000002" in warning and "\x1b" not in warning and "\x00" not in warning
+    assert json.loads(proc.stdout)["citations"][0]["title"] == "Rail Strike Ends"
+
+    # the newest generation is damaged (a truncated vector file): the one before serves
+    vectors = index / "gen-000002" / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:-10])
+    (index / CURRENT).unlink()
+    fresh = make_engine(engine.cfg)
+    assert fresh.generation().name == "gen-000001"
+    assert titles(fresh) == {"Harbour Trade Rises"}
+
+
+def test_a_damaged_file_is_named_by_its_size_and_full_repairs(two_corpora, make_engine):
+    t = two_corpora
+    engine = make_engine(make_config(t, ["A"]))
+    name = engine.sync(progress=False).generation
+    vectors = t / "index" / name / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:-10])
+    with pytest.raises(IndexCorruptError, match=r"vectors\.faiss: \d+ bytes where the "
+                                                r"manifest records \d+.*index --full"):
+        make_engine(engine.cfg).ask("harbour")
+
+    # every generation broken and CURRENT garbage: one line saying --full, and --full works
+    (t / "index" / CURRENT).write_text("\x00\x00\x00")
+    line = one_line_error(qa_bot("--index-dir", str(t / "index"), "docs"), 1)
+    assert "no complete generation" in line and "index --full" in line
+    proc = qa_bot("--index-dir", str(t / "index"), "index", "--full", str(t / "A"))
+    assert proc.returncode == 0, proc.stderr
+    assert titles(make_engine(engine.cfg)) == {"Harbour Trade Rises"}
+
+
+# ---- 4. operator mistakes are one line --------------------------------------------------
+
+def test_an_unusable_index_directory_is_one_line(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder\n")
+    for cmd in (["index", "seeds"], ["docs"], ["ask", "Who is Kim Song?"]):
+        line = one_line_error(qa_bot("--index-dir", str(afile), *cmd), 2)
+        assert str(afile) in line and "not a directory" in line
+    assert afile.read_text() == "not a folder\n"
+    line = one_line_error(qa_bot("--index-dir", "/", "index", "seeds"), 2)
+    assert "qa-bot: error: /:" in line and "file system root" in line
+    line = one_line_error(qa_bot("--index-dir", str(afile / "sub"), "index", "seeds"), 1)
+    assert str(afile / "sub") in line
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A folder nobody may write: a read-only tmpfs when root (who ignores modes)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if os.geteuid() != 0:
+        ro.chmod(0o555)
+        yield ro
+        ro.chmod(0o755)
+        return
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(ro)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("root, and no read-only mount possible here")
+    try:
+        yield ro
+    finally:
+        subprocess.run(["umount", str(ro)], check=True)
+
+
+def test_a_read_only_index_directory_is_one_line(read_only_dir):
+    for index in (read_only_dir, read_only_dir / "index"):
+        line = one_line_error(qa_bot("--index-dir", str(index), "index", "seeds"), 1)
+        assert str(index) in line and "cannot write" in line
+
+
+def test_non_finite_numbers_in_the_config_are_refused(tmp_path):
+    for section, key, value in (("corpus", "max_file_mb", "inf"),
+                                ("corpus", "max_file_mb", "nan"),
+                                ("retrieval", "dense_weight", "-inf")):
+        cfg = tmp_path / "bad.toml"
+        cfg.write_text(f"[{section}]\n{key} = {value}\n")
+        line = one_line_error(qa_bot("--config", str(cfg), "docs"), 2)
+        assert "bad.toml" in line and f"[{section}] {key}" in line and "finite" in line
+
+
+def test_stored_copies_keep_the_permission_bits_of_their_source(tmp_path, make_engine):
+    c = tmp_path / "c"
+    c.mkdir()
+    secret = c / "secret.txt"
+    secret.write_text(HARBOUR)
+    secret.chmod(0o600)
+    shared = c / "shared.txt"
+    shared.write_text(RAIL)
+    shared.chmod(0o644)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    store = IndexStore(tmp_path / "index")
+    mode = {Path(m["path"]).name: stat.S_IMODE(store.text_path(m["hash"]).stat().st_mode)
+            for m in engine.generation().documents.values()}
+    assert mode == {"secret.txt": 0o600, "shared.txt": 0o644}
+
+
+def test_the_seed_index_folder_of_a_fresh_clone_is_accepted(tmp_path):
+    """embeddings/ ships holding only its README: `make ask` must build there."""
+    index = tmp_path / "embeddings"
+    index.mkdir()
+    (index / "README.md").write_bytes((REPO / "embeddings" / "README.md").read_bytes())
+    proc = qa_bot("--index-dir", str(index), "ask", "Who is North Korea's ambassador to the "
+                  "United Nations?")
+    assert proc.returncode == 0, proc.stderr
+    assert SEED.name in proc.stdout and (index / MARKER).is_file()
+
+
+def test_store_errors_name_the_directory(tmp_path):
+    afile = tmp_path / "f"
+    afile.write_text("x")
+    with pytest.raises(IndexDirError, match="not a directory"):
+        IndexStore(afile).check_owner()
+    with pytest.raises(IndexWriteError, match=str(afile / "sub")):
+        with IndexStore(afile / "sub").lock():
+            pass
