@@ -103,7 +103,7 @@ def _sync(
             store.claim()
             store.remove_debris()
         old: Generation | None = None
-        if not full and store.present():
+        if not full and store.exists():
             old = store.load(MODEL_NAME, MODEL_DIM)  # corrupt or foreign: the error says --full
         old_docs = old.documents if old else {}
         same_settings = old is not None and old.manifest.get("chunking") == settings

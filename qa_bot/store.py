@@ -10,8 +10,10 @@ Layout of `embeddings/`:
     .lock                held by a build; readers never take it
 
 A generation directory is complete before CURRENT names it, and is never modified after:
-a reader that has read CURRENT sees one whole index. CURRENT is only a pointer: when it is
-missing or names no generation, the newest complete generation is live (with a warning).
+a reader that has read CURRENT sees one whole index. Its manifest records the size and
+CRC-32 of each of its files; a load checks both, so damage is named, never served.
+CURRENT is only a pointer: when it is missing or names no generation, the newest complete
+generation (its files there with their recorded sizes) is live, with a warning.
 
 Ownership: a build writes only into a folder that is empty, new or marked as ours, and
 removes only names it made: its temp files (fixed names, below), generations whose
@@ -30,6 +32,7 @@ import shutil
 import signal
 import sqlite3
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -97,28 +100,40 @@ def write_file_atomic(path: Path, data: bytes, tmp: Path | None = None,
     fsync_dir(path.parent)
 
 
-def _file_sizes(folder: Path) -> dict[str, int]:
-    """Size of every file below `folder`, by path relative to it (POSIX separators)."""
-    return {p.relative_to(folder).as_posix(): p.stat().st_size
+def crc32_of(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def _file_records(folder: Path) -> dict[str, dict]:
+    """{"size", "crc32"} of every file below `folder`, by path relative to it."""
+    return {p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "crc32": crc32_of(p)}
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def size_problem(folder: Path, manifest: dict) -> str | None:
+def file_problem(folder: Path, manifest: dict, checksums: bool = True) -> str | None:
     """None when every file the manifest's `files` lists is in `folder` with its recorded
-    size (a manifest without `files`, from before sizes were kept: chunks.jsonl and
-    vectors.faiss exist); else one line naming the first file that is not."""
+    size (and CRC-32, if `checksums`); else one line naming the first file that is not.
+    A manifest from before `files` was kept: chunks.jsonl and vectors.faiss exist."""
     files = manifest.get("files")
     if not isinstance(files, dict):
-        files = {"chunks.jsonl": None, "vectors.faiss": None}
-    for rel, size in files.items():
+        files = {"chunks.jsonl": {}, "vectors.faiss": {}}
+    for rel, record in files.items():
         path = folder / rel
+        if Path(rel).is_absolute() or ".." in Path(rel).parts or not isinstance(record, dict):
+            return f"{folder / 'manifest.json'}: bad file entry {ascii(rel)}"
         try:
-            actual = path.stat().st_size
+            size = path.stat().st_size
+            if record.get("size") not in (None, size):
+                return (f"{path}: {size} bytes where the manifest records {record['size']} "
+                        f"(truncated or overwritten)")
+            if checksums and record.get("crc32") not in (None, crc32_of(path)):
+                return f"{path}: damaged (its CRC-32 is not the one the manifest records)"
         except OSError:
             return f"{path}: missing from the index"
-        if size is not None and actual != size:
-            return (f"{path}: {actual} bytes where the manifest records {size} "
-                    f"(truncated or overwritten)")
     return None
 
 
@@ -221,14 +236,14 @@ class IndexStore:
         return None
 
     def exists(self) -> bool:
-        return self.current_name() is not None
-
-    def present(self) -> bool:
-        """Something of an index is here (CURRENT or a generation), whole or not."""
-        return os.path.lexists(self.root / CURRENT) or bool(self._generation_names())
+        """Something of an index is here (CURRENT or a generation), whole or not: load()
+        gives it, or names what is wrong with it."""
+        name, why = self.read_pointer()  # IndexDirError when the "directory" is a file
+        return name is not None or why != "missing" or bool(self._generation_names())
 
     def is_complete(self, name: str) -> bool:
-        """Its manifest loads and names it, and its files have the recorded sizes."""
+        """Its manifest loads and names it, and its files have the recorded sizes (the
+        checksums are checked when it is loaded)."""
         path = self.root / name
         try:
             st = (path / "manifest.json").stat()
@@ -237,7 +252,8 @@ class IndexStore:
         key = (name, st.st_ino, st.st_mtime_ns, st.st_size)
         if key not in self._complete:  # generations are immutable: checked once
             manifest = self._manifest(name)
-            self._complete[key] = manifest is not None and size_problem(path, manifest) is None
+            self._complete[key] = (manifest is not None
+                                   and file_problem(path, manifest, checksums=False) is None)
         return self._complete[key]
 
     def _manifest(self, name: str, known: dict[str, dict] | None = None) -> dict | None:
@@ -257,7 +273,7 @@ class IndexStore:
         file) or IndexIncompatibleError (another model or dimension)."""
         name = self.current_name()
         if name is None:
-            if self.present():
+            if self.exists():
                 _, why = self.read_pointer()
                 raise IndexCorruptError(f"{self.root}: no complete generation ({CURRENT} "
                                         f"{why}); run `qa-bot index --full`")
@@ -281,7 +297,7 @@ class IndexStore:
                     f"{manifest_file}: index built with {manifest.get('model')} "
                     f"(dim {manifest.get('dim')}), this qa-bot uses {model} (dim {dim}); "
                     f"run `qa-bot index --full`")
-            problem = size_problem(path, manifest)
+            problem = file_problem(path, manifest)
             if problem:
                 raise IndexCorruptError(f"{problem}; run `qa-bot index --full`")
             where = path / "chunks.jsonl"
@@ -480,7 +496,7 @@ class IndexStore:
         lexical.save(tmp / "bm25")
         if sentence_vectors is not None:
             sentences.save(tmp, sentence_vectors)
-        manifest["files"] = _file_sizes(tmp)
+        manifest["files"] = _file_records(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                            encoding="utf-8")
         for p in sorted(tmp.rglob("*")):

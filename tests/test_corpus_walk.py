@@ -92,7 +92,7 @@ def test_a_fifo_or_a_link_to_dev_zero_never_hangs_index(hostile):
     assert proc.returncode == 0 and "northern warehouse" not in proc.stdout
 
 
-def test_follow_symlinks_is_a_checked_config_key(tmp_path, make_engine):
+def test_follow_symlinks_is_a_checked_config_key(tmp_path):
     cfg = tmp_path / "qa.toml"
     cfg.write_text('[corpus]\nfollow_symlinks = "yes"\n')
     with pytest.raises(ConfigError, match=r"qa\.toml: \[corpus\] follow_symlinks: expected "

@@ -214,11 +214,44 @@ def test_a_damaged_file_is_named_by_its_size_and_full_repairs(two_corpora, make_
 
     # every generation broken and CURRENT garbage: one line saying --full, and --full works
     (t / "index" / CURRENT).write_text("\x00\x00\x00")
-    line = one_line_error(qa_bot("--index-dir", str(t / "index"), "docs"), 1)
-    assert "no complete generation" in line and "index --full" in line
+    for cmd in (["docs"], ["ask", "Why did shipping rise?"]):
+        line = one_line_error(qa_bot("--index-dir", str(t / "index"), *cmd), 1)
+        assert "no complete generation" in line and "index --full" in line
     proc = qa_bot("--index-dir", str(t / "index"), "index", "--full", str(t / "A"))
     assert proc.returncode == 0, proc.stderr
     assert titles(make_engine(engine.cfg)) == {"Harbour Trade Rises"}
+
+
+def test_bytes_overwritten_in_place_are_caught_by_the_checksum(two_corpora, make_engine):
+    """The issue's cases: 64 random bytes in the vector file gave a wrong answer at
+    confidence 1.0 and a sync that reported all unchanged; a chunk's `start` moved by 2
+    gave an empty quote. Same sizes both: the CRC-32 in the manifest names the file."""
+    t = two_corpora
+    engine = make_engine(make_config(t, ["A"]))
+    name = engine.sync(progress=False).generation
+    gen = t / "index" / name
+    pristine = {f: (gen / f).read_bytes() for f in ("vectors.faiss", "chunks.jsonl")}
+
+    vectors = bytearray(pristine["vectors.faiss"])
+    vectors[-200:-136] = os.urandom(64)
+    (gen / "vectors.faiss").write_bytes(bytes(vectors))
+    with pytest.raises(IndexCorruptError, match=r"vectors\.faiss: damaged.*index --full"):
+        make_engine(engine.cfg).ask("Why did shipping rise?")
+    with pytest.raises(IndexCorruptError, match=r"vectors\.faiss: damaged"):
+        make_engine(engine.cfg).sync(progress=False)  # never carried forward
+    (gen / "vectors.faiss").write_bytes(pristine["vectors.faiss"])
+
+    row = json.loads(pristine["chunks.jsonl"].splitlines()[0])
+    moved = pristine["chunks.jsonl"].replace(f'"start": {row["start"]},'.encode(),
+                                             f'"start": {row["start"] + 2},'.encode(), 1)
+    assert moved != pristine["chunks.jsonl"] and len(moved) == len(pristine["chunks.jsonl"])
+    (gen / "chunks.jsonl").write_bytes(moved)
+    proc = qa_bot("--index-dir", str(t / "index"), "ask", "Why did shipping rise?")
+    line = one_line_error(proc, 1)
+    assert "chunks.jsonl: damaged" in line and "index --full" in line
+    assert make_engine(engine.cfg).sync(full=True, progress=False).chunks_embedded == 0
+    answer = make_engine(engine.cfg).ask("Why did shipping rise?")
+    assert answer.citations[0].quote and "harbour" in answer.citations[0].quote
 
 
 # ---- 4. operator mistakes are one line --------------------------------------------------
