@@ -164,7 +164,7 @@ def _sync(
                                               report, progress)
             sentence_vectors = None
             if cfg.answer.sentence_vectors:
-                cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM)
+                cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM, store.warn)
                 try:
                     sentence_vectors = _sentence_vectors(old, chunks, keys, cache,
                                                          embedder_factory, progress)
@@ -239,7 +239,7 @@ def _assemble(old: Generation | None, new_docs: dict[str, dict],
             for row in old_rows.get(doc_id, []):
                 known.setdefault(old.keys[row], old_vectors[row])  # type: ignore[index]
     missing = [k for k in dict.fromkeys(keys) if k not in known]
-    cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM)
+    cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM, store.warn)
     try:
         known.update(cache.get_many(missing))
         todo = [k for k in missing if k not in known]

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -104,17 +105,31 @@ def _copy_atomic(src: Path, dst: Path) -> None:
     os.replace(tmp, dst)
 
 
-def ensure_export(index_dir: Path) -> dict:
+def _recorded(out: Path) -> dict | None:
+    """The entry recorded beside the export `out` if both are there and the file's SHA-256
+    is the recorded one; else None."""
+    try:
+        entry = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+        return entry if file_sha256(out) == entry["sha256"] else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def ensure_export(index_dir: Path, warn: Callable[[str], None] | None = None) -> dict:
     """The manifest entry of the model's ONNX export in `index_dir`, writing the file
-    first if it is missing: copied from the machine cache, else exported with torch (once
-    per model and library versions). Generations share it; the entry's `file` is relative
-    to `index_dir`. Callers hold the index lock."""
+    first if it is missing or damaged (its SHA-256 is not the recorded one): copied from
+    the machine cache, else exported with torch (once per model and library versions).
+    Generations share it; the entry's `file` is relative to `index_dir`. Callers hold the
+    index lock."""
     from qa_bot.embedder import model_dir
 
     out = export_file(index_dir)
     meta_file = out.with_suffix(".json")
-    if out.is_file() and meta_file.is_file():
-        return json.loads(meta_file.read_text(encoding="utf-8"))
+    entry = _recorded(out)
+    if entry is not None:
+        return entry
+    if out.exists() and warn is not None:
+        warn(f"{out}: damaged or unrecorded ONNX export; writing it again")
     if out.parent.is_dir():  # debris of a killed export
         for p in out.parent.glob(".*.tmp-*"):
             p.unlink(missing_ok=True)
@@ -145,7 +160,8 @@ def _write_json_atomic(path: Path, data: dict) -> None:
 
 def index_export(index_dir: Path) -> Path | None:
     """The ONNX file the live generation's manifest names, else the export for the
-    installed versions if written, else None (sentence-transformers then serves)."""
+    installed versions if written, else None (sentence-transformers then serves); a file
+    whose SHA-256 is not the recorded one is None too, with a warning."""
     from qa_bot.store import IndexStore
 
     entry = None
@@ -157,14 +173,25 @@ def index_export(index_dir: Path) -> Path | None:
     except (OSError, ValueError, QaBotError):
         pass  # loading the index reports it; here only the export is looked for
     path = index_dir / entry["file"] if entry else export_file(index_dir)
-    return path if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        intact = file_sha256(path) == (entry or json.loads(
+            path.with_suffix(".json").read_text(encoding="utf-8")))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        intact = False
+    if not intact:  # a damaged model would give wrong vectors: the slow path serves
+        print(f"warning: {path}: damaged ONNX export (SHA-256 differs); using "
+              f"sentence-transformers until `qa-bot index` writes it again", file=sys.stderr)
+        return None
+    return path
 
 
 def try_export(index_dir: Path, warn: Callable[[str], None]) -> dict | None:
     """`ensure_export`, or None (with a warning) if the export fails: the index then works
     with sentence-transformers alone."""
     try:
-        return ensure_export(index_dir)
+        return ensure_export(index_dir, warn)
     except Exception as exc:  # the export is an accelerator, never a reason to fail a build
         warn(f"ONNX export of the model failed ({type(exc).__name__}: {exc}); "
              f"questions will use sentence-transformers")

@@ -16,9 +16,10 @@ CURRENT is only a pointer: when it is missing or names no generation, the newest
 generation (its files there with their recorded sizes) is live, with a warning.
 
 Ownership: a build writes only into a folder that is empty, new or marked as ours, and
-removes only names it made: its temp files (fixed names, below), generations whose
-manifest names them, and texts/<hash>.txt of the documents of a generation it removes.
-Anything else a user leaves in the folder survives every build."""
+removes only names it made: its temp files (fixed names, below), generations the marker
+lists (a build records each before it exists) or whose manifest names them, and
+texts/<hash>.txt of the documents of a generation it removes. Anything else a user leaves
+in the folder survives every build."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ CURRENT = "CURRENT"
 MARKER = "QA_BOT_INDEX"
 MARKER_TEXT = (f"qa-bot index format {FORMAT_VERSION}\n"
                "This folder is managed by qa-bot: builds remove only the files they made.\n")
+LEDGER_LINE = "generation "  # the marker's later lines: the generations builds made here
 GEN_PREFIX = "gen-"
 GEN_NAME = re.compile(r"gen-[0-9]{6,}")
 HASH_NAME = re.compile(r"[0-9a-f]{64}")
@@ -123,6 +125,8 @@ def file_problem(folder: Path, manifest: dict, checksums: bool = True) -> str | 
         files = {"chunks.jsonl": {}, "vectors.faiss": {}}
     for rel, record in files.items():
         path = folder / rel
+        if isinstance(record, int) and not isinstance(record, bool):
+            record = {"size": record}  # written before checksums were kept
         if Path(rel).is_absolute() or ".." in Path(rel).parts or not isinstance(record, dict):
             return f"{folder / 'manifest.json'}: bad file entry {ascii(rel)}"
         try:
@@ -378,10 +382,31 @@ class IndexStore:
                                         for n in names if GEN_NAME.fullmatch(n))
 
     def claim(self) -> None:
-        """Check ownership again (under the lock) and write the marker if missing."""
+        """Check ownership again (under the lock) and write the marker if missing (listing
+        the generations of an index an earlier qa-bot built)."""
         self.check_owner()
         if not (self.root / MARKER).is_file():
-            write_file_atomic(self.root / MARKER, MARKER_TEXT.encode())
+            self._record(add={n for n in self._generation_names() if self._manifest(n)})
+
+    def _ledger(self) -> set[str]:
+        """The generations the marker lists."""
+        try:
+            lines = (self.root / MARKER).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return set()
+        names = {line[len(LEDGER_LINE):].strip() for line in lines.splitlines()
+                 if line.startswith(LEDGER_LINE)}
+        return {n for n in names if GEN_NAME.fullmatch(n)}
+
+    def _record(self, add: set[str] = frozenset()) -> None:
+        """Rewrite the marker: the generations it lists that still exist, plus `add`."""
+        names = {n for n in self._ledger() if (self.root / n).is_dir()} | set(add)
+        lines = [f"{LEDGER_LINE}{n}\n" for n in sorted(names)]
+        write_file_atomic(self.root / MARKER, (MARKER_TEXT + "".join(lines)).encode())
+
+    def _owned(self, name: str, manifests: dict[str, dict] | None = None) -> bool:
+        """A generation a build here made: the marker lists it, or its manifest names it."""
+        return name in self._ledger() or self._manifest(name, manifests) is not None
 
     # ---- writing (callers hold the lock) ------------------------------------------
     @contextlib.contextmanager
@@ -407,17 +432,23 @@ class IndexStore:
             lock.release()
 
     def put_text(self, content_hash: str, text: str, mode: int = 0o600) -> None:
-        """Keep the text a document's offsets refer to; `mode` is the permission bits of
-        its source: the copy never grants group or others more than the source does."""
+        """Keep the text a document's offsets refer to (a copy there that differs, i.e. a
+        damaged one, is written again); `mode` is the permission bits of its source: the
+        copy never grants group or others more than the source does."""
         path = self.text_path(content_hash)
         mode = (mode & 0o066) | 0o600
-        if path.exists():
+        data = text.encode("utf-8")
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
             have = path.stat().st_mode & 0o777
             if have & ~mode & 0o066:
                 os.chmod(path, have & mode)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_file_atomic(path, text.encode("utf-8"), tmp=path.parent / TEXT_TMP, mode=mode)
+        write_file_atomic(path, data, tmp=path.parent / TEXT_TMP, mode=mode)
 
     def _generation_names(self) -> list[str]:
         """Names of the generation directories, oldest first."""
@@ -441,7 +472,7 @@ class IndexStore:
         if live is None:
             return
         for n in self._generation_names():
-            if int(n[len(GEN_PREFIX):]) > int(live[len(GEN_PREFIX):]) and self._manifest(n):
+            if int(n[len(GEN_PREFIX):]) > int(live[len(GEN_PREFIX):]) and self._owned(n):
                 shutil.rmtree(self.root / n, ignore_errors=True)
 
     def repair_pointer(self, name: str) -> None:
@@ -467,6 +498,7 @@ class IndexStore:
             reason = getattr(exc, "strerror", None) or exc
             raise IndexWriteError(f"{self.root}: cannot write the new index ({reason}); "
                                   f"the previous index is intact") from None
+        self._record(add={name})  # before it exists: a crash leaves nothing unrecorded
         crash_point("before-rename")
         os.rename(tmp, self.root / name)
         fsync_dir(self.root)
@@ -508,20 +540,21 @@ class IndexStore:
 
     def prune(self, keep: int, manifests: dict[str, dict] | None = None) -> None:
         """Drop all but the newest `keep` generations (the live one counts) among those
-        whose manifest names them, and the texts of their documents that no remaining
+        builds here made (see _owned), and the texts of their documents that no remaining
         generation uses. `manifests` (generation name -> manifest) spares re-reading."""
         live, _ = self.read_pointer()
         if live is None:
             return
         owned = [n for n in self._generation_names()
-                 if n != live and self._manifest(n, manifests) is not None]
+                 if n != live and self._owned(n, manifests)]
         kept = set(owned[::-1][: max(keep - 1, 0)])
         dropped: set[str] = set()
         for n in owned:
             if n not in kept:
-                m = self._manifest(n, manifests) or {}
-                dropped.update(_hashes(m))
+                dropped.update(_hashes(self._manifest(n, manifests) or {}))
                 shutil.rmtree(self.root / n, ignore_errors=True)
+        if len(kept) < len(owned):
+            self._record()  # forgets the ones removed
         live_manifest = self._manifest(live, manifests)
         if live_manifest is None:
             return  # never delete texts the live generation may use
@@ -542,37 +575,76 @@ def _hashes(manifest: dict) -> set[str]:
             and HASH_NAME.fullmatch(d["hash"])}
 
 
-class EmbeddingCache:
-    """key -> float32 vector, in SQLite (crash safe, survives --full)."""
+SQLITE_DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
 
-    def __init__(self, path: Path, dim: int):
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in SQLITE_DAMAGED
+
+
+class EmbeddingCache:
+    """key -> float32 vector, in SQLite (crash safe, survives --full). A damaged file is
+    only a cache: it is moved aside to `cache.sqlite.damaged` (with a warning naming it)
+    and a new one started, so it never blocks a build."""
+
+    def __init__(self, path: Path, dim: int, warn: Callable[[str], None] = _stderr_warning):
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.dim = dim
+        self.warn = warn
         try:
-            self.db = sqlite3.connect(str(path))
-            self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
-        except sqlite3.DatabaseError:  # a corrupt cache is only a cache: start afresh
-            path.unlink(missing_ok=True)
-            self.db = sqlite3.connect(str(path))
-            self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise
+            self._set_aside(exc)
+
+    def _open(self) -> None:
+        self.db = sqlite3.connect(str(self.path))
+        self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+
+    def _set_aside(self, exc: sqlite3.DatabaseError) -> None:
+        with contextlib.suppress(AttributeError):  # no connection yet
+            self.db.close()
+        aside = self.path.with_name(self.path.name + ".damaged")
+        for suffix in ("-journal", "-wal", "-shm", ""):  # a hot journal goes with its file
+            src = self.path.with_name(self.path.name + suffix)
+            if src.exists():
+                os.replace(src, aside.with_name(aside.name + suffix))
+        self.warn(f"{self.path}: damaged embedding cache ({exc}); moved aside to {aside.name}, "
+                  f"starting a new one")
+        self._open()
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
-        for i in range(0, len(keys), 500):
-            part = keys[i:i + 500]
-            q = f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})"
-            for k, blob in self.db.execute(q, part):
-                vec = np.frombuffer(blob, dtype=np.float32)
-                if vec.shape == (self.dim,):
-                    out[k] = vec
+        try:
+            for i in range(0, len(keys), 500):
+                part = keys[i:i + 500]
+                q = f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})"
+                for k, blob in self.db.execute(q, part):
+                    vec = np.frombuffer(blob, dtype=np.float32)
+                    if vec.shape == (self.dim,):
+                        out[k] = vec
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise
+            self._set_aside(exc)
+            return {}
         return out
 
     def put_many(self, keys: list[str], vectors: np.ndarray) -> None:
+        rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vectors)]
+        try:
+            self._put(rows)
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise
+            self._set_aside(exc)
+            self._put(rows)
+
+    def _put(self, rows: list[tuple[str, bytes]]) -> None:
         with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vectors)],
-            )
+            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
 
     def close(self) -> None:
         self.db.close()

@@ -20,6 +20,24 @@ from qa_bot.engine import Engine  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "000_08f9ce9d48cd81b3.txt"
 
+# Two small articles in the seed's shape, for index tests.
+HARBOUR = """economy
+
+Harbour Trade Rises
+
+Shipping through the harbour rose by a fifth in March, the port authority said.
+
+Officials credited the new container crane, which was installed in January.
+"""
+RAIL = """transport
+
+Rail Strike Ends
+
+Train drivers returned to work on Friday after a nine-day strike over pay.
+
+The union said members had accepted a raise of six percent over two years.
+"""
+
 
 @pytest.fixture(scope="session")
 def embedder():

@@ -17,14 +17,8 @@ from qa_bot.config import load_config
 from qa_bot.documents import discover, read_bytes
 from qa_bot.errors import ConfigError, DocumentError
 
-from conftest import REPO, make_config
+from conftest import HARBOUR, REPO, make_config
 
-HARBOUR = """economy
-
-Harbour Trade Rises
-
-Shipping through the harbour rose by a fifth in March, the port authority said.
-"""
 SECRET = """private
 
 Board Minutes

@@ -16,20 +16,8 @@ import pytest
 from qa_bot.errors import IndexCorruptError, IndexDirError, IndexWriteError
 from qa_bot.store import CURRENT, MARKER, IndexStore
 
-from conftest import REPO, SEED, make_config
+from conftest import HARBOUR, RAIL, REPO, SEED, make_config
 
-HARBOUR = """economy
-
-Harbour Trade Rises
-
-Shipping through the harbour rose by a fifth in March, the port authority said.
-"""
-RAIL = """transport
-
-Rail Strike Ends
-
-Train drivers returned to work on Friday after a nine-day strike over pay.
-"""
 FERRY = """transport
 
 Ferry Service Resumes

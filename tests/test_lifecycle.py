@@ -16,24 +16,8 @@ import pytest
 from qa_bot.errors import IndexCorruptError
 from qa_bot.store import IndexStore
 
-from conftest import REPO, make_config
+from conftest import HARBOUR, RAIL, REPO, make_config
 
-HARBOUR = """economy
-
-Harbour Trade Rises
-
-Shipping through the harbour rose by a fifth in March, the port authority said.
-
-Officials credited the new container crane, which was installed in January.
-"""
-RAIL = """transport
-
-Rail Strike Ends
-
-Train drivers returned to work on Friday after a nine-day strike over pay.
-
-The union said members had accepted a raise of six percent over two years.
-"""
 HTML = """<!DOCTYPE html><html><head><title>Bridge Reopens | Riverside Gazette</title></head>
 <body><nav><a href="/">Home</a> | <a href="/news">News</a> | <a href="/sport">Sport</a></nav>
 <div class="cookie">We use cookies to improve your experience. Accept all cookies.</div>

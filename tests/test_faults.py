@@ -1,0 +1,146 @@
+"""Fault injection (issue 12): every file of an index truncated, deleted, overwritten with
+garbage of the same size, or with 16 bytes changed in the middle (bit rot), in turn. Each case must end in a correct answer or in one
+QaBotError line naming the damage (never a wrong answer, never another exception); a plain
+sync must not carry damage forward; `sync(full=True)` (`qa-bot index --full`) must restore
+an index that loads, answers correctly and holds correct stored texts."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa_bot.errors import QaBotError
+from qa_bot.store import IndexStore
+
+from conftest import HARBOUR, RAIL, make_config
+
+QUESTION = "Why did shipping through the harbour rise?"
+
+GENERATION_FILES = ["manifest.json", "chunks.jsonl", "vectors.faiss", "sentences.npy",
+                    "bm25/params.index.json", "bm25/vocab.index.json",
+                    "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy",
+                    "bm25/indptr.csc.index.npy"]
+TARGETS = ["CURRENT", "QA_BOT_INDEX", "cache.sqlite", "texts/harbour"] + \
+    [f"live/{f}" for f in GENERATION_FILES]
+FAULTS = ["truncated", "deleted", "garbage", "bitrot"]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, embedder) -> Path:
+    """c/ (harbour.txt, rail.txt) and index/ with two generations, the live one holding
+    both documents."""
+    from qa_bot.engine import Engine
+
+    base = tmp_path_factory.mktemp("faults")
+    (base / "c").mkdir()
+    (base / "c" / "harbour.txt").write_text(HARBOUR)
+    engine = Engine(make_config(base, ["c"]), embedder_factory=lambda: embedder)
+    engine.sync(progress=False)
+    (base / "c" / "rail.txt").write_text(RAIL)
+    engine.sync(progress=False)
+    return base
+
+
+def inject(path: Path, fault: str, rng: random.Random) -> None:
+    data = path.read_bytes()
+    if fault == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif fault == "deleted":
+        path.unlink()
+    elif fault == "garbage":
+        path.write_bytes(bytes(rng.randrange(256) for _ in range(len(data))))
+    else:  # bitrot: 16 bytes in the middle changed, the size kept (parsers may not notice)
+        at = len(data) // 2
+        noise = bytes(b ^ (1 + rng.randrange(255)) for b in data[at:at + 16])
+        path.write_bytes(data[:at] + noise + data[at + 16:])
+
+
+def check_answer_or_one_line(engine, source: Path) -> bool:
+    """True for a correct answer (the harbour article, its quote verbatim at its offsets
+    in the source), False for a one-line QaBotError; anything else fails the test."""
+    try:
+        answer = engine.ask(QUESTION)
+    except QaBotError as exc:
+        assert "\n" not in str(exc) and str(exc), repr(exc)
+        return False
+    top = answer.citations[0]
+    assert top.title == "Harbour Trade Rises", answer
+    assert top.quote and source.read_text(encoding="utf-8")[top.start:top.end] == top.quote
+    return True
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("target", TARGETS)
+def test_damage_is_answered_right_or_named_and_full_repairs(template, tmp_path, make_engine,
+                                                            target, fault):
+    shutil.copytree(template / "index", tmp_path / "index",
+                    ignore=shutil.ignore_patterns("model"))  # the ONNX export: shared
+    (tmp_path / "index" / "model").symlink_to(template / "index" / "model")
+    cfg = make_config(tmp_path, [template / "c"])
+    source = template / "c" / "harbour.txt"
+    store = IndexStore(tmp_path / "index")
+    live = store.current_name()
+    gen = store.load_generation(live, *_model())
+    harbour_hash = next(d["hash"] for d in gen.documents.values()
+                        if d["title"] == "Harbour Trade Rises")
+    path = {"live": store.root / live, "texts": store.text_path(harbour_hash).parent}
+    head, _, rest = target.partition("/")
+    victim = (store.text_path(harbour_hash) if target == "texts/harbour"
+              else path[head] / rest if head in path else store.root / target)
+    inject(victim, fault, random.Random(f"{target} {fault}"))
+
+    answered = check_answer_or_one_line(make_engine(cfg), source)
+    if head == "live":  # the live generation is damaged: named, never answered from
+        assert not answered
+        with pytest.raises(QaBotError, match=r"index --full"):
+            make_engine(cfg).sync(progress=False)  # nor carried forward by a sync
+    else:
+        assert answered
+        make_engine(cfg).sync(progress=False)
+        assert check_answer_or_one_line(make_engine(cfg), source)
+
+    report = make_engine(cfg).sync(full=True, progress=False)
+    assert sorted(Path(a).name for a in report.added) == ["harbour.txt", "rail.txt"]
+    engine = make_engine(cfg)
+    assert check_answer_or_one_line(engine, source)
+    for meta in engine.generation().documents.values():
+        assert store.document_text(meta["hash"]) == Path(meta["path"]).read_text()
+
+
+def _model() -> tuple[str, int]:
+    from qa_bot.embedder import MODEL_DIM, MODEL_NAME
+
+    return MODEL_NAME, MODEL_DIM
+
+
+def test_every_file_of_a_generation_is_covered(template):
+    """The list above is every file a generation holds (a new file joins the suite)."""
+    store = IndexStore(template / "index")
+    live = store.root / store.current_name()
+    assert sorted(p.relative_to(live).as_posix() for p in live.rglob("*") if p.is_file()) \
+        == sorted(GENERATION_FILES)
+    assert os.path.isdir(template / "index" / "model")
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template, tmp_path,
+                                                                       make_engine, capsys,
+                                                                       fault):
+    from qa_bot.onnx_export import index_export
+
+    shutil.copytree(template / "index", tmp_path / "index")
+    cfg = make_config(tmp_path, [template / "c"])
+    export = index_export(tmp_path / "index")
+    assert export is not None and export.parent == tmp_path / "index" / "model"
+    intact = export.read_bytes()
+    inject(export, fault, random.Random(fault))
+    capsys.readouterr()
+    assert index_export(tmp_path / "index") is None  # sentence-transformers serves instead
+    assert ("damaged ONNX export" in capsys.readouterr().err) is (fault != "deleted")
+    report = make_engine(cfg).sync(progress=False)  # a plain sync repairs it
+    assert report.unchanged == 2 and not report.changed
+    assert index_export(tmp_path / "index") == export and export.read_bytes() == intact
