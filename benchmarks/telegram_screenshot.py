@@ -19,9 +19,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from qa_bot import render
 from qa_bot.answering import Answer, Citation
-from qa_bot.telegram_bot import keyboard, more_keyboard
+from qa_bot.telegram import html
+from qa_bot.telegram.keyboards import keyboard, more_keyboard
 
 CSS = """
 body { margin:0; padding:16px; background:#8fb98a; font-size:15px; line-height:1.35;
@@ -92,10 +92,10 @@ def main() -> None:
     p.add_argument("--height", type=int, default=1150)
     args = p.parse_args()
     answer = load(args.answer, args.highlight)
-    key = "0123abcd"
-    bubbles = [(render.telegram_messages(answer), labels(keyboard(answer, key)))]
+    key = "0123456789ab"
+    bubbles = [(html.telegram_messages(answer), labels(keyboard(answer, key)))]
     if args.more:
-        bubbles.append((render.more_passages_messages(answer),
+        bubbles.append((html.more_passages_messages(answer),
                         labels(more_keyboard(answer, key))))
     screenshot(page(answer.question, bubbles), args.out, args.height)
     print(args.out)

@@ -218,7 +218,7 @@ def cmd_docs(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_telegram(args: argparse.Namespace, cfg: Config) -> int:
-    from qa_bot.telegram_bot import run
+    from qa_bot.telegram.run import run
 
     return run(cfg, base_url=args.base_url)
 

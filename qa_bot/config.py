@@ -71,6 +71,12 @@ class TelegramConfig:
     history_turns: int = 3
     workers: int = 4
     max_retries: int = 3
+    state_dir: str = "state"      # updates not yet answered, answers, conversations
+    keep_days: float = 30.0       # answers (their buttons) and conversations kept this long
+    inline_per_minute: int = 30   # inline answers per user per minute, apart from questions
+    inline_debounce_s: float = 0.7  # an inline query is answered once typing pauses this long
+    inbox_dir: str = ""           # where admins' uploaded articles go ("": uploads off)
+    max_upload_mb: float = 20.0   # larger uploads and fetched pages are refused
 
 
 @dataclass(frozen=True)
@@ -109,8 +115,10 @@ _POSITIVE = {
     ("corpus", "max_file_mb"), ("chunking", "max_tokens"), ("chunking", "target_tokens"),
     ("retrieval", "top_k"), ("retrieval", "candidates"), ("retrieval", "rrf_k"),
     ("answer", "max_sentences"), ("index", "keep_generations"),
-    ("telegram", "max_question_chars"), ("telegram", "workers"),
+    ("telegram", "max_question_chars"), ("telegram", "workers"), ("telegram", "keep_days"),
+    ("telegram", "max_upload_mb"),
 }
+_NOT_NEGATIVE = {("telegram", "inline_debounce_s")}
 
 
 def _type_name(tp: object) -> str:
@@ -166,6 +174,10 @@ def _build_section(fname: str, section: str, cls: type, raw: object) -> object:
             raise ConfigError(f"{where}: must be between 0 and 1, got {value!r}")
         if (section, key) in _POSITIVE and value <= 0:  # type: ignore[operator]
             raise ConfigError(f"{where}: must be positive, got {value!r}")
+        if (section, key) in _NOT_NEGATIVE and value < 0:  # type: ignore[operator]
+            raise ConfigError(f"{where}: must not be negative, got {value!r}")
+        if (section, key) == ("telegram", "state_dir") and not str(value).strip():
+            raise ConfigError(f"{where}: must name a folder")
         values[key] = value
     return cls(**values)
 

@@ -5,8 +5,11 @@ JSON bodies, `{"ok": ..., "result": ...}` answers, errors by HTTP status) and ch
 Telegram checks: the token, HTML parse mode (allowed tags only, balanced, valid entities),
 text length (1-4096 UTF-16 units after parsing), callback data (<= 64 bytes), inline results
 (<= 50, unique ids). Every call is recorded; failures (429 with retry_after, 5xx) can be
-injected per method. Tests push updates (messages, button presses, inline queries), which
-`getUpdates` serves by long polling with offsets."""
+injected per method, and sends can be made slow (delivered, answered late). Tests push
+updates (messages, edits, photos with captions, documents, button presses, inline queries),
+which `getUpdates` serves by long polling with offsets, as Telegram does: an update is gone
+only once a later offset confirms it, and can be re-delivered. Documents are served by
+`getFile` and `/file/bot<token>/<path>`."""
 
 from __future__ import annotations
 
@@ -118,6 +121,12 @@ class FakeBotApi:
         self._new_update = asyncio.Event()
         self._changed = asyncio.Condition()
         self._failures: dict[str, list[ApiError]] = {}
+        self._slow: dict[str, list[float]] = {}
+        self._gates: dict[str, tuple[asyncio.Event, list[bool]]] = {}
+        self.held = 0                         # requests waiting at a gate (see hold)
+        self.files: dict[str, bytes] = {}     # file_id -> content, for getFile and downloads
+        self.served: list[int] = []           # update_ids getUpdates returned, in order
+        self.confirmed = 0                    # the highest offset a getUpdates call sent
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._closing = False
@@ -126,6 +135,7 @@ class FakeBotApi:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
                                     shutdown_timeout=1.0)
         await self._runner.setup()
@@ -151,6 +161,28 @@ class FakeBotApi:
         after `delay` seconds (a delay past the client's timeout makes a lost request)."""
         self._failures.setdefault(method, []).extend(
             ApiError(status, description, retry_after, delay) for _ in range(times))
+
+    def slow(self, method: str, delay: float, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out, but answered only after
+        `delay` seconds (a client that gives up first may send it again)."""
+        self._slow.setdefault(method, []).extend([delay] * times)
+
+    def hold(self, method: str) -> None:
+        """Calls of `method` wait, not yet carried out, until `release`."""
+        self._gates[method] = (asyncio.Event(), [True])
+
+    def release(self, method: str, deliver: bool = True) -> None:
+        """Let the held calls go on (deliver=False: they fail with 502, never carried out,
+        as a request whose client died before it reached Telegram)."""
+        gate, deliver_ = self._gates.pop(method)
+        deliver_[0] = deliver
+        gate.set()
+
+    def redeliver(self, update: dict) -> None:
+        """Serve an update again (Telegram re-sends one it thinks was not received)."""
+        self._updates.append(update)
+        self._updates.sort(key=lambda u: u["update_id"])
+        self._new_update.set()
 
     def push(self, update: dict) -> dict:
         """Queue an update (an update_id is assigned) for getUpdates."""
@@ -187,10 +219,11 @@ class FakeBotApi:
         return {"id": chat_id, "type": "supergroup", "title": "Readers"}
 
     def message(self, chat_id: int, text: str, user_id: int | None = None,
-                reply_to: dict | None = None) -> dict:
-        """Push a text message; a leading /command gets its bot_command entity."""
+                reply_to: dict | None = None, date: float | None = None) -> dict:
+        """Push a text message (sent at `date`, default now); a leading /command gets its
+        bot_command entity."""
         msg: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
+            "message_id": next(self._message_ids), "date": int(date or time.time()),
             "chat": self.chat(chat_id), "from": self.user(user_id or abs(chat_id)), "text": text,
         }
         m = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
@@ -200,6 +233,32 @@ class FakeBotApi:
         if reply_to is not None:
             msg["reply_to_message"] = reply_to
         return self.push({"message": msg})
+
+    def edit(self, update: dict, text: str) -> dict:
+        """Push the edit of a message pushed before: the same message, new text."""
+        msg = dict(update["message"], text=text, edit_date=int(time.time()))
+        return self.push({"edited_message": msg})
+
+    def photo(self, chat_id: int, caption: str, user_id: int | None = None) -> dict:
+        """Push a photo with a caption."""
+        return self.push({"message": {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": self.chat(chat_id), "from": self.user(user_id or abs(chat_id)),
+            "caption": caption, "photo": [{"file_id": "ph1", "file_unique_id": "u-ph1",
+                                           "width": 90, "height": 60, "file_size": 900}]}})
+
+    def document(self, chat_id: int, file_name: str, content: bytes,
+                 user_id: int | None = None, mime_type: str = "text/plain",
+                 file_size: int | None = None) -> dict:
+        """Push a document (its content kept for download); `file_size` may claim more."""
+        file_id = f"doc{next(self._message_ids)}"
+        self.files[file_id] = content
+        return self.push({"message": {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": self.chat(chat_id), "from": self.user(user_id or abs(chat_id)),
+            "document": {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                         "file_name": file_name, "mime_type": mime_type,
+                         "file_size": len(content) if file_size is None else file_size}}})
 
     def press(self, message: dict, data: str, user_id: int) -> dict:
         """Push a button press on one of the bot's messages."""
@@ -238,6 +297,13 @@ class FakeBotApi:
             self.errors.append((method, "Unauthorized"))
             return self._error(ApiError(401, "Unauthorized"))
         params = await self._params(request)
+        if method in self._gates:
+            gate, deliver = self._gates[method]
+            self.held += 1
+            await gate.wait()
+            self.held -= 1
+            if not deliver[0]:
+                return self._error(ApiError(502, "Bad Gateway: held and dropped"))
         async with self._changed:
             self.calls.append(Call(method, params))
             self._changed.notify_all()
@@ -251,6 +317,9 @@ class FakeBotApi:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
+            slow = self._slow.get(method)
+            if slow:
+                await asyncio.sleep(slow.pop(0))
         except ApiError as exc:
             self.errors.append((method, exc.description))
             return self._error(exc)
@@ -326,11 +395,14 @@ class FakeBotApi:
         timeout = float(p.get("timeout") or 0)
         limit = int(p.get("limit") or 100)
         deadline = time.monotonic() + timeout
+        self.confirmed = max(self.confirmed, offset)
         while True:
             if offset:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if self._updates:
-                return self._updates[:limit]
+                batch = self._updates[:limit]
+                self.served += [u["update_id"] for u in batch]
+                return batch
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._closing:
                 return []
@@ -383,3 +455,18 @@ class FakeBotApi:
             content = r.get("input_message_content") or {}
             self._check_text(content.get("message_text"), content.get("parse_mode"))
         return True
+
+    async def api_getFile(self, p: dict) -> dict:
+        file_id = p.get("file_id")
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.files[file_id]), "file_path": f"documents/{file_id}"}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])

@@ -1,188 +1,33 @@
-"""End to end: the real python-telegram-bot Application, wired by qa_bot.telegram_bot, talks
+"""End to end: the real python-telegram-bot Application, wired by qa_bot.telegram, talks
 HTTP to the fake Bot API server (tests/fake_bot_api.py) on 127.0.0.1, and answers with the
 real Engine (real model, real FAISS, BM25) over a tiny corpus written into a temp folder."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
-import os
 import shutil
 import signal
-import socket
 import sys
 import time
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-from qa_bot.config import Config, with_index_dir
+from qa_bot.answering import NOT_ANSWERED
+from qa_bot.config import with_index_dir
+from qa_bot.conversation import Conversation
 from qa_bot.engine import Engine
-from qa_bot.telegram_bot import (COMMANDS, REDACTED, SORRY, RetryingRateLimiter,
-                                 build_application, install_redaction, serve)
-from conftest import make_config
+from qa_bot.telegram.handlers import COMMANDS, SORRY
+from qa_bot.telegram.html import telegram_messages
+from qa_bot.telegram.redact import REDACTED, Redactor
 from fake_bot_api import BOT_ID, TOKEN, FakeBotApi, parse_html
+from telegram_harness import (ADMIN, MARKUP_SENTENCE, MARKUP_TITLE, answer_to, cli_env,  # noqa: F401
+                              corpus, engine, exit_of, free_port, press_and_collect,
+                              qa_bot_cmd, replied_to, run, running_bot)
 
 pytestmark = pytest.mark.timeout(240)
-
-REPO = Path(__file__).resolve().parent.parent
-ADMIN = 4242
-MARKUP_TITLE = "Acme <b>Bold</b> & <script>alert(1)</script> results"
-MARKUP_SENTENCE = ("The R&D budget of <Acme> rose to 5 <b>million</b> euros & the board "
-                   "approved <script>alert('x')</script> without debate.")
-
-CORPUS = {
-    "north_korea.txt": """war
-
-North Korea blames the United States for the war in Ukraine
-
-At an emergency session of the United Nations, North Korea's ambassador to the United Nations, Kim Song, blamed the United States and its allies for their hegemonic policy.
-
-Kim Song was appointed ambassador to the United Nations in 2014, after serving as a deputy foreign minister in Pyongyang.
-""",
-    "markup.txt": f"""business
-
-{MARKUP_TITLE}
-
-{MARKUP_SENTENCE}
-
-Analysts at the bank said the spending on research & development would double by 2030.
-""",
-    "volcano.txt": """science
-
-Iceland volcano erupts near Grindavik
-
-The volcano on the Reykjanes peninsula erupted on Monday night, sending lava fountains fifty metres into the air near the fishing town of Grindavik.
-
-About four thousand residents of Grindavik were evacuated before the eruption, and the Blue Lagoon spa was closed.
-""",
-    "football.txt": """sport
-
-Local club wins the regional football cup
-
-The Riverside Rovers won the regional football cup on Saturday, beating the Hill Town Harriers three goals to one in front of twelve thousand fans.
-
-The Rovers' captain, Maria Lopez, scored twice and was named player of the match.
-""",
-    "bakery.txt": """economy
-
-Bread prices rise as wheat costs climb
-
-The price of a loaf of bread in city bakeries rose by twelve percent this year because wheat and energy costs climbed sharply.
-
-Bakers said they would keep prices stable through the winter if flour deliveries recover.
-""",
-}
-LIGHTHOUSE_FACTS = [
-    "the keepers of the Ar-Men lighthouse climbed its spiral stair every evening at dusk",
-    "the lighthouse keepers of Brittany logged every passing ship by hand in heavy ledgers",
-    "storms off the Breton coast often cut the lighthouse keepers off for weeks at a time",
-    "the last lighthouse keepers of Brittany left their towers when automation arrived",
-    "lighthouse keepers in Brittany polished the great Fresnel lens every single morning",
-    "the lighthouse keepers of the Iroise sea received supplies by boat when the sea allowed",
-    "a lighthouse keeper on the island of Ouessant kept a diary of forty years of storms",
-    "the lighthouse keepers of Brittany were paid by the state and wore a naval uniform",
-    "families of lighthouse keepers in Brittany often lived in small houses beside the tower",
-    "lighthouse keepers of Brittany trained for months before taking a post in the open sea",
-    "the lighthouse keepers of Brittany burned paraffin oil in the lamps before electricity",
-    "during fog the lighthouse keepers of Brittany sounded a horn every thirty seconds",
-    "the Kereon lighthouse keepers lived in rooms panelled with oak and ebony marquetry",
-    "lighthouse keepers of Brittany ate salted fish and dry biscuits through the winter gales",
-]
-
-
-def lighthouse_doc() -> str:
-    """Many paragraphs of long sentences on one topic: a top-k 12 answer needs two messages."""
-    paragraphs = [
-        f"In the old days {fact}, and the historians of the Breton coast who studied the "
-        f"service of the lighthouse keepers have described in long and careful detail how "
-        f"this part of the work shaped the daily life of the keepers and their families."
-        for fact in LIGHTHOUSE_FACTS]
-    return "history\n\nThe lighthouse keepers of Brittany\n\n" + "\n\n".join(paragraphs) + "\n"
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("telegram")
-    (base / "corpus").mkdir()
-    for name, text in CORPUS.items():
-        (base / "corpus" / name).write_text(text, encoding="utf-8")
-    (base / "corpus" / "lighthouse.txt").write_text(lighthouse_doc(), encoding="utf-8")
-    return base
-
-
-@pytest.fixture(scope="module")
-def engine(corpus, embedder) -> Engine:
-    """One real engine (shared model, real index) for every test of this module."""
-    eng = Engine(make_config(corpus, ["corpus"]), embedder_factory=lambda: embedder)
-    eng.sync(progress=False)
-    return eng
-
-
-def bot_config(engine: Engine, **telegram) -> Config:
-    return dataclasses.replace(engine.cfg,
-                               telegram=dataclasses.replace(engine.cfg.telegram, **telegram))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.asynccontextmanager
-async def running_bot(engine: Engine, *, secret: str | None = None, max_retries: int = 3,
-                      timeout: float = 10.0, **telegram):
-    """The bot, started against a fresh fake Bot API; stopped (and checked to stop) after."""
-    api = FakeBotApi()
-    await api.start()
-    cfg = bot_config(engine, **telegram)
-    app = build_application(cfg, api.token, engine, base_url=api.base_url,
-                            rate_limiter=RetryingRateLimiter(max_retries=max_retries,
-                                                             backoff=0.2),
-                            timeout=timeout)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(app, cfg, stop, webhook_secret=secret, ready=ready,
-                                     poll_timeout=2))
-    try:
-        await asyncio.wait([task, asyncio.ensure_future(ready.wait())], timeout=30,
-                           return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()
-        assert ready.is_set()
-        yield api
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 15)
-        await api.stop()
-    assert api.errors == [], api.errors  # nothing the bot sent was refused by the server
-
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-async def answer_to(api: FakeBotApi, question: dict, timeout: float = 30) -> list[dict]:
-    """Every message sent in the chat of `question` after it, once one replies to it."""
-    chat_id = question["message"]["chat"]["id"]
-    qid = question["message"]["message_id"]
-
-    def replied() -> list[dict] | None:
-        msgs = api.sent_to(chat_id)
-        for i, m in enumerate(msgs):
-            if m["params"].get("reply_parameters", {}).get("message_id") == qid:
-                return msgs[i:]
-        return None
-
-    return await api.wait_for(replied, timeout)
-
-
-def replied_to(m: dict) -> int | None:
-    return m["params"].get("reply_parameters", {}).get("message_id")
-
 
 # ---- conversation --------------------------------------------------------------------
 
@@ -231,7 +76,9 @@ def test_private_question_gets_a_cited_answer_and_the_token_stays_out_of_logs(en
 
 def test_redaction_covers_messages_arguments_and_tracebacks(caplog):
     secret = "987654:Secret-Token_for-redaction"
-    install_redaction(secret)
+    redactor = Redactor()
+    redactor.add(secret)
+    redactor.install()
     log = logging.getLogger("some.library")
     with caplog.at_level(logging.INFO):
         log.info("GET https://api.telegram.org/bot%s/getMe", secret)
@@ -265,9 +112,13 @@ def test_group_ask_reply_and_ignored_messages(engine):
             return api, ans1, ans2, ans3
 
     api, ans1, ans2, ans3 = run(scenario())
-    assert ans1["from"]["id"] == BOT_ID and "Monday" in ans1["text"]
-    assert "Riverside Rovers" in ans2["text"]
-    assert "twelve percent" in ans3["text"]
+    conversation = Conversation(engine, engine.cfg.telegram.history_turns)  # the group's
+    expected = [conversation.ask(q) for q in ("When did the volcano erupt?",
+                                              "Who won the football cup?",
+                                              "How much did bread prices rise?")]
+    assert ans1["from"]["id"] == BOT_ID
+    assert [a["text"] for a in (ans1, ans2, ans3)] == \
+        [parse_html(telegram_messages(e)[0]) for e in expected]
     # only the three questions were answered: plain, foreign and non-bot-reply messages not
     assert len([m for m in api.sent_to(group) if replied_to(m)]) == 3
     assert len(api.calls_of("sendChatAction")) == 3
@@ -279,13 +130,19 @@ def test_citation_button_shows_the_full_passage(engine):
             q = api.message(1002, "How many residents of Grindavik were evacuated?")
             msgs = await answer_to(api, q)
             last = msgs[-1]
-            data = last["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            buttons = [b["callback_data"] for row in last["reply_markup"]["inline_keyboard"]
+                       for b in row]
+            data = next((b for b in buttons if b.startswith("p:")), None)
+            if data is None:  # declined: the passages are behind "Nearest passages"
+                last = (await press_and_collect(api, 1002, last, buttons[-1]))[-1]
+                data = last["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
             message = {k: last[k] for k in ("message_id", "date", "chat", "from", "text")}
+            presses = len(api.calls_of("answerCallbackQuery"))
             api.press(message, data, user_id=1002)
             passage = await api.wait_for(
                 lambda: [m for m in api.sent_to(1002) if "characters" in m["text"]])
             api.press(message, "p:deadbeef:1", user_id=1002)
-            await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2)
+            await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == presses + 2)
             return api, passage[0], last
 
     api, passage, answer_msg = run(scenario())
@@ -293,7 +150,7 @@ def test_citation_button_shows_the_full_passage(engine):
     assert "volcano.txt, characters" in passage["text"]
     assert "<blockquote>" in passage["html"] and "<b>About four thousand" in passage["html"]
     assert replied_to(passage) == answer_msg["message_id"]
-    ok, stale = api.calls_of("answerCallbackQuery")
+    ok, stale = api.calls_of("answerCallbackQuery")[-2:]
     assert "text" not in ok.params
     assert "no longer" in stale.params["text"] and stale.params["show_alert"] is True
 
@@ -314,23 +171,6 @@ def test_inline_query_offers_the_answer(engine):
     first = parse_html(results[0]["input_message_content"]["message_text"])
     assert "Maria Lopez" in first and "[1]" in first
 
-
-def press_and_collect(api: FakeBotApi, chat_id: int, under: dict, data: str,
-                      buttons: bool = True):
-    """Press button `data` on message `under`; the messages sent after it, once the first
-    replies to it (and, with `buttons`, one carrying buttons has come)."""
-    api.press({k: under[k] for k in ("message_id", "date", "chat", "from", "text")}, data,
-              user_id=chat_id)
-
-    def replies() -> list[dict] | None:
-        msgs = api.sent_to(chat_id)
-        first = next((i for i, m in enumerate(msgs)
-                      if replied_to(m) == under["message_id"]), None)
-        if first is None or (buttons and not any("reply_markup" in m for m in msgs[first:])):
-            return None
-        return msgs[first:]
-
-    return api.wait_for(replies)
 
 
 def test_more_passages_button_lists_the_passages_the_answer_does_not_cite(engine, embedder):
@@ -613,28 +453,11 @@ def test_load_300_questions_from_50_chats_in_order(engine):
     for cid, ids in asked.items():
         order = [replied_to(m) for m in api.sent_to(cid) if replied_to(m)]
         assert order == ids, f"chat {cid}: answers out of order or lost"
-        assert all("Sources" in m["text"] for m in api.sent_to(cid))
+        assert all("Sources" in m["text"] or m["text"].startswith(NOT_ANSWERED)
+                   for m in api.sent_to(cid))  # answers, not apologies
 
 
 # ---- the command line ----------------------------------------------------------------
-
-def qa_bot_cmd(*args: str) -> list[str]:
-    return [str(REPO / ".venv" / "bin" / "python"), "-m", "qa_bot", *args]
-
-
-def cli_env(corpus: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    config = corpus / "config.toml"
-    config.write_text('[corpus]\npaths = ["corpus"]\n[index]\ndir = "index"\n',
-                      encoding="utf-8")
-    return dict(env, QA_BOT_CONFIG=str(config), HF_HUB_OFFLINE="1", **extra)
-
-
-async def exit_of(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(*cmd, env=env, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    return proc.returncode, err.decode()
 
 
 def test_missing_token_or_webhook_secret_is_one_line_and_exit_2(corpus, tmp_path):

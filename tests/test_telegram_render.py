@@ -11,8 +11,9 @@ import pytest
 from dataclasses import replace
 
 from qa_bot.answering import NOT_ANSWERED, Answer, Citation
-from qa_bot.render import (Block, button_labels, docs_messages, more_passages_messages, pack,
-                           passage_messages, telegram_messages, utf16_len)
+from qa_bot.telegram.html import (Block, docs_messages, more_passages_messages, pack,
+                                  passage_messages, telegram_messages, utf16_len)
+from qa_bot.telegram.keyboards import button_labels
 from fake_bot_api import HtmlError, parse_html
 
 NASTY = 'R&D at <Acme> & "Sons" <b>bold</b> <script>alert(1)</script> &amp; 😀 café'
