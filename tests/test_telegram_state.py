@@ -16,11 +16,14 @@ import pytest
 
 from qa_bot.config import parse_config
 from qa_bot.conversation import Conversation
+from qa_bot.engine import Engine
 from qa_bot.errors import ConfigError
+from qa_bot.telegram.state import StateStore
 from qa_bot.telegram.html import telegram_messages
+from conftest import make_config
 from fake_bot_api import TOKEN, FakeBotApi, parse_html
-from telegram_harness import (answer_to, cli_env, corpus, engine, qa_bot_cmd,  # noqa: F401
-                              replied_to, run, running_bot)
+from telegram_harness import (CORPUS, answer_to, cli_env, corpus, engine,  # noqa: F401
+                              press_and_collect, qa_bot_cmd, replied_to, run, running_bot)
 
 pytestmark = pytest.mark.timeout(300)
 QUESTIONS = ["Who won the football cup?", "When did the volcano erupt?",
@@ -210,3 +213,42 @@ def test_conversation_and_buttons_survive_a_restart_and_100_newer_answers(engine
 def test_state_and_inbox_keys_are_checked(tmp_path, key, value, words):
     with pytest.raises(ConfigError, match=words):
         parse_config({"telegram": {key: value}}, "config.toml", tmp_path)
+
+
+def test_a_button_of_a_removed_article_says_so(embedder, tmp_path):
+    (tmp_path / "corpus").mkdir()
+    for name in ("volcano.txt", "football.txt"):
+        (tmp_path / "corpus" / name).write_text(CORPUS[name], encoding="utf-8")
+    eng = Engine(make_config(tmp_path, ["corpus"]), embedder_factory=lambda: embedder)
+    eng.sync(progress=False)
+
+    async def scenario():
+        async with running_bot(eng) as api:
+            q = api.message(1104, "How many residents of Grindavik were evacuated?")
+            last = (await answer_to(api, q))[-1]
+            data = [b["callback_data"] for row in last["reply_markup"]["inline_keyboard"]
+                    for b in row]
+            if not data[0].startswith("p:"):  # declined: passages behind "Nearest passages"
+                last = (await press_and_collect(api, 1104, last, data[-1]))[-1]
+                data = [last["reply_markup"]["inline_keyboard"][0][0]["callback_data"]]
+            (tmp_path / "corpus" / "volcano.txt").unlink()
+            await asyncio.to_thread(eng.sync, progress=False)
+            return await press_and_collect(api, 1104, last, data[0], buttons=False)
+
+    (gone, *_) = run(scenario())
+    assert gone["text"].startswith("The article “Iceland volcano erupts near Grindavik” (")
+    assert gone["text"].endswith("volcano.txt) has since been removed from the documents.")
+
+
+def test_answers_and_conversations_are_forgotten_by_age_not_count(tmp_path):
+    now = [1_000_000.0]
+    store = StateStore(tmp_path, clock=lambda: now[0])
+    keys = [store.save_answer(1, i, {"n": i}) for i in range(500)]
+    store.set_history(1, keys[-3:])
+    now[0] += 29 * 86400
+    store.prune(keep_days=30)
+    assert store.answer(1, keys[0]) == {"n": 0} and store.history(1) == keys[-3:]
+    assert store.answer(2, keys[0]) is None  # another chat's key opens nothing
+    now[0] += 2 * 86400
+    store.prune(keep_days=30)
+    assert store.answer(1, keys[-1]) is None and store.history(1) == []
