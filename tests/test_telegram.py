@@ -155,22 +155,50 @@ def test_citation_button_shows_the_full_passage(engine):
     assert "no longer" in stale.params["text"] and stale.params["show_alert"] is True
 
 
-def test_inline_query_offers_the_answer(engine):
+class CountingEngine(Engine):
+    """The real engine, counting its retrievals."""
+
+    asks = 0
+
+    def ask(self, *args, **kwargs):
+        self.asks += 1
+        return super().ask(*args, **kwargs)
+
+
+def test_inline_query_typed_as_20_updates_costs_at_most_2_retrievals_and_no_quota(engine,
+                                                                                  embedder):
+    counting = CountingEngine(engine.cfg, embedder_factory=lambda: embedder)
+    query = "Who scored twice for the Rovers?"
+
     async def scenario():
-        async with running_bot(engine) as api:
-            api.inline("Who scored twice for the Rovers?", user_id=1003)
-            api.inline("   ", user_id=1003)
-            await api.wait_for(lambda: len(api.calls_of("answerInlineQuery")) == 2)
-            return api
+        async with running_bot(counting, rate_limit_per_minute=2,
+                               inline_debounce_s=0.5) as api:
+            for i in range(1, 21):  # typed: one update per keystroke or two, 60 ms apart
+                api.inline(query[:len(query) * i // 20], user_id=1020)
+                await asyncio.sleep(0.06)
+            api.inline("   ", user_id=1020)
+            await api.wait_for(lambda: any(c.params["results"]
+                                           for c in api.calls_of("answerInlineQuery")))
+            await asyncio.sleep(1.0)
+            inline_asks = counting.asks
+            qs = [api.message(1020, "Why did bread prices rise?") for _ in range(2)]
+            replies = [(await answer_to(api, q))[0]["text"] for q in qs]
+            return api, inline_asks, replies
 
-    api = run(scenario())
-    calls = {len(c.params["results"]) > 0: c.params for c in api.calls_of("answerInlineQuery")}
-    assert calls[False]["results"] == []
-    results = calls[True]["results"]
+    api, inline_asks, replies = run(scenario())
+    calls = api.calls_of("answerInlineQuery")
+    print(f"\ninline: 20 updates of one query -> {inline_asks} retrieval(s), "
+          f"{len(calls)} answerInlineQuery call(s)", file=sys.stderr)
+    assert 1 <= inline_asks <= 2
+    assert all(c.params["is_personal"] is True for c in calls)
+    (answered,) = [c.params for c in calls if c.params["results"]]
+    results = answered["results"]
     assert 1 < len(results) <= 50 and len({r["id"] for r in results}) == len(results)
+    expected = engine.ask(query)
     first = parse_html(results[0]["input_message_content"]["message_text"])
-    assert "Maria Lopez" in first and "[1]" in first
-
+    assert first == parse_html(telegram_messages(expected)[0])
+    # the private-chat quota (2 a minute) is untouched: both questions are answered
+    assert not any("faster than I can keep up" in r for r in replies)
 
 
 def test_more_passages_button_lists_the_passages_the_answer_does_not_cite(engine, embedder):
@@ -281,7 +309,7 @@ def test_unauthorised_users_and_chats_are_refused_once_and_nothing_is_retrieved(
     assert "only answers" in group_refusal["text"]
     assert {c.params["chat_id"] for c in api.calls_of("sendChatAction")} == {1006}
     (inline,) = api.calls_of("answerInlineQuery")
-    assert inline.params["results"] == []
+    assert inline.params["results"] == [] and inline.params["is_personal"] is True
 
 
 def test_rate_limit_and_question_length(engine):
