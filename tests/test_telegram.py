@@ -86,9 +86,13 @@ def test_redaction_covers_messages_arguments_and_tracebacks(caplog):
             raise RuntimeError(f"failed at /bot{secret}/sendMessage")
         except RuntimeError:
             log.exception("request failed")
+        log.info("url-encoded: token=987654%3ASecret-Token_for-redaction&x=1")
+        log.info("lower-case: %s", secret.lower())
+        log.info("percent-encoded in lower case: 987654%3asecret-token_for-redaction")
+        log.info("the secret half alone: Secret-Token_for-redaction")
     text = "\n".join(caplog.handler.format(r) for r in caplog.records)
-    assert secret not in text
-    assert text.count(REDACTED) == 2  # the message and the exception in the traceback
+    assert "secret-token" not in text.lower()
+    assert text.count(REDACTED) == 6  # the messages and the exception in the traceback
 
 
 def test_group_ask_reply_and_ignored_messages(engine):
@@ -378,7 +382,8 @@ def test_a_failing_handler_tells_the_user_and_the_bot_keeps_answering(engine, em
     assert any(f"update {bad['update_id']} failed" in r.getMessage() for r in caplog.records)
 
 
-def test_webhook_mode_checks_the_secret_token(engine):
+def test_webhook_checks_the_secret_refuses_malformed_bodies_and_drops_duplicates(engine,
+                                                                                caplog):
     port = free_port()
     secret = "s3cret-Webhook_token"
 
@@ -393,26 +398,85 @@ def test_webhook_mode_checks_the_secret_token(engine):
                 api._updates.clear()  # delivered by webhook, not getUpdates
                 return u
 
+            good = update("Who won the football cup?", 1013)
+            bodies = [  # (headers, body): wrong or missing secret, then the right one ...
+                ({"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+                 update("Who won the football cup?", 1011)),
+                ({}, update("Who won the football cup?", 1012)),
+                ({"X-Telegram-Bot-Api-Secret-Token": secret}, good),
+                ({"X-Telegram-Bot-Api-Secret-Token": secret}, good),  # ... delivered twice
+                *(({"X-Telegram-Bot-Api-Secret-Token": secret}, bad) for bad in (
+                    b"{not json", b"\xff\xfe\x00garbage", b"[1, 2]", b"{}",
+                    b'{"update_id": "x"}', b'{"update_id": 5, "message": {"text": "hi"}}'))]
+            statuses = []
             async with aiohttp.ClientSession() as http:
-                statuses = []
-                for headers, uid in (({"X-Telegram-Bot-Api-Secret-Token": "wrong"}, 1011),
-                                     ({}, 1012),
-                                     ({"X-Telegram-Bot-Api-Secret-Token": secret}, 1013)):
-                    async with http.post(url, json=update("Who won the football cup?", uid),
-                                         headers=headers) as r:
+                for headers, body in bodies:
+                    kwargs = {"json": body} if isinstance(body, dict) else {"data": body}
+                    async with http.post(url, headers=headers, **kwargs) as r:
                         statuses.append(r.status)
             (ans, *_) = await api.wait_for(lambda: api.sent_to(1013))
-            await asyncio.sleep(0.3)
-            return api, statuses, ans
+            await asyncio.sleep(0.5)
+            return api, statuses, ans, good
 
-    api, statuses, ans = run(scenario())
-    assert statuses == [403, 403, 200]
-    assert "Riverside Rovers" in ans["text"]
+    with caplog.at_level(logging.WARNING):
+        api, statuses, ans, good = run(scenario())
+    assert statuses == [403, 403, 200, 200] + [400] * 6
+    assert ans["text"] == parse_html(telegram_messages(engine.ask("Who won the football "
+                                                                  "cup?"))[0])
+    assert len([m for m in api.sent_to(1013) if replied_to(m)]) == 1  # the duplicate dropped
     assert not api.sent_to(1011) and not api.sent_to(1012)
+    refused = [r for r in caplog.records if "webhook:" in r.getMessage()]
+    assert len(refused) == 6 and not any(r.exc_info for r in refused)  # one line each
     (hook,) = api.calls_of("setWebhook")
     assert hook.params["url"] == "https://bot.example.test/qa-hook"
     assert hook.params["secret_token"] == secret
     assert not api.calls_of("getUpdates")
+
+
+def test_captions_and_edits_are_questions_and_outsiders_get_nothing_from_reindex(engine):
+    async def scenario():
+        async with running_bot(engine, allowed_user_ids=[1301], admin_user_ids=[ADMIN]) as api:
+            photo = api.photo(1301, "When did the volcano erupt?")
+            (by_photo, *_) = await answer_to(api, photo)
+            q = api.message(1301, "Who won the football cup?")
+            (first, *_) = await answer_to(api, q)
+            api.edit(q, "Why did bread prices rise?")
+            await api.wait_for(lambda: len([m for m in api.sent_to(1301)
+                                            if replied_to(m) == q["message"]["message_id"]]) == 2)
+            api.message(1302, "/reindex")
+            api.message(1302, "/reindex")
+            api.message(1301, "/reindex")  # allowed, not an admin
+            await api.wait_for(lambda: api.sent_to(1302) and len(api.sent_to(1301)) >= 4)
+            await asyncio.sleep(0.5)
+            edited = [m for m in api.sent_to(1301) if replied_to(m) == q["message"]["message_id"]]
+            return api, by_photo, first, edited[-1]
+
+    api, by_photo, first, edited = run(scenario())
+    assert by_photo["text"] == parse_html(telegram_messages(
+        engine.ask("When did the volcano erupt?"))[0])
+    assert edited["text"].startswith("Your edited question, answered again:")
+    assert edited["text"] != first["text"]
+    (outsider,) = api.sent_to(1302)  # the one polite refusal, nothing about reindexing
+    assert "only answers the people" in outsider["text"] and "reindex" not in outsider["text"]
+    assert api.sent_to(1301)[-1]["text"] == "Only the bot's admins can reindex."
+
+
+def test_a_failed_poll_is_one_log_line(engine, caplog):
+    async def scenario():
+        async with running_bot(engine) as api:
+            await api.wait_for(lambda: api.calls_of("getUpdates"))
+            api.fail("getUpdates", 502, "Bad Gateway")
+            q = api.message(1303, "Who won the football cup?")
+            await answer_to(api, q)
+            return api
+
+    with caplog.at_level(logging.DEBUG):
+        run(scenario())
+    bot = [r for r in caplog.records if r.name.startswith(("telegram", "qa_bot.telegram"))]
+    failed = [r for r in bot if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in failed] == [
+        "getUpdates failed (NetworkError: Bad Gateway); retrying"]
+    assert not any(r.exc_info for r in bot if r.levelno >= logging.INFO)
 
 
 def test_admin_reindex_picks_up_new_documents_without_restart(engine, corpus):
