@@ -18,8 +18,7 @@ from qa_bot.config import Config
 from qa_bot.documents import Document, discover, display_path, doc_id_for, load_document, \
     read_file, content_hash
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
-from qa_bot.errors import DocumentError, \
-    IndexWriteError, InputError
+from qa_bot.errors import DocumentError, IndexWriteError, InputError
 from qa_bot import sentences
 from qa_bot.lexical import LexicalIndex
 from qa_bot.onnx_export import try_export
@@ -103,6 +102,10 @@ def _sync(
             store.claim()
             store.remove_debris()
         old: Generation | None = None
+        if full and not dry_run and (store.root / "cache.sqlite").is_file():
+            cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM, store.warn)
+            cache.check(repair=True)  # a rebuild never starts from a damaged cache
+            cache.close()
         if not full and store.exists():
             old = store.load(MODEL_NAME, MODEL_DIM)  # corrupt or foreign: the error says --full
         old_docs = old.documents if old else {}
@@ -184,6 +187,31 @@ def _sync(
         known = {report.generation: manifest, **({old.name: old.manifest} if old else {})}
         store.prune(cfg.index.keep_generations, known)
     return report
+
+
+def verify(cfg: Config) -> list[str]:
+    """Every problem of the index, one line each naming the file and the fix (empty: all
+    is well): the live generation (see IndexStore.verify), the ONNX export and the
+    embedding cache. Reads only; `qa-bot index --full` repairs what it names."""
+    from qa_bot.onnx_export import index_export
+
+    store = IndexStore(cfg.index_dir)
+    problems = store.verify(MODEL_NAME, MODEL_DIM)
+    name = store.current_name()
+    gen_onnx = (store.manifest(name) or {}).get("onnx") if name else None
+    if isinstance(gen_onnx, dict) and index_export(store.root) is None:
+        problems.append(f"{store.root / gen_onnx['file']}: damaged or missing ONNX export; "
+                        f"run `qa-bot index`")
+    cache_file = store.root / "cache.sqlite"
+    if cache_file.is_file():
+        cache = EmbeddingCache(cache_file, MODEL_DIM, store.warn)
+        try:
+            problem = cache.check()
+        finally:
+            cache.close()
+        if problem:
+            problems.append(problem)
+    return problems
 
 
 def _sentence_vectors(old: Generation | None, chunks: list[Chunk], keys: list[str],

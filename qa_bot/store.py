@@ -255,12 +255,12 @@ class IndexStore:
             return False
         key = (name, st.st_ino, st.st_mtime_ns, st.st_size)
         if key not in self._complete:  # generations are immutable: checked once
-            manifest = self._manifest(name)
+            manifest = self.manifest(name)
             self._complete[key] = (manifest is not None
                                    and file_problem(path, manifest, checksums=False) is None)
         return self._complete[key]
 
-    def _manifest(self, name: str, known: dict[str, dict] | None = None) -> dict | None:
+    def manifest(self, name: str, known: dict[str, dict] | None = None) -> dict | None:
         """The manifest of generation `name` (from `known`, the caller's, when there) if it
         loads and names that generation."""
         if known and name in known:
@@ -327,6 +327,58 @@ class IndexStore:
                                     f"run `qa-bot index --full`") from None
         return Generation(name, path, manifest, chunks, keys, vectors, lexical, sentence_vectors)
 
+    def verify(self, model: str, dim: int) -> list[str]:
+        """Every problem of the live generation, one line each (empty: all is well): each
+        file's size and CRC-32, then the files parse and agree, every stored text is there
+        (a .txt or .md one matching its document's hash) and holds every chunk's text and
+        sentences at their offsets."""
+        name, why = self.read_pointer()
+        problems = [] if name else [f"{self.root / CURRENT}: {why}; run `qa-bot index`"]
+        name = self.current_name()
+        if name is None:
+            return problems + [f"{self.root}: no complete generation; run `qa-bot index --full`"]
+        path = self.root / name
+        manifest = self.manifest(name)
+        if manifest is None:
+            return problems + [f"{path / 'manifest.json'}: unreadable; run `qa-bot index --full`"]
+        files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+        damaged = [f"{problem}; run `qa-bot index --full`" for rel, record in files.items()
+                   if (problem := file_problem(path, {"files": {rel: record}}))]
+        if damaged:
+            return problems + damaged
+        try:
+            gen = self.load_generation(name, model, dim)
+        except (IndexCorruptError, IndexIncompatibleError) as exc:
+            return problems + [str(exc)]
+        texts: dict[str, str | None] = {}
+        for doc_id, meta in gen.documents.items():
+            file = self.text_path(meta["hash"])
+            try:
+                raw = file.read_bytes()
+                texts[doc_id] = raw.decode("utf-8")
+                if Path(meta["path"]).suffix.lower() in (".txt", ".md") \
+                        and hashlib.sha256(raw).hexdigest() != meta["hash"]:
+                    problems.append(f"{file}: not the text of {meta['source']} (its hash "
+                                    f"differs); run `qa-bot index --full`")
+            except (OSError, UnicodeDecodeError) as exc:
+                texts[doc_id] = None
+                problems.append(f"{file}: the text of {meta['source']} is unreadable "
+                                f"({getattr(exc, 'strerror', None) or exc}); run "
+                                f"`qa-bot index --full`")
+        bad_docs: set[str] = set()
+        for c in gen.chunks:
+            text = texts.get(c.doc_id)
+            if text is None or c.doc_id in bad_docs:
+                continue
+            if text[c.start:c.end] != c.text or not all(
+                    c.start <= s.start < s.end <= c.end for s in c.sentences):
+                bad_docs.add(c.doc_id)
+                meta = gen.documents[c.doc_id]
+                problems.append(f"{self.text_path(meta['hash'])}: chunk {c.ordinal} of "
+                                f"{meta['source']} is not at its offsets in this text; run "
+                                f"`qa-bot index --full`")
+        return problems
+
     def text_path(self, content_hash: str) -> Path:
         return self.root / "texts" / f"{content_hash}.txt"
 
@@ -378,7 +430,7 @@ class IndexStore:
     def _legacy_index(self, names: set[str]) -> bool:
         """An index built before the marker existed: CURRENT and a generation whose
         manifest names it."""
-        return CURRENT in names and any(self._manifest(n) is not None
+        return CURRENT in names and any(self.manifest(n) is not None
                                         for n in names if GEN_NAME.fullmatch(n))
 
     def claim(self) -> None:
@@ -386,7 +438,7 @@ class IndexStore:
         the generations of an index an earlier qa-bot built)."""
         self.check_owner()
         if not (self.root / MARKER).is_file():
-            self._record(add={n for n in self._generation_names() if self._manifest(n)})
+            self._record(add={n for n in self._generation_names() if self.manifest(n)})
 
     def _ledger(self) -> set[str]:
         """The generations the marker lists."""
@@ -406,7 +458,7 @@ class IndexStore:
 
     def _owned(self, name: str, manifests: dict[str, dict] | None = None) -> bool:
         """A generation a build here made: the marker lists it, or its manifest names it."""
-        return name in self._ledger() or self._manifest(name, manifests) is not None
+        return name in self._ledger() or self.manifest(name, manifests) is not None
 
     # ---- writing (callers hold the lock) ------------------------------------------
     @contextlib.contextmanager
@@ -551,16 +603,16 @@ class IndexStore:
         dropped: set[str] = set()
         for n in owned:
             if n not in kept:
-                dropped.update(_hashes(self._manifest(n, manifests) or {}))
+                dropped.update(_hashes(self.manifest(n, manifests) or {}))
                 shutil.rmtree(self.root / n, ignore_errors=True)
         if len(kept) < len(owned):
             self._record()  # forgets the ones removed
-        live_manifest = self._manifest(live, manifests)
+        live_manifest = self.manifest(live, manifests)
         if live_manifest is None:
             return  # never delete texts the live generation may use
         used = _hashes(live_manifest)
         for n in self._generation_names():
-            used.update(_hashes(self._manifest(n, manifests) or {}))
+            used.update(_hashes(self.manifest(n, manifests) or {}))
         for h in dropped - used:
             self.text_path(h).unlink(missing_ok=True)
 
@@ -583,7 +635,9 @@ def _damaged(exc: sqlite3.DatabaseError) -> bool:
 
 
 class EmbeddingCache:
-    """key -> float32 vector, in SQLite (crash safe, survives --full). A damaged file is
+    """key -> float32 vector, in SQLite (crash safe, survives --full). Each blob ends with
+    the CRC-32 of the vector, so a changed vector reads as missing (and is embedded again),
+    never as a wrong one; older blobs without it are taken as they are. A damaged file is
     only a cache: it is moved aside to `cache.sqlite.damaged` (with a warning naming it)
     and a new one started, so it never blocks a build."""
 
@@ -622,8 +676,8 @@ class EmbeddingCache:
                 part = keys[i:i + 500]
                 q = f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})"
                 for k, blob in self.db.execute(q, part):
-                    vec = np.frombuffer(blob, dtype=np.float32)
-                    if vec.shape == (self.dim,):
+                    vec = self._vector(blob)
+                    if vec is not None:
                         out[k] = vec
         except sqlite3.DatabaseError as exc:
             if not _damaged(exc):
@@ -633,7 +687,10 @@ class EmbeddingCache:
         return out
 
     def put_many(self, keys: list[str], vectors: np.ndarray) -> None:
-        rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vectors)]
+        rows = []
+        for k, v in zip(keys, vectors):
+            data = np.asarray(v, dtype=np.float32).tobytes()
+            rows.append((k, data + zlib.crc32(data).to_bytes(4, "little")))
         try:
             self._put(rows)
         except sqlite3.DatabaseError as exc:
@@ -641,6 +698,33 @@ class EmbeddingCache:
                 raise
             self._set_aside(exc)
             self._put(rows)
+
+    def check(self, repair: bool = False) -> str | None:
+        """SQLite's quick_check of the file: None when it passes, else one line naming the
+        file (and, with `repair`, the file is moved aside and a new one started)."""
+        try:
+            rows = self.db.execute("PRAGMA quick_check").fetchall()
+            if rows == [("ok",)]:
+                return None
+            exc = sqlite3.DatabaseError("; ".join(str(r[0]) for r in rows[:3]))
+        except sqlite3.DatabaseError as err:
+            exc = err
+        if repair:
+            self._set_aside(exc)
+        return f"{self.path}: damaged embedding cache ({exc}); run `qa-bot index --full`"
+
+    def _vector(self, blob: object) -> np.ndarray | None:
+        """The vector a blob holds, or None when it is not one (wrong size, or its CRC-32
+        does not match)."""
+        if not isinstance(blob, bytes):
+            return None
+        size = self.dim * 4
+        if len(blob) == size + 4:
+            if zlib.crc32(blob[:size]) != int.from_bytes(blob[size:], "little"):
+                return None
+        elif len(blob) != size:
+            return None
+        return np.frombuffer(blob, dtype=np.float32, count=self.dim)
 
     def _put(self, rows: list[tuple[str, bytes]]) -> None:
         with self.db:

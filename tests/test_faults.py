@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import QaBotError
+from qa_bot.indexer import verify
 from qa_bot.store import IndexStore
 
 from conftest import HARBOUR, RAIL, make_config
@@ -93,6 +94,11 @@ def test_damage_is_answered_right_or_named_and_full_repairs(template, tmp_path, 
               else path[head] / rest if head in path else store.root / target)
     inject(victim, fault, random.Random(f"{target} {fault}"))
 
+    problems = verify(cfg)  # `qa-bot index --verify`: names the damage, touches nothing
+    assert all("\n" not in p and "run `qa-bot index" in p for p in problems), problems
+    if target not in ("QA_BOT_INDEX", "cache.sqlite"):
+        assert any(str(victim) in p for p in problems), problems
+
     answered = check_answer_or_one_line(make_engine(cfg), source)
     if head == "live":  # the live generation is damaged: named, never answered from
         assert not answered
@@ -109,6 +115,7 @@ def test_damage_is_answered_right_or_named_and_full_repairs(template, tmp_path, 
     assert check_answer_or_one_line(engine, source)
     for meta in engine.generation().documents.values():
         assert store.document_text(meta["hash"]) == Path(meta["path"]).read_text()
+    assert verify(cfg) == []
 
 
 def _model() -> tuple[str, int]:
@@ -141,6 +148,8 @@ def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template
     capsys.readouterr()
     assert index_export(tmp_path / "index") is None  # sentence-transformers serves instead
     assert ("damaged ONNX export" in capsys.readouterr().err) is (fault != "deleted")
+    assert any(str(export) in p and "ONNX" in p for p in verify(cfg))
     report = make_engine(cfg).sync(progress=False)  # a plain sync repairs it
     assert report.unchanged == 2 and not report.changed
     assert index_export(tmp_path / "index") == export and export.read_bytes() == intact
+    assert verify(cfg) == []

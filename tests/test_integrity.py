@@ -242,6 +242,28 @@ def test_bytes_overwritten_in_place_are_caught_by_the_checksum(two_corpora, make
     assert answer.citations[0].quote and "harbour" in answer.citations[0].quote
 
 
+def test_verify_checks_stored_texts_against_the_chunks(tmp_path, make_engine):
+    """An HTML page's stored text is not the page (no hash to compare): every chunk must
+    still be found at its offsets in it; --full writes a changed text again."""
+    from qa_bot.indexer import verify
+    from test_lifecycle import HTML
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "bridge.html").write_text(HTML)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    assert verify(engine.cfg) == []
+    (meta,) = engine.generation().documents.values()
+    text = IndexStore(tmp_path / "index").text_path(meta["hash"])
+    original = text.read_text()
+    text.write_text(original.replace("two million", "ten million"))
+    (problem,) = verify(engine.cfg)
+    assert problem.startswith(f"{text}: chunk ") and "bridge.html" in problem
+    assert "index --full" in problem
+    engine.sync(full=True, progress=False)
+    assert text.read_text() == original and verify(engine.cfg) == []
+
+
 # ---- 4. operator mistakes are one line --------------------------------------------------
 
 def test_an_unusable_index_directory_is_one_line(tmp_path):
