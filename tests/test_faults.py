@@ -60,18 +60,18 @@ def inject(path: Path, fault: str, rng: random.Random) -> None:
         path.write_bytes(data[:at] + noise + data[at + 16:])
 
 
-def check_answer_or_one_line(engine, source: Path) -> bool:
-    """True for a correct answer (the harbour article, its quote verbatim at its offsets
-    in the source), False for a one-line QaBotError; anything else fails the test."""
+def check_answer_or_one_line(engine, source: Path) -> str | None:
+    """None for a correct answer (the harbour article, its quote verbatim at its offsets
+    in the source), the message of a one-line QaBotError; anything else fails the test."""
     try:
         answer = engine.ask(QUESTION)
     except QaBotError as exc:
         assert "\n" not in str(exc) and str(exc), repr(exc)
-        return False
+        return str(exc)
     top = answer.citations[0]
     assert top.title == "Harbour Trade Rises", answer
     assert top.quote and source.read_text(encoding="utf-8")[top.start:top.end] == top.quote
-    return True
+    return None
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -99,20 +99,20 @@ def test_damage_is_answered_right_or_named_and_full_repairs(template, tmp_path, 
     if target not in ("QA_BOT_INDEX", "cache.sqlite"):
         assert any(str(victim) in p for p in problems), problems
 
-    answered = check_answer_or_one_line(make_engine(cfg), source)
+    error = check_answer_or_one_line(make_engine(cfg), source)
     if head == "live":  # the live generation is damaged: named, never answered from
-        assert not answered
+        assert error and str(victim) in error and "index --full" in error, error
         with pytest.raises(QaBotError, match=r"index --full"):
             make_engine(cfg).sync(progress=False)  # nor carried forward by a sync
     else:
-        assert answered
+        assert error is None
         make_engine(cfg).sync(progress=False)
-        assert check_answer_or_one_line(make_engine(cfg), source)
+        assert check_answer_or_one_line(make_engine(cfg), source) is None
 
     report = make_engine(cfg).sync(full=True, progress=False)
     assert sorted(Path(a).name for a in report.added) == ["harbour.txt", "rail.txt"]
     engine = make_engine(cfg)
-    assert check_answer_or_one_line(engine, source)
+    assert check_answer_or_one_line(engine, source) is None
     for meta in engine.generation().documents.values():
         assert store.document_text(meta["hash"]) == Path(meta["path"]).read_text()
     assert verify(cfg) == []
