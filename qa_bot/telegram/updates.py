@@ -95,7 +95,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 class RetryingRateLimiter(AIORateLimiter):
     """PTB's AIORateLimiter (30 requests/s overall, 20/min per group, waits out 429
     RetryAfter up to `max_retries` times), plus up to `max_retries` retries with backoff
-    for timeouts and 5xx answers (NetworkError other than BadRequest)."""
+    for timeouts and 5xx answers (NetworkError other than BadRequest). Chat actions go
+    straight out: Telegram's 30/s is about messages, and a late "typing..." is useless."""
 
     def __init__(self, max_retries: int = 3, backoff: float = 0.5, **kwargs: Any):
         super().__init__(max_retries=max_retries, **kwargs)
@@ -104,6 +105,8 @@ class RetryingRateLimiter(AIORateLimiter):
 
     async def process_request(self, callback, args, kwargs, endpoint, data,
                               rate_limit_args):  # type: ignore[no-untyped-def]
+        if endpoint == "sendChatAction":  # "typing...": best effort and not a message, so
+            return await callback(*args, **kwargs)  # never queued behind the answers
         for attempt in range(self._network_retries + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data,
