@@ -349,7 +349,7 @@ def test_429_5xx_and_timeouts_are_retried(engine):
             return api, time.monotonic() - t0, ans
 
     api, elapsed, ans = run(scenario())
-    assert "Riverside Rovers" in ans["text"]
+    assert ans["text"] == parse_html(telegram_messages(engine.ask("Who won the football cup?"))[0])
     assert len(api.calls_of("sendMessage")) == 4  # 429, 502, timed out, then delivered
     assert elapsed >= 2.0  # waited out retry_after, then the timeout
 
@@ -378,7 +378,7 @@ def test_a_failing_handler_tells_the_user_and_the_bot_keeps_answering(engine, em
     with caplog.at_level(logging.ERROR, logger="qa_bot.telegram"):
         bad, sorry, ans = run(scenario())
     assert sorry["text"] == SORRY
-    assert "Riverside Rovers" in ans["text"]
+    assert ans["text"] == parse_html(telegram_messages(engine.ask("Who won the football cup?"))[0])
     assert any(f"update {bad['update_id']} failed" in r.getMessage() for r in caplog.records)
 
 
