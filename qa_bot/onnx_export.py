@@ -24,9 +24,16 @@ EXPORT_VERSION = 1  # bump when the graph's inputs, outputs or export settings c
 MODEL_FOLDER = "model"
 
 
+def temp_name(dst: Path, shared: bool = False) -> Path:
+    """Where `dst` is written before its rename: a fixed name inside an index directory
+    (builds hold its lock, and the next one removes exactly that name), with the process
+    id in the machine cache, which other processes write too."""
+    return dst.with_name(f".{dst.name}.tmp" + (f"-{os.getpid()}" if shared else ""))
+
+
 def export_onnx(model_path: Path, out: Path) -> Path:
-    """Write the ONNX graph of the model in `model_path` to `out` (atomically: a reader
-    never sees a partial file). Returns `out`."""
+    """Write the ONNX graph of the model in `model_path` to `out` in an index directory
+    (atomically: a reader never sees a partial file). Returns `out`."""
     import torch
     from transformers import AutoModel
 
@@ -45,7 +52,7 @@ def export_onnx(model_path: Path, out: Path) -> Path:
 
     ids = torch.ones((2, 16), dtype=torch.int64)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    tmp = temp_name(out)
     axes = {0: "batch", 1: "seq"}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes on shapes the dynamic axes cover
@@ -96,9 +103,9 @@ def machine_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa-bot"
 
 
-def _copy_atomic(src: Path, dst: Path) -> None:
+def _copy_atomic(src: Path, dst: Path, shared: bool = False) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
+    tmp = temp_name(dst, shared)
     shutil.copyfile(src, tmp)
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
@@ -130,9 +137,8 @@ def ensure_export(index_dir: Path, warn: Callable[[str], None] | None = None) ->
         return entry
     if out.exists() and warn is not None:
         warn(f"{out}: damaged or unrecorded ONNX export; writing it again")
-    if out.parent.is_dir():  # debris of a killed export
-        for p in out.parent.glob(".*.tmp-*"):
-            p.unlink(missing_ok=True)
+    for debris in (temp_name(out), temp_name(meta_file)):  # of a killed build
+        debris.unlink(missing_ok=True)
     cached = machine_cache() / out.name
     if cached.is_file() and cached.with_suffix(".json").is_file():
         _copy_atomic(cached, out)
@@ -144,16 +150,16 @@ def ensure_export(index_dir: Path, warn: Callable[[str], None] | None = None) ->
         export_onnx(model_dir(), out)
         entry = dict(export_key(), file=f"{MODEL_FOLDER}/{out.name}", sha256=file_sha256(out))
         try:
-            _copy_atomic(out, cached)
-            _write_json_atomic(cached.with_suffix(".json"), entry)
+            _copy_atomic(out, cached, shared=True)
+            _write_json_atomic(cached.with_suffix(".json"), entry, shared=True)
         except OSError:
             pass  # the machine cache only saves time
     _write_json_atomic(meta_file, entry)
     return entry
 
 
-def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+def _write_json_atomic(path: Path, data: dict, shared: bool = False) -> None:
+    tmp = temp_name(path, shared)
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(tmp, path)
 

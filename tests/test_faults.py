@@ -137,7 +137,7 @@ def test_every_file_of_a_generation_is_covered(template):
 def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template, tmp_path,
                                                                        make_engine, capsys,
                                                                        fault):
-    from qa_bot.onnx_export import index_export
+    from qa_bot.onnx_export import index_export, temp_name
 
     shutil.copytree(template / "index", tmp_path / "index")
     cfg = make_config(tmp_path, [template / "c"])
@@ -145,6 +145,8 @@ def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template
     assert export is not None and export.parent == tmp_path / "index" / "model"
     intact = export.read_bytes()
     inject(export, fault, random.Random(fault))
+    temp_name(export).write_bytes(b"half an export a killed build left")
+    (export.parent / ".mine.tmp-1").write_text("a user's file")  # not a name we made
     capsys.readouterr()
     assert index_export(tmp_path / "index") is None  # sentence-transformers serves instead
     assert ("damaged ONNX export" in capsys.readouterr().err) is (fault != "deleted")
@@ -152,4 +154,6 @@ def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template
     report = make_engine(cfg).sync(progress=False)  # a plain sync repairs it
     assert report.unchanged == 2 and not report.changed
     assert index_export(tmp_path / "index") == export and export.read_bytes() == intact
+    assert not temp_name(export).exists()
+    assert (export.parent / ".mine.tmp-1").read_text() == "a user's file"
     assert verify(cfg) == []
