@@ -1,7 +1,7 @@
 """Tuning, on tuning data only (SciFact train claims, the SQuAD tuning half of the articles):
-the fusion grid, and the two small logistic models of qa_bot/answering.py (sentence score,
-confidence) plus the abstention threshold. Prints what to paste into qa_bot/answering.py
-and config.toml; writes only benchmarks/results/quality-tuning.json."""
+the fusion grid and the title-line check; and the two small fitting routines the answer
+models use (benchmarks/fit_news.py fits those on the news tuning half). Writes only
+benchmarks/results/quality-tuning.json."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ import json
 import numpy as np
 
 from benchmarks import quality as qb
-from qa_bot import answering
 from qa_bot.config import Config
-from qa_bot.engine import Engine
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50
@@ -57,69 +55,6 @@ def fit_listwise(x: np.ndarray, y: np.ndarray, group: np.ndarray, l2: float = 1e
         grad[-1] = 0.0
         w -= lr * grad
     return w
-
-
-def _candidates(eng: Engine, q, vec: np.ndarray):
-    """What compose() sees for this question: collapsed top-k hits, query terms, sentences."""
-    gen = eng.generation()
-    k = eng.cfg.retrieval.top_k
-    _, hits = eng.retrieve(q.text, max(k * 4, 20), vec)
-    hits = answering.collapse_duplicates(hits, gen.chunks)[:k]
-    qt = answering.QueryTerms(q.text, gen)
-    return gen, hits, qt, answering.score_sentences(hits, gen, vec, qt, eng.encode, q.text)
-
-
-def fit(base: Config, limit: int = 1500) -> int:
-    sq, engines = qb.squad_engines(base)
-    qs = qb.sample(sq.questions["tune"], limit)
-    vecs = engines["all"].encode([q.text for q in qs])
-
-    xs, ys, group = [], [], []
-    for i, (q, v) in enumerate(zip(qs, vecs)):
-        _, hits, _, scored = _candidates(engines["all"], q, v)
-        for s in scored:
-            xs.append(s.features)
-            ys.append(qb.contains_answer(s.text, q.answers))
-            group.append(i)
-    x, y, g = np.stack(xs), np.array(ys, dtype=np.float64), np.array(group)
-
-    def top1(weights: np.ndarray) -> float:
-        """Share of questions whose best-scored sentence holds a gold answer."""
-        s = x @ weights
-        best: dict[int, int] = {}
-        for j, gi in enumerate(g):
-            if gi not in best or s[j] > s[best[gi]]:
-                best[gi] = j
-        return float(np.mean([y[j] for j in best.values()]))
-
-    w = fit_listwise(x, y, g)
-    no_cos = fit_listwise(x[:, 1:], y, g)
-    print(f"top-1 sentence accuracy, tune half: fitted {top1(w):.4f}; without the sentence "
-          f"cosine {top1(np.concatenate([[0.0], no_cos])):.4f}; current weights "
-          f"{top1(answering.SENTENCE_WEIGHTS.astype(np.float64)):.4f}; "
-          f"cosine alone {top1(np.eye(x.shape[1])[0]):.4f}")
-    print("no-cosine weights:", np.round(no_cos, 3).tolist())
-    answering.SENTENCE_WEIGHTS = w.astype(np.float32)
-    print("SENTENCE_FEATURES =", answering.SENTENCE_FEATURES)
-    print("SENTENCE_WEIGHTS =", np.round(w, 3).tolist(), f"({len(ys)} sentences)")
-
-    xc, yc = [], []
-    for label, eng in ((1.0, engines["all"]), (0.0, engines["test"])):
-        for q, v in zip(qs, vecs):
-            gen, hits, qt, scored = _candidates(eng, q, v)
-            best = max(scored, key=lambda s: s.score)
-            xc.append(answering.confidence_features(hits, best, gen, qt))
-            yc.append(label)
-    xc_arr, yc_arr = np.stack(xc), np.array(yc)
-    wc = fit_logistic(xc_arr, yc_arr)
-    print("CONFIDENCE_FEATURES =", answering.CONFIDENCE_FEATURES)
-    print("CONFIDENCE_WEIGHTS =", np.round(wc, 3).tolist())
-    conf = 1 / (1 + np.exp(-(xc_arr @ wc)))
-    pos, neg = conf[yc_arr == 1], conf[yc_arr == 0]
-    print("threshold  declined_unanswerable  declined_answerable (tune half)")
-    for t in np.arange(0.05, 0.96, 0.025):
-        print(f"{t:.3f}  {np.mean(neg < t):.3f}  {np.mean(pos < t):.3f}")
-    return 0
 
 
 def tune_fusion(base: Config) -> int:

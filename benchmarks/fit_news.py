@@ -2,7 +2,7 @@
 test half): the final sentence weights (reader verdict + features), the confidence
 weights and threshold (answerable vs unanswerable and off-topic news questions, plus the
 SQuAD tuning half's held-out-article questions with --squad), the second-sentence margin
-and the highlight threshold. Prints what to paste into qa_bot/answering.py and
+and the highlight threshold. Prints what to paste into qa_bot/answer/ and
 config.toml; writes benchmarks/results/news-fit.json.
 
     python -m benchmarks.fit_news [--squad 400]"""
@@ -19,7 +19,8 @@ from benchmarks import quality as qb
 from benchmarks.fit import fit_listwise, fit_logistic
 from benchmarks.news import RESULTS, bbc_engine
 from benchmarks.news_qa.dataset import load
-from qa_bot import answering
+from qa_bot.answer import compose as answering
+from qa_bot.answer import features
 from qa_bot.engine import Engine
 
 
@@ -36,16 +37,32 @@ def turns_of(eng: Engine, items, want_gold: bool):
                 yield ranking, t.answer, item.kind in ("answerable", "followup")
 
 
-def sentence_data(eng: Engine, items):
+def sentence_data(eng: Engine, items, stage: str):
+    """Per asked turn with a gold string: the features of its sentences (`scored`: every
+    sentence with the first-stage features; `read`: the ones the reader read, with the
+    final features), whether each holds the gold, and the turn's group number."""
     xs, ys, group = [], [], []
     for g, (ranking, gold, _) in enumerate(turns_of(eng, items, True)):
         if gold is None:
             continue
-        for c in ranking.read:
-            xs.append(c.final)
-            ys.append(qb.contains_answer(c.scored.text, [gold]))
+        rows = ranking.scored if stage == "scored" else ranking.read
+        for c in rows:
+            xs.append(c.features if stage == "scored" else c.final)
+            ys.append(qb.contains_answer(c.text if stage == "scored" else c.scored.text,
+                                         [gold]))
             group.append(g)
     return np.stack(xs), np.array(ys, dtype=np.float64), np.array(group)
+
+
+def recall_at(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: np.ndarray, k: int) -> float:
+    """Share of turns whose gold sentence is among the k best by x @ w."""
+    s = x @ w
+    hit = []
+    for gi in np.unique(g):
+        idx = np.where(g == gi)[0]
+        top = idx[np.argsort(-s[idx], kind="stable")[:k]]
+        hit.append(y[top].max() if len(top) else 0.0)
+    return float(np.mean(hit))
 
 
 def top1(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: np.ndarray) -> float:
@@ -85,13 +102,25 @@ def main(argv: list[str] | None = None) -> int:
     items = load("tuning")
     answerable = [i for i in items if i.kind in ("answerable", "followup")]
 
-    x, y, g = sentence_data(eng, answerable)
+    x0, y0, g0 = sentence_data(eng, answerable, "scored")
+    w0 = fit_listwise(x0, y0, g0)
+    k = answering.RERANK
+    report = {"first_stage_features": features.SENTENCE_FEATURES,
+              f"first_stage_recall@{k}_current": recall_at(
+                  x0, y0, g0, features.SENTENCE_WEIGHTS.astype(np.float64), k),
+              f"first_stage_recall@{k}_fitted": recall_at(x0, y0, g0, w0, k),
+              "first_stage_weights": np.round(w0, 3).tolist()}
+    features.SENTENCE_WEIGHTS = w0.astype(np.float32)
+
+    x, y, g = sentence_data(eng, answerable, "read")
     w = fit_listwise(x, y, g)
-    report = {"sentence_features": answering.FINAL_FEATURES,
+    no_reader = x.copy()
+    no_reader[:, :2] = 0.0
+    report |= {"sentence_features": answering.FINAL_FEATURES,
               "top1_current": top1(x, y, g, answering.FINAL_WEIGHTS.astype(np.float64)),
               "top1_fitted": top1(x, y, g, w),
               "top1_reader_only": top1(x, y, g, np.eye(x.shape[1])[0]),
-              "top1_features_only": top1(x, y, g, np.eye(x.shape[1])[1]),
+              "top1_without_reader": top1(no_reader, y, g, fit_listwise(no_reader, y, g)),
               "any_candidate_right": float(np.mean([y[g == k].max() for k in np.unique(g)])),
               "final_weights": np.round(w, 3).tolist()}
     print(json.dumps(report, indent=1), file=sys.stderr)
@@ -125,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                    "curve": curve})
     for c in curve:
         print(c, file=sys.stderr)
+    print("SENTENCE_WEIGHTS =", report["first_stage_weights"])
     print("FINAL_WEIGHTS =", report["final_weights"])
     print("CONFIDENCE_WEIGHTS =", report["confidence_weights"])
     print("min_confidence =", report["threshold_chosen"])

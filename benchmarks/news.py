@@ -23,9 +23,9 @@ import numpy as np
 
 from benchmarks import quality as qb
 from benchmarks.news_qa.dataset import BBC, Item, load
-from qa_bot.answering import Answer
+from qa_bot.answer import Answer
 from qa_bot.config import load_config
-from qa_bot.conversation import Conversation
+from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
 
 RESULTS = Path(__file__).resolve().parent / "results"

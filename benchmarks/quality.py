@@ -5,7 +5,7 @@ two-turn follow-ups. Results -> benchmarks/results/quality*.json.
     python -m benchmarks.quality                 # everything (first run indexes ~20 min)
     python -m benchmarks.quality --quick         # SQuAD on 300 questions, SciFact 100 queries
     python -m benchmarks.quality --only squad    # scifact | squad | abstention | followups
-    python -m benchmarks.quality --fit           # refit answer weights on the tuning half
+    python -m benchmarks.quality --fit           # = python -m benchmarks.fit_news (news tuning half)
     python -m benchmarks.quality --tune-fusion   # fusion grid on SciFact train + SQuAD tune
 
 Indexes are built by `Engine.sync` under benchmarks/cache/ (git-ignored); every index of a
@@ -31,7 +31,7 @@ from benchmarks import datasets
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.embedder import load_embedder
 from qa_bot.engine import Engine
-from qa_bot.followups import resolve
+from qa_bot.answer.followups import resolve
 from qa_bot.retrieval import rank_documents
 
 ROOT = Path(__file__).resolve().parent
@@ -387,9 +387,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     base = load_config(args.config)
     if args.fit:
-        from benchmarks.fit import fit
+        from benchmarks.fit_news import main as fit
 
-        return fit(base)
+        return fit([])
     if args.title_check:
         from benchmarks.fit import title_check
 

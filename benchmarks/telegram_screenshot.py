@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from qa_bot.answering import Answer, Citation
+from qa_bot.answer import Answer, Citation
 from qa_bot.telegram import html
 from qa_bot.telegram.keyboards import keyboard, more_keyboard
 

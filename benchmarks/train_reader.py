@@ -1,4 +1,4 @@
-"""Train the answer reader shipped in qa_bot/models/: a small cross-encoder that scores
+"""Train the answer reader shipped in qa_bot/answer/models/: a small cross-encoder that scores
 (question, sentence) pairs and marks the answer span inside the sentence.
 
 Start: the first LAYERS transformer layers of the all-MiniLM-L6-v2 weights that the
@@ -13,7 +13,7 @@ across questions, which the confidence needs) + span cross-entropy on the positi
 Optionally the news tuning half (benchmarks/news_qa, `--news`) joins the data.
 
     python -m benchmarks.train_reader --seconds 2400            # train, checkpoint to cache
-    python -m benchmarks.train_reader --export                  # ONNX (+ int8) into qa_bot/models
+    python -m benchmarks.train_reader --export                  # ONNX (+ int8) into qa_bot/answer/models
 
 Never run at query time; the product only loads the exported ONNX file."""
 
@@ -177,12 +177,12 @@ def train(args) -> None:
     from transformers import AutoTokenizer
     from qa_bot.embedder import model_dir
 
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    rng = random.Random(0)
+    rng = random.Random(args.seed)
     tok = AutoTokenizer.from_pretrained(str(model_dir()))
     t0 = time.time()
-    groups = squad_groups(SQUAD_TRAIN, args.questions, seed=0)
+    groups = squad_groups(SQUAD_TRAIN, args.questions, seed=args.seed)
     if args.news:
         news = news_groups()
         groups += news * args.news_repeat
@@ -243,14 +243,15 @@ def train(args) -> None:
             break
     torch.save(model.state_dict(), CACHE / "reader.pt")
     (CACHE / "reader.json").write_text(json.dumps(
-        {"layers": args.layers, "questions": args.questions, "steps_done": step + 1,
+        {"layers": args.layers, "questions": args.questions, "seed": args.seed,
+         "init": args.init, "steps_done": step + 1,
          "batch": args.batch, "negatives": args.negatives, "news": args.news,
          "seconds": round(time.time() - start)}, indent=1))
 
 
 def export(args) -> None:
     import torch
-    from qa_bot.reader import MODEL_FILE
+    from qa_bot.answer.reader import MODEL_FILE
 
     meta = json.loads((CACHE / "reader.json").read_text())
     model = Reader.build(meta["layers"])
@@ -293,6 +294,7 @@ def main() -> None:
     ap.add_argument("--news", action="store_true", help="add the news tuning half")
     ap.add_argument("--news-repeat", type=int, default=3)
     ap.add_argument("--init", help="continue from this checkpoint")
+    ap.add_argument("--seed", type=int, default=0, help="which SQuAD questions, in which order")
     args = ap.parse_args()
     export(args) if args.export else train(args)
 

@@ -164,7 +164,7 @@ def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
-    from qa_bot.conversation import Conversation
+    from qa_bot.answer.conversation import Conversation
     from qa_bot.render import to_text
 
     engine = _engine(cfg)

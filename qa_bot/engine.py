@@ -11,14 +11,15 @@ from typing import Callable
 
 import numpy as np
 
-from qa_bot.answering import CANDIDATE_PASSAGES, Answer, Ranking, compose, rank
-from qa_bot.followups import resolve
+from qa_bot.answer import Answer
+from qa_bot.answer.compose import CANDIDATE_PASSAGES, Ranking, compose, rank
+from qa_bot.answer.followups import resolve
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
 from qa_bot.indexer import SyncReport, sync
 from qa_bot.onnx_export import index_export
-from qa_bot.reader import MODEL_FILE, Reader
+from qa_bot.answer.reader import MODEL_FILE, Reader
 from qa_bot.retrieval import Hit, cosines, search
 from qa_bot.store import Generation, IndexStore
 
@@ -81,7 +82,7 @@ class Engine:
 
     @property
     def reader(self) -> Reader | None:
-        """The answer reader (qa_bot/reader.py); None, with a warning, if its model file
+        """The answer reader (qa_bot/answer/reader.py); None, with a warning, if its model file
         is missing, so answers fall back to the feature score."""
         with self._load_lock:
             if self._reader is None and MODEL_FILE.is_file():
@@ -147,7 +148,7 @@ class Engine:
     def ask(self, question: str, history: list[Answer] | None = None,
             top_k: int | None = None) -> Answer:
         """Answer one question; `history` holds the earlier Answers of the conversation
-        (oldest first; see qa_bot/conversation.py)."""
+        (oldest first; see qa_bot/answer/conversation.py)."""
         return self.ask_detailed(question, history, top_k)[0]
 
     def ask_detailed(self, question: str, history: list[Answer] | None = None,

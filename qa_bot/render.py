@@ -14,7 +14,7 @@ import re
 import textwrap
 from typing import Sequence
 
-from qa_bot.answering import Answer, Citation
+from qa_bot.answer import Answer, Citation
 
 ANSI_BOLD, ANSI_NORMAL = "\x1b[1m", "\x1b[22m"
 QUOTE_CHARS = "\"'“”‘’„‟«»‹›「」『』"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_bot.answering import NOT_ANSWERED, collapse_duplicates
+from qa_bot.answer import NOT_ANSWERED
+from qa_bot.answer.features import collapse_duplicates
 from qa_bot.engine import Engine
 from quality_corpus import corpus_engine
 
@@ -80,3 +81,28 @@ def test_confidence_orders_on_topic_above_off_topic(engine):
     on = engine.ask("When was Jane Okafor born?").confidence
     off = engine.ask("Who painted the Mona Lisa?").confidence
     assert 0.0 <= off < on <= 1.0
+
+
+def test_the_answer_phrase_is_marked_inside_the_quote(engine):
+    for question, phrase in (("When was Jane Okafor born?", "1971"),
+                             ("How high did the water level of the Elbe peak?", "8.7 metres")):
+        answer = engine.ask(question)
+        assert answer.answered
+        first = answer.citations[0]
+        assert first.cited and first.highlight is not None
+        h0, h1 = first.highlight
+        assert first.start <= h0 < h1 <= first.end
+        marked = source_text(engine, first.doc_id)[h0:h1]
+        assert marked == first.quote[h0 - first.start:h1 - first.start]
+        assert phrase in marked and len(marked) < len(first.quote) / 2
+
+
+def test_only_the_quoted_passages_are_cited(engine):
+    answer = engine.ask("When was Jane Okafor born?", top_k=4)
+    cited = [c for c in answer.citations if c.cited]
+    assert cited and answer.citations[0].cited
+    assert answer.answer == " ".join(f"{c.quote} [{c.n}]" for c in cited)
+    declined = engine.ask("What is the boiling point of tungsten?")
+    assert not any(c.cited or c.highlight for c in declined.citations)
+    assert all(d["highlight"] is None and d["cited"] is False
+               for d in declined.to_dict()["citations"])

@@ -196,7 +196,7 @@ def test_piped_text_answer_has_no_escape_codes_and_verbose_adds_more_passages(se
 # ---- the terminal layout (render.to_text) -----------------------------------------------
 
 def _answer(answered: bool = True):
-    from qa_bot.answering import NOT_ANSWERED, Answer, Citation
+    from qa_bot.answer import NOT_ANSWERED, Answer, Citation
 
     kim = ("At an emergency U.N. session, North Korea’s ambassador, Kim Song, blamed the U.S. "
            "and its allies for their “hegemonic policy”.")

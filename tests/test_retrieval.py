@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
-from qa_bot.followups import is_follow_up, names, resolve
+from qa_bot.answer.followups import is_follow_up, names, resolve
 from qa_bot.retrieval import rank_documents, rrf, weighted
 from quality_corpus import corpus_engine
 
@@ -104,3 +105,15 @@ def test_follow_up_retrieves_with_the_turn_before(engine):
     assert Path(alone.citations[0].source).name != "actress.txt"
     assert Path(followed.citations[0].source).name == "actress.txt"
     assert followed.answered and "1948" in followed.answer
+
+
+def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
+    """The first question names nobody; "she" is the actress its answer quoted."""
+    conv = Conversation(engine, turns=2)
+    first = conv.ask("Which actress was honoured for her life's work in Gothenburg?")
+    assert first.answered and "Lindqvist" in first.answer
+    second = conv.ask("Where was she born?")
+    assert Path(second.citations[0].source).name == "actress.txt"
+    assert second.answered and "Uppsala" in second.answer
+    conv.reset()
+    assert not conv.history

@@ -15,9 +15,9 @@ import time
 import aiohttp
 import pytest
 
-from qa_bot.answering import NOT_ANSWERED
+from qa_bot.answer import NOT_ANSWERED
 from qa_bot.config import with_index_dir
-from qa_bot.conversation import Conversation
+from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
 from qa_bot.telegram.handlers import COMMANDS, SORRY
 from qa_bot.telegram.html import telegram_messages

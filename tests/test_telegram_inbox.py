@@ -4,7 +4,6 @@ others are refused politely; bad or large files get one line and change nothing.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 
 import pytest

@@ -10,7 +10,7 @@ import pytest
 
 from dataclasses import replace
 
-from qa_bot.answering import NOT_ANSWERED, Answer, Citation
+from qa_bot.answer import NOT_ANSWERED, Answer, Citation
 from qa_bot.telegram.html import (Block, docs_messages, more_passages_messages, pack,
                                   passage_messages, telegram_messages, utf16_len)
 from qa_bot.telegram.keyboards import button_labels

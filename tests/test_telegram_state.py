@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.config import parse_config
-from qa_bot.conversation import Conversation
+from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
 from qa_bot.errors import ConfigError
 from qa_bot.telegram.state import StateStore

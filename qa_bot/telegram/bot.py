@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from telegram import Message, Update
 
-from qa_bot.answering import Answer
+from qa_bot.answer import Answer
 from qa_bot.config import Config
 from qa_bot.engine import Engine
 from qa_bot.telegram.memory import Memory

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from qa_bot.answering import Answer, Citation
+from qa_bot.answer import Answer, Citation
 from qa_bot.render import answer_highlights, cited, highlight_in_quote, location, \
     more_passages, nearest_articles
 

@@ -8,7 +8,7 @@ import logging
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
 from telegram.error import BadRequest
 
-from qa_bot.answering import Answer
+from qa_bot.answer import Answer
 from qa_bot.telegram import html
 from qa_bot.telegram.handlers import Context, qa_of
 from qa_bot.telegram.keyboards import Payload, more_keyboard

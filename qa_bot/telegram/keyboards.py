@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from qa_bot.answering import Answer, Citation
+from qa_bot.answer import Answer, Citation
 from qa_bot.render import QUOTE_CHARS, cited, more_passages
 
 PASSAGE_PATTERN = r"^p:"

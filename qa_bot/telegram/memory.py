@@ -8,8 +8,8 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass
 
-from qa_bot.answering import Answer, Citation
-from qa_bot.conversation import Asks, Conversation
+from qa_bot.answer import Answer, Citation
+from qa_bot.answer.conversation import Asks, Conversation
 from qa_bot.telegram.state import StateStore
 
 CHATS_CACHED = 10_000

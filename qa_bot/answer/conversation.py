@@ -9,7 +9,7 @@ from __future__ import annotations
 import collections
 from typing import Protocol
 
-from qa_bot.answering import Answer
+from qa_bot.answer import Answer
 
 
 class Asks(Protocol):

@@ -1,5 +1,5 @@
 """The answer reader: a small cross-encoder (3 MiniLM layers, ONNX, shipped in
-qa_bot/models/) that reads a (question, sentence) pair and gives
+qa_bot/answer/models/) that reads a (question, sentence) pair and gives
   relevance  a logit: does this sentence answer the question?
   span       where in the sentence the answer phrase lies (SQuAD-style start/end).
 Trained by `python -m benchmarks.train_reader` from the weights the model package ships;

@@ -1,0 +1,192 @@
+"""Ranked passages -> an Answer: the sentence (or two) of the corpus that answer the
+question, the answer phrase marked inside it, and one Citation per passage.
+
+Two stages: every sentence of the best CANDIDATE_PASSAGES passages is scored by features
+(qa_bot/answer/features.py); the RERANK best are read by the reader (a small cross-encoder,
+qa_bot/answer/reader.py) and ranked by a linear model over its verdict and the features.
+The confidence is a logistic model over the best sentence's evidence. All weights are
+fitted on the tuning half of the news question set (`python -m benchmarks.fit_news`).
+
+Invariants: see qa_bot/answer/types.py; in addition no two citations quote the same text,
+near-duplicate passages appear once, and [1] is the answer's passage."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
+    answer_cues, score_sentences
+from qa_bot.answer.reader import Reader, Reading
+from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
+from qa_bot.chunking import Sentence
+from qa_bot.retrieval import Hit
+from qa_bot.store import Generation
+
+# A second sentence (of another passage) joins the answer when its final score is within
+# this margin of the best.
+SECOND_SENTENCE_MARGIN = 0.5
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -500 else 0.0
+
+
+# The reader (qa_bot/answer/reader.py) reads the RERANK best sentences by the feature score of the
+# CANDIDATE_PASSAGES best passages; the final score weighs its verdict with the features.
+CANDIDATE_PASSAGES = 6
+RERANK = 12
+FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
+                  "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
+                  "same_article", "top_article", "lead", "bias")
+FINAL_WEIGHTS = np.array([0.607, 2.133, 3.481, -1.116, 2.12, 0.807, 1.872, 1.411, 0.684, 0.377,
+                          0.546, 1.4, -2.135, 0.0], dtype=np.float32)
+# Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
+CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
+                       "bias")
+CONFIDENCE_WEIGHTS = np.array([-0.12, 0.307, 1.233, -0.529, -0.174, -0.678], dtype=np.float32)
+# The answer phrase is marked when the reader's span probability reaches this.
+HIGHLIGHT_MIN = 0.2
+
+
+@dataclass
+class Candidate:
+    """A sentence the reader read: its feature score, the reader's verdict, the final
+    features (FINAL_FEATURES order) and the final score that ranks it."""
+
+    scored: Scored
+    reading: Reading | None
+    final: np.ndarray
+    score: float
+
+
+def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, question: str,
+                    reader: Reader | None, articles: tuple[str, ...] = (),
+                    reader_question: str | None = None) -> list[Candidate]:
+    """The RERANK best sentences by feature score, read by the reader (when there is one)
+    with `reader_question` (default `question`), scored by FINAL_WEIGHTS; best first."""
+    top = sorted(scored, key=lambda s: -s.score)[:RERANK]
+    readings = reader.read(reader_question or question, [s.text for s in top]) if reader \
+        else [None] * len(top)
+    top_doc = gen.chunks[hits[0].row].doc_id
+    out = []
+    for s, r in zip(top, readings):
+        chunk = gen.chunks[hits[s.hit].row]
+        lead = float(chunk.ordinal == 0 and s.sentence == chunk.sentences[0])
+        f = np.array([r.relevance if r else 0.0, r.span_prob if r else 0.0,
+                      *s.features[:5], *answer_cues(question, s.text),
+                      float(chunk.doc_id in articles), float(chunk.doc_id == top_doc), lead,
+                      1.0], dtype=np.float32)
+        out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS)))
+    return sorted(out, key=lambda c: -c.score)
+
+
+def confidence_features(hits: list[Hit], best: Candidate, gen: Generation, qt: QueryTerms
+                        ) -> np.ndarray:
+    """Evidence that the passages answer the question: the reader's verdict on the best
+    sentence and its final score, the best passage cosine, the sentence's idf overlap, the
+    share of the (retrieval) query's idf mass in the top passage."""
+    top = gen.chunks[hits[0].row]
+    return np.array([best.final[0], best.score, max(h.dense for h in hits),
+                     best.scored.features[1], qt.coverage(top.embed_text), 1.0],
+                    dtype=np.float32)
+
+
+def _highlight(c: Candidate) -> tuple[int, int] | None:
+    r = c.reading
+    if r is None or r.span is None or r.span_prob < HIGHLIGHT_MIN:
+        return None
+    base = c.scored.sentence.start
+    return base + r.span[0], base + r.span[1]
+
+
+def _citation(n: int, hit: Hit, gen: Generation, sent: Sentence, text: str, score: float,
+              cited: bool = False, highlight: tuple[int, int] | None = None) -> Citation:
+    c = gen.chunks[hit.row]
+    meta = gen.documents.get(c.doc_id, {})
+    return Citation(n=n, doc_id=c.doc_id, title=c.title, source=meta.get("source", ""),
+                    section=c.section, paragraph=sent.paragraph, quote=text,
+                    start=sent.start, end=sent.end, passage=c.text,
+                    score=round(sigmoid(score), 4), page=sent.page, cited=cited,
+                    highlight=highlight)
+
+
+@dataclass
+class Ranking:
+    """Everything an answer is decided from (what the fitting scripts look at)."""
+
+    question: str
+    hits: list[Hit]  # collapsed, best first
+    scored: list[Scored]  # every sentence of the hits, feature-scored
+    read: list[Candidate]  # the sentences the reader read, best first
+    confidence_features: np.ndarray
+
+    @property
+    def confidence(self) -> float:
+        return sigmoid(float(self.confidence_features @ CONFIDENCE_WEIGHTS))
+
+
+def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
+         encode: Encode, top_k: int, retrieval_question: str | None = None,
+         reader: Reader | None = None, articles: tuple[str, ...] = ()) -> Ranking | None:
+    """Score the sentences of ranked hits retrieved with `query_vec`, the embedding of
+    `retrieval_question` (the question plus follow-up context; default the question).
+    Sentences are feature-scored against the question itself, then the best few read by
+    `reader` with the retrieval question (so "he" comes with the name it stands for);
+    `articles` are the previous answer's documents, which a follow-up prefers.
+    None when there is nothing to read."""
+    hits = collapse_duplicates(hits, gen.chunks)[:max(top_k, CANDIDATE_PASSAGES)]
+    if not hits:
+        return None
+    retrieval_question = retrieval_question or question
+    qt = QueryTerms(question, gen)
+    question_vec = query_vec if retrieval_question == question else encode([question])[0]
+    scored = score_sentences(hits, gen, question_vec, qt, encode, question)
+    if not scored:
+        return None
+    read = read_candidates(scored, hits, gen, question, reader, articles, retrieval_question)
+    rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
+    return Ranking(question, hits, scored, read, confidence_features(hits, read[0], gen, rqt))
+
+
+def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,
+            threshold: float, question: str = "") -> Answer:
+    """The Answer: declined below `threshold`; else the best sentence, and the next best
+    of another passage when it scores within SECOND_SENTENCE_MARGIN. The answer's passages
+    are cited first ([1] is the best sentence's), then the other nearest passages, `top_k`
+    in all; each quotes its best sentence."""
+    if ranking is None:
+        return Answer(question, False, NOT_ANSWERED, [], 0.0)
+    question, hits, scored, read = ranking.question, ranking.hits, ranking.scored, ranking.read
+    best = read[0]
+    confidence = ranking.confidence
+    answered = confidence >= threshold
+    others = [c for c in read[1:] if c.scored.hit != best.scored.hit]
+    chosen = [best] + [c for c in others[:min(max_sentences, top_k) - 1]
+                       if c.score >= best.score - SECOND_SENTENCE_MARGIN]
+
+    order = list(dict.fromkeys([c.scored.hit for c in chosen] + list(range(len(hits)))))
+    best_of: dict[int, Scored] = {}
+    for s in sorted(scored, key=lambda s: -s.score):
+        best_of.setdefault(s.hit, s)
+    pick = {c.scored.hit: c for c in chosen}
+    citations: list[Citation] = []
+    quoted: set[str] = set()
+    for i in order:
+        if len(citations) >= top_k and i not in pick:
+            continue
+        c = pick.get(i)
+        s = c.scored if c else best_of.get(i)
+        if s is None or s.text in quoted:
+            continue
+        quoted.add(s.text)
+        citations.append(_citation(
+            len(citations) + 1, hits[i], gen, s.sentence, s.text,
+            c.score if c else s.score, cited=answered and c is not None,
+            highlight=_highlight(c) if c and answered else None))
+    if not answered:
+        return Answer(question, False, NOT_ANSWERED, citations, confidence)
+    answer = " ".join(f"{c.quote} [{c.n}]" for c in citations if c.cited)
+    return Answer(question, True, answer, citations, confidence)

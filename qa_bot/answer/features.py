@@ -1,0 +1,155 @@
+"""First-stage sentence features: every sentence of the top passages scored against the
+question without running a model (stored sentence vectors, idf overlap, answer-type cues),
+and near-duplicate passages collapsed. The best of these go on to the reader
+(qa_bot/answer/compose.py).
+
+Weights: fitted listwise (softmax over each question's sentences) on the tuning half of the
+news question set by `python -m benchmarks.fit_news`; never on the test half."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from qa_bot import sentences
+from qa_bot.chunking import Chunk, Sentence
+from qa_bot.lexical import terms
+from qa_bot.retrieval import Hit
+from qa_bot.store import Generation
+
+DUPLICATE_JACCARD = 0.8
+# Sentence score = SENTENCE_WEIGHTS . sentence features (higher is better); only the
+# ranking of a question's sentences matters.
+SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
+                     "bias")
+SENTENCE_WEIGHTS = np.array([5.578, 0.093, 3.188, 1.857, 1.839, 0.0], dtype=np.float32)
+
+Encode = Callable[[list[str]], np.ndarray]
+
+
+@dataclass
+class Scored:
+    """One candidate sentence of one passage, with its features and score."""
+
+    hit: int  # index into the collapsed hits
+    sentence: Sentence
+    text: str
+    features: np.ndarray
+    score: float
+
+
+@functools.lru_cache(maxsize=16384)
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """5-word shingles of a passage (cached: the same passages come back query after query)."""
+    words = re.findall(r"\w+", text.lower())
+    return frozenset(tuple(words[i:i + 5]) for i in range(max(len(words) - 4, 1)))
+
+
+def collapse_duplicates(hits: list[Hit], chunks: list[Chunk]) -> list[Hit]:
+    """Drop hits whose passage nearly repeats a better-ranked one (Jaccard of 5-word
+    shingles >= DUPLICATE_JACCARD)."""
+    kept: list[tuple[Hit, frozenset]] = []
+    for h in hits:
+        sh = _shingles(chunks[h.row].text)
+        if all(len(sh & s) / max(len(sh | s), 1) < DUPLICATE_JACCARD for _, s in kept):
+            kept.append((h, sh))
+    return [h for h, _ in kept]
+
+
+class QueryTerms:
+    """The question's distinct stemmed terms and their idf in this generation."""
+
+    def __init__(self, text: str, gen: Generation):
+        self.terms = list(dict.fromkeys(terms(text)))
+        self.idf = dict(zip(self.terms, gen.lexical.idf(self.terms).tolist()))
+        self.total = sum(self.idf.values())
+
+    def coverage(self, text: str) -> float:
+        """Share of the question's idf mass whose terms occur in text (0..1)."""
+        if self.total <= 0:
+            return 0.0
+        present = set(terms(text))
+        return sum(v for t, v in self.idf.items() if t in present) / self.total
+
+
+def sentence_vectors(hits: list[Hit], gen: Generation, texts: list[str], encode: Encode
+                     ) -> np.ndarray:
+    """Unit vectors of the hits' sentences in order: read from the index when it stores
+    them (qa_bot/sentences.py), else embedded now (an index built before they existed)."""
+    if gen.sentence_vectors is None:
+        return encode(texts)
+    off = gen.sentence_offsets
+    return np.concatenate([np.asarray(gen.sentence_vectors[off[h.row]:off[h.row + 1]])
+                           for h in hits]).astype(np.float32)
+
+
+_YEAR_OR_DATE = re.compile(
+    r"\b(1\d{3}|20\d{2}|\d{1,2}(st|nd|rd|th)?\s+century|january|february|march|april|may|"
+    r"june|july|august|september|october|november|december|\d+s)\b", re.I)
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                     r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
+                     r"dozen|half|percent)\b", re.I)
+_ASKS_WHEN = re.compile(r"^\W*(and\s+)?(when|what\s+(year|date|day|month|century|decade)|"
+                        r"in\s+what\s+(year|century|decade)|since\s+when)\b", re.I)
+_ASKS_NUMBER = re.compile(r"\bhow\s+(many|much|long|old|far|high|tall|large|big|often)\b|"
+                          r"\bwhat\s+(percentage|percent|number|amount|proportion)\b", re.I)
+
+
+def answer_type(question: str, text: str) -> float:
+    """1 when the question asks for a date or a quantity and the sentence holds one, -1 when
+    it asks for one and the sentence holds none, 0 for other questions."""
+    if _ASKS_WHEN.search(question):
+        return 1.0 if _YEAR_OR_DATE.search(text) else -1.0
+    if _ASKS_NUMBER.search(question):
+        return 1.0 if _NUMBER.search(text) else -1.0
+    return 0.0
+
+
+_ASKS_WHO = re.compile(r"^\W*(and\s+)?(who|whom|whose|which\s+(person|man|woman|minister|player|"
+                       r"company|firm|club|team|country|group|bank))\b", re.I)
+_ASKS_WHY = re.compile(r"^\W*(and\s+)?(why|how\s+come|what\s+(caused|prompted|led))\b", re.I)
+_REASON = re.compile(r"\b(because|due to|as a result|after|amid|in order to|so that|since|"
+                     r"reason|blamed|following|fears?|concerns?|thanks to|owing to|aims? to|"
+                     r"so as to|to help|to avoid|to boost|to cut)\b", re.I)
+_ENTITY = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z'\u2019]+(?:\s+[A-Z][a-z'\u2019]+)*|"
+                     r"[£$€]?\d[\d,.]*(?:%|bn|m|k)?")
+
+
+def answer_cues(question: str, text: str) -> tuple[float, float, float]:
+    """(the question asks who and the sentence names someone the question does not,
+    the question asks why and the sentence gives a reason, the share of the sentence's
+    names and figures that the question does not hold): signs that the sentence adds
+    what the question asks for."""
+    q = question.lower()
+    found = [e for e in _ENTITY.findall(text) if e.strip()]
+    new = [e for e in found if e.lower() not in q]
+    who = (1.0 if any(" " in e or e[0].isupper() for e in new) else -1.0) \
+        if _ASKS_WHO.search(question) else 0.0
+    why = (1.0 if _REASON.search(text) else -1.0) if _ASKS_WHY.search(question) else 0.0
+    return who, why, len(new) / max(len(found), 1)
+
+
+def score_sentences(hits: list[Hit], gen: Generation, query_vec: np.ndarray, qt: QueryTerms,
+                    encode: Encode, question: str = "") -> list[Scored]:
+    """Every sentence of the given passages, scored against the question (its vector
+    `query_vec`, its terms `qt`, its wording for the answer type); `hits` in rank order."""
+    texts: list[str] = []
+    owners: list[tuple[int, Sentence]] = []
+    for i, h in enumerate(hits):
+        c = gen.chunks[h.row]
+        for s, t in zip(c.sentences, sentences.texts(c)):
+            texts.append(t)
+            owners.append((i, s))
+    if not texts:
+        return []
+    cos = sentence_vectors(hits, gen, texts, encode) @ query_vec
+    out = []
+    for (i, s), t, cs in zip(owners, texts, cos):
+        f = np.array([float(cs), qt.coverage(t), hits[i].dense, 1.0 / (i + 1),
+                      answer_type(question, t), 1.0], dtype=np.float32)
+        out.append(Scored(i, s, t, f, float(f @ SENTENCE_WEIGHTS)))
+    return out
