@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from qa_bot.config import Config, load_config, with_index_dir
-from qa_bot.errors import InputError, QaBotError
+from qa_bot.errors import IndexDamagedError, IndexMissingError, InputError, QaBotError
+from qa_bot.terminal import safe
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -28,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="files or folders (default: [corpus] paths of the config)")
     ix.add_argument("--full", action="store_true", help="rebuild from scratch")
     ix.add_argument("--dry-run", action="store_true", help="list what would change, touch nothing")
+    ix.add_argument("--verify", action="store_true",
+                    help="check every file, checksum and quote of the index (reads only); "
+                         "exit 1 naming each problem")
     ix.add_argument("--json", action="store_true", help="print the report as one JSON line")
     ix.add_argument("--watch", action="store_true",
                     help="keep running: re-sync whenever files under the paths change")
@@ -85,14 +89,42 @@ def print_report(report, as_json: bool) -> None:
     for label, items in (("added", report.added), ("updated", report.updated),
                          ("removed", report.removed)):
         for item in items:
-            print(f"{label}: {item}")
+            print(f"{label}: {safe(item)}")
     print(f"{len(report.added)} added, {len(report.updated)} updated, "
           f"{len(report.removed)} removed, {report.unchanged} unchanged; "
           f"{report.chunks_embedded} chunks {verb} embedded"
           + (f"; generation {report.generation}" if report.generation else ""), flush=True)
 
 
+def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
+    """`index --verify`: every problem on stderr, one line each (through main), exit 1;
+    else a one-line summary of what was checked, exit 0."""
+    from qa_bot.indexer import verified_counts, verify
+    from qa_bot.store import IndexStore
+
+    others = [f"--{o.replace('_', '-')}" for o in ("full", "dry_run", "watch")
+              if getattr(args, o)] + [str(p) for p in args.paths]
+    if others:
+        raise InputError(f"--verify checks the index as it is; it takes no {others[0]}")
+    if not IndexStore(cfg.index_dir).exists():
+        raise IndexMissingError(f"{cfg.index_dir}: no index yet; run `qa-bot index`")
+    problems = verify(cfg)
+    if problems:
+        if args.json:
+            _emit({"verified": False, "problems": problems})
+        raise IndexDamagedError(problems)
+    n = verified_counts(cfg)
+    if args.json:
+        _emit({"verified": True, **n})
+    else:
+        print(f"index verified: generation {n['generation']}, {n['files']} files, "
+              f"{n['documents']} documents, {n['chunks']} chunks checked", flush=True)
+    return 0
+
+
 def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
+    if args.verify:
+        return cmd_verify(args, cfg)
     engine = _engine(cfg)
     report = engine.sync(args.paths or None, full=args.full, dry_run=args.dry_run,
                          progress=sys.stderr.isatty() or not args.json, lock_timeout=args.wait)
@@ -203,7 +235,7 @@ def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
         try:
             print(to_text(conversation.ask(_checked(question), top_k=args.top_k), **options))
         except InputError as exc:
-            print(f"qa-bot: {exc}")
+            print(f"qa-bot: {safe(exc)}")
 
 
 def cmd_docs(args: argparse.Namespace, cfg: Config) -> int:
@@ -212,7 +244,8 @@ def cmd_docs(args: argparse.Namespace, cfg: Config) -> int:
         print(json.dumps(docs, ensure_ascii=False))
         return 0
     for d in docs:
-        print(f"{d['source']}\t{d['title']}\t{d['chunks']} chunks\tindexed {d['indexed_at']}")
+        print(f"{safe(d['source'])}\t{safe(d['title'])}\t{d['chunks']} chunks\t"
+              f"indexed {safe(d['indexed_at'])}")
     print(f"{len(docs)} documents")
     return 0
 
@@ -232,8 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _config(args)
         return COMMANDS[args.command](args, cfg)
-    except QaBotError as exc:
-        print(f"qa-bot: error: {exc}", file=sys.stderr)
+    except QaBotError as exc:  # the one place errors are printed
+        for line in exc.lines():
+            print(f"qa-bot: error: {safe(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)

@@ -7,6 +7,10 @@ class QaBotError(Exception):
 
     exit_code = 1
 
+    def lines(self) -> list[str]:
+        """What the front ends print, one line each (one, but for IndexDamagedError)."""
+        return [str(self)]
+
 
 class ConfigError(QaBotError):
     """The configuration file or an option is wrong."""
@@ -37,6 +41,18 @@ class IndexMissingError(QaBotError):
 
 class IndexCorruptError(QaBotError):
     """The index directory exists but cannot be read; `qa-bot index --full` recovers."""
+
+
+class IndexDamagedError(IndexCorruptError):
+    """`qa-bot index --verify` found problems: one line each, naming the file and the fix."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(problems[0] if len(problems) == 1
+                         else f"{problems[0]} (and {len(problems) - 1} more)")
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return list(self.problems)
 
 
 class IndexIncompatibleError(QaBotError):

@@ -21,6 +21,7 @@ from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
 from qa_bot.errors import DocumentError, IndexWriteError, InputError
 from qa_bot import sentences
 from qa_bot.lexical import LexicalIndex
+from qa_bot.terminal import safe
 from qa_bot.onnx_export import try_export
 from qa_bot.store import EmbeddingCache, Generation, IndexStore, crash_point, embed_key
 
@@ -57,7 +58,7 @@ def _under(path: Path, roots: list[Path]) -> bool:
 
 
 def _warn(line: str) -> None:
-    print(f"warning: {line}", file=sys.stderr)
+    print(f"warning: {safe(line)}", file=sys.stderr)
 
 
 def sync(cfg: Config, paths: list[Path] | None = None, **kw) -> SyncReport:
@@ -195,7 +196,7 @@ def verify(cfg: Config) -> list[str]:
     embedding cache. Reads only; `qa-bot index --full` repairs what it names."""
     from qa_bot.onnx_export import index_export
 
-    store = IndexStore(cfg.index_dir)
+    store = IndexStore(cfg.index_dir, warn=lambda line: None)  # the problems say it all
     problems = store.verify(MODEL_NAME, MODEL_DIM)
     name = store.current_name()
     gen_onnx = (store.manifest(name) or {}).get("onnx") if name else None
@@ -204,14 +205,26 @@ def verify(cfg: Config) -> list[str]:
                         f"run `qa-bot index`")
     cache_file = store.root / "cache.sqlite"
     if cache_file.is_file():
-        cache = EmbeddingCache(cache_file, MODEL_DIM, store.warn)
-        try:
-            problem = cache.check()
-        finally:
-            cache.close()
+        problem = EmbeddingCache.check_file(cache_file)
         if problem:
             problems.append(problem)
     return problems
+
+
+def verified_counts(cfg: Config) -> dict:
+    """What `verify` checked, for its summary line: the live generation's name and its
+    numbers of files (its own, plus the stored texts, the ONNX export and the cache),
+    documents and chunks."""
+    from qa_bot.onnx_export import index_export
+
+    store = IndexStore(cfg.index_dir, warn=lambda line: None)
+    name = store.current_name()
+    manifest = (store.manifest(name) if name else None) or {}
+    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    docs = manifest.get("documents") if isinstance(manifest.get("documents"), dict) else {}
+    extra = (index_export(store.root) is not None) + (store.root / "cache.sqlite").is_file()
+    return {"generation": name, "files": len(files) + len(docs) + extra,
+            "documents": len(docs), "chunks": manifest.get("chunks", 0)}
 
 
 def _sentence_vectors(old: Generation | None, chunks: list[Chunk], keys: list[str],

@@ -15,6 +15,7 @@ import textwrap
 from typing import Sequence
 
 from qa_bot.answer import Answer, Citation
+from qa_bot.terminal import CONTROL, is_control, safe
 
 ANSI_BOLD, ANSI_NORMAL = "\x1b[1m", "\x1b[22m"
 QUOTE_CHARS = "\"'“”‘’„‟«»‹›「」『』"
@@ -91,17 +92,21 @@ def _fill(text: str, width: int, bold: Sequence[tuple[int, int]] = (), indent: s
     """`text` wrapped to `width` (as textwrap.fill), the character ranges `bold` between
     `on` and `off`, closed at each line end so no escape leaks into the indentation."""
     flat = re.sub(r"\s", " ", text)  # what textwrap prints, character for character
+    flags = [any(a <= i < b for a, b in bold) for i in range(len(flat))] if on and bold else []
+    if CONTROL.search(flat):  # corpus text: no escape sequence reaches the terminal
+        keep = [i for i, ch in enumerate(flat) if not is_control(ch)]
+        flat, flags = "".join(flat[i] for i in keep), [flags[i] for i in keep] if flags else []
     lines, pos = [], 0
     for line in textwrap.wrap(flat, width, initial_indent=indent, subsequent_indent=indent):
         body = line[len(indent):]
         at = flat.find(body, pos)
         pos = at + len(body)
-        if not (on and bold and at >= 0):
+        if not (flags and at >= 0):
             lines.append(line)
             continue
         out, inside = [indent], False
         for i, ch in enumerate(body):
-            flag = any(a <= at + i < b for a, b in bold)
+            flag = flags[at + i]
             if flag != inside:
                 out.append(on if flag else off)
                 inside = flag
@@ -119,23 +124,24 @@ def _passage_lines(citations: list[Citation], width: int, answer_text: str, on: 
     title = None
     for c in citations:
         if c.title != title:
-            lines += [f"[{c.n}] {c.title}", f"    {location(c)}"]
+            lines += [f"[{c.n}] {safe(c.title)}", f"    {safe(location(c))}"]
         else:
-            lines.append(f"[{c.n}] {location(c)}")
+            lines.append(f"[{c.n}] {safe(location(c))}")
         title = c.title
         if c.quote not in answer_text:
             text, span = quoted(c.quote), highlight_in_quote(c)
             shift = 1 if text != c.quote else 0  # the opening “
             bold = [(span[0] + shift, span[1] + shift)] if span else []
             lines.append(_fill(text, width, bold, "    ", on, off))
-        lines.append(f"    {c.source}, characters {c.start}-{c.end}")
+        lines.append(f"    {safe(c.source)}, characters {c.start}-{c.end}")
     return lines
 
 
 def to_text(answer: Answer, width: int = 100, bold: bool = False,
             verbose: bool = False) -> str:
     """An Answer for the terminal. `bold`: the answer phrase in ANSI bold (only for a
-    terminal); `verbose`: also the nearest passages the answer does not cite."""
+    terminal); `verbose`: also the nearest passages the answer does not cite. Control
+    characters of the corpus text and file names are dropped (qa_bot/terminal.py)."""
     on, off = (ANSI_BOLD, ANSI_NORMAL) if bold else ("", "")
     lines = [_fill(answer.answer, width, answer_highlights(answer), "", on, off)]
     sources = cited(answer)
@@ -143,7 +149,7 @@ def to_text(answer: Answer, width: int = 100, bold: bool = False,
         lines += ["", "Sources:", *_passage_lines(sources, width, answer.answer, on, off)]
     if not answer.answered and answer.citations:
         lines += ["", "Nearest articles:"]
-        lines += [f"- {c.title} ({c.source})" for c in nearest_articles(answer)]
+        lines += [f"- {safe(c.title)} ({safe(c.source)})" for c in nearest_articles(answer)]
     others = more_passages(answer)
     if verbose and others:
         lines += ["", "More passages:", *_passage_lines(others, width, answer.answer, on, off)]

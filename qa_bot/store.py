@@ -45,6 +45,7 @@ from qa_bot.errors import IndexBusyError, IndexCorruptError, IndexDirError, \
     IndexIncompatibleError, IndexMissingError, IndexWriteError
 from qa_bot import sentences
 from qa_bot.lexical import LexicalIndex
+from qa_bot.terminal import safe
 from qa_bot.vector_index import build_vector_index, load_vector_index
 
 FORMAT_VERSION = 1
@@ -68,7 +69,7 @@ _warned: set[tuple[str, str]] = set()  # (index dir, message): each warning once
 
 
 def _stderr_warning(line: str) -> None:
-    print(f"warning: {line}", file=sys.stderr, flush=True)
+    print(f"warning: {safe(line)}", file=sys.stderr, flush=True)
 
 
 def crash_point(name: str) -> None:
@@ -712,6 +713,25 @@ class EmbeddingCache:
         if repair:
             self._set_aside(exc)
         return f"{self.path}: damaged embedding cache ({exc}); run `qa-bot index --full`"
+
+    @staticmethod
+    def check_file(path: Path) -> str | None:
+        """`check` of the file at `path`, opened read-only (nothing moved, nothing
+        created): None when it passes, else one line naming it and the fix."""
+        try:
+            db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            return f"{path}: unreadable embedding cache ({exc}); run `qa-bot index --full`"
+        try:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+            if rows == [("ok",)]:
+                return None
+            why = "; ".join(str(r[0]) for r in rows[:3])
+        except sqlite3.Error as exc:
+            why = str(exc)
+        finally:
+            db.close()
+        return f"{path}: damaged embedding cache ({why}); run `qa-bot index --full`"
 
     def _vector(self, blob: object) -> np.ndarray | None:
         """The vector a blob holds, or None when it is not one (wrong size, or its CRC-32

@@ -264,6 +264,85 @@ def test_verify_checks_stored_texts_against_the_chunks(tmp_path, make_engine):
     assert text.read_text() == original and verify(engine.cfg) == []
 
 
+def test_index_verify_names_every_problem_and_full_repairs_them(two_corpora, make_engine):
+    """`qa-bot index --verify` as an operator runs it: a summary line and exit 0 on a whole
+    index; on a damaged one every problem on its own `qa-bot: error:` line naming the file,
+    exit 1, nothing touched; `index --full` repairs every kind it names."""
+    t = two_corpora
+    engine = make_engine(make_config(t, ["A", "B"]))
+    engine.sync(progress=False)
+    index = t / "index"
+    verify = ("--index-dir", str(index), "index", "--verify")
+    proc = qa_bot(*verify, cwd=t)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    (summary,) = proc.stdout.splitlines()
+    assert summary.startswith("index verified: generation gen-000001, ") \
+        and "2 documents" in summary and "chunks checked" in summary
+    assert json.loads(qa_bot(*verify, "--json", cwd=t).stdout)["documents"] == 2
+
+    # one fault of each kind verify knows, all at once
+    store = IndexStore(index)
+    gen = index / store.current_name()
+    rail = next(m for m in engine.generation().documents.values() if m["title"] == "Rail "
+                "Strike Ends")
+    text = store.text_path(rail["hash"])
+    vectors = bytearray((gen / "vectors.faiss").read_bytes())
+    vectors[-200:-136] = os.urandom(64)  # same size: only the CRC-32 sees it
+    (gen / "vectors.faiss").write_bytes(bytes(vectors))
+    text.write_text(text.read_text().replace("nine-day", "ten-day"))
+    (index / "cache.sqlite").write_bytes(b"not a database" * 100)
+    (index / CURRENT).write_text("gen-999999\n")
+    before = tree(index)
+    proc = qa_bot(*verify, cwd=t)
+    assert proc.returncode == 1 and proc.stdout == "" and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert all(line.startswith("qa-bot: error: ") for line in lines), proc.stderr
+    for needle in (f"{index / CURRENT}: names gen-999999", f"{gen / 'vectors.faiss'}: damaged",
+                   f"{index / 'cache.sqlite'}: damaged embedding cache"):
+        assert sum(needle in line for line in lines) == 1, (needle, lines)
+    assert tree(index) == before  # verify reads only
+    proc = qa_bot(*verify, "--json", cwd=t)
+    assert proc.returncode == 1 and not json.loads(proc.stdout)["verified"]
+
+    one_line_error(qa_bot(*verify, "--full", cwd=t), 2)
+    proc = qa_bot("--index-dir", str(index), "index", "--full", "A", "B", cwd=t)
+    assert proc.returncode == 0, proc.stderr
+    proc = qa_bot(*verify, cwd=t)
+    assert proc.returncode == 0, proc.stderr
+    assert text.read_text() == RAIL
+    answer = json.loads(qa_bot("--index-dir", str(index), "ask", "--json", "Why did the "
+                               "train drivers strike?", cwd=t).stdout)
+    top = answer["citations"][0]
+    assert (t / top["source"]).read_text()[top["start"]:top["end"]] == top["quote"]
+
+
+def test_index_verify_finds_a_damaged_stored_text_and_a_moved_chunk(two_corpora,
+                                                                    make_engine):
+    t = two_corpora
+    engine = make_engine(make_config(t, ["A"]))
+    engine.sync(progress=False)
+    index = t / "index"
+    (meta,) = engine.generation().documents.values()
+    text = IndexStore(index).text_path(meta["hash"])
+    text.write_text(text.read_text().replace("a fifth", "a third"))
+    proc = qa_bot("--index-dir", str(index), "index", "--verify", cwd=t)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"qa-bot: error: {text}: not the text of {t / 'A' / 'harbour.txt'} (its hash differs); run "
+        f"`qa-bot index --full`",
+        f"qa-bot: error: {text}: chunk 0 of {t / 'A' / 'harbour.txt'} is not at its offsets in this "
+        f"text; run `qa-bot index --full`"]
+    assert qa_bot("--index-dir", str(index), "index", "--full", "A", cwd=t).returncode == 0
+    assert qa_bot("--index-dir", str(index), "index", "--verify", cwd=t).returncode == 0
+    assert text.read_text() == HARBOUR
+
+
+def test_index_verify_without_an_index_is_one_line(tmp_path):
+    line = one_line_error(qa_bot("--index-dir", str(tmp_path / "none"), "index", "--verify"),
+                          1)
+    assert "no index yet" in line and not (tmp_path / "none").exists()
+
+
 # ---- 4. operator mistakes are one line --------------------------------------------------
 
 def test_an_unusable_index_directory_is_one_line(tmp_path):
@@ -329,6 +408,53 @@ def test_stored_copies_keep_the_permission_bits_of_their_source(tmp_path, make_e
     mode = {Path(m["path"]).name: stat.S_IMODE(store.text_path(m["hash"]).stat().st_mode)
             for m in engine.generation().documents.values()}
     assert mode == {"secret.txt": 0o600, "shared.txt": 0o644}
+
+
+ESC_ARTICLE = """transport
+
+Lighthouse \x1b]0;owned\x07Keeper \x1b[31mRetires\x1b[0m
+
+The lighthouse keeper retired on Monday after forty years of \x1b[2Jservice on the rock.
+"""
+
+
+def test_escape_sequences_in_text_and_file_names_never_reach_the_terminal(tmp_path):
+    """A document whose title, text and file name hold terminal escape sequences: the text
+    output of index, docs and ask drops the control characters; JSON keeps them."""
+    (tmp_path / "c").mkdir()
+    name = "light\x1b[8mhouse.txt"
+    (tmp_path / "c" / name).write_text(ESC_ARTICLE)
+    idx = ("--index-dir", str(tmp_path / "index"))
+    question = "When did the lighthouse keeper retire?"
+    outputs = {"index": qa_bot(*idx, "index", "c", cwd=tmp_path),
+               "docs": qa_bot(*idx, "docs", cwd=tmp_path),
+               "ask": qa_bot(*idx, "ask", "-v", question, cwd=tmp_path),
+               "missing": qa_bot(*idx, "index", "c/\x1b[2Jgone.txt", cwd=tmp_path)}
+    for what, proc in list(outputs.items())[:3]:
+        assert proc.returncode == 0, (what, proc.stderr)
+        for stream in (proc.stdout, proc.stderr):
+            assert not any(ch in stream for ch in "\x1b\x07\x9b"), (what, stream)
+    assert "c/light[8mhouse.txt" in outputs["index"].stdout
+    assert "Lighthouse ]0;ownedKeeper [31mRetires[0m" in outputs["docs"].stdout
+    assert "c/light[8mhouse.txt" in outputs["ask"].stdout
+    line = one_line_error(outputs["missing"], 2)  # an error naming a file: cleaned too
+    assert "c/[2Jgone.txt" in line and "\x1b" not in line
+
+    (doc,) = json.loads(qa_bot(*idx, "docs", "--json", cwd=tmp_path).stdout)
+    assert doc["title"] == "Lighthouse \x1b]0;owned\x07Keeper \x1b[31mRetires\x1b[0m"
+    assert doc["source"] == f"c/{name}"
+    answer = json.loads(qa_bot(*idx, "ask", "--json", question, cwd=tmp_path).stdout)
+    top = answer["citations"][0]
+    assert top["source"] == f"c/{name}" and "\x1b" in top["title"]
+    assert ESC_ARTICLE[top["start"]:top["end"]] == top["quote"]
+
+
+def test_bold_ranges_stay_on_their_characters_when_controls_are_dropped():
+    from qa_bot.render import _fill
+
+    text = "ab\x1b[31mcd ef"
+    out = _fill(text, 80, [(7, 9)], "", "<", ">")  # "cd" in the original
+    assert out == "ab[31m<cd> ef"
 
 
 def test_the_seed_index_folder_of_a_fresh_clone_is_accepted(tmp_path):

@@ -1,0 +1,19 @@
+"""Text for a terminal: corpus text and file names are data, never commands. Control
+characters (C0 but tab and newline, DEL, C1: ESC and CSI start every terminal escape
+sequence) and the bidirectional overrides that reorder what a reader sees are dropped.
+JSON output keeps every character (json.dumps escapes them)."""
+
+from __future__ import annotations
+
+import re
+
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: object) -> str:
+    """`text` as a string without control characters (tab and newline kept)."""
+    return CONTROL.sub("", str(text))
+
+
+def is_control(ch: str) -> bool:
+    return CONTROL.match(ch) is not None
