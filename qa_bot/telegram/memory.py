@@ -8,20 +8,11 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass
 
-from qa_bot.answer import Answer, Citation
+from qa_bot.answer import Answer
 from qa_bot.answer.conversation import Asks, Conversation
 from qa_bot.telegram.state import StateStore
 
 CHATS_CACHED = 10_000
-
-
-def answer_from_dict(d: dict) -> Answer:
-    """The inverse of Answer.to_dict()."""
-    citations = []
-    for c in d.get("citations", []):
-        h = c.get("highlight")
-        citations.append(Citation(**dict(c, highlight=(h["start"], h["end"]) if h else None)))
-    return Answer(d["question"], d["answered"], d["answer"], citations, d.get("confidence", 0.0))
 
 
 @dataclass
@@ -46,7 +37,7 @@ class Memory:
         for key in self.store.history(chat_id):
             stored = self.store.answer(chat_id, key)
             if stored is not None:  # an answer older than keep_days is gone
-                conversation.history.append(answer_from_dict(stored))
+                conversation.history.append(Answer.from_dict(stored))
                 keys.append(key)
         mem = self._chats[chat_id] = ChatMemory(conversation, keys)
         while len(self._chats) > CHATS_CACHED:
@@ -64,11 +55,11 @@ class Memory:
     def earlier(self, update_id: int) -> tuple[str, Answer] | None:
         """The answer given to this update before a restart, if it was stored."""
         found = self.store.answer_for_update(update_id)
-        return (found[0], answer_from_dict(found[1])) if found else None
+        return (found[0], Answer.from_dict(found[1])) if found else None
 
     def answer(self, chat_id: int, key: str) -> Answer | None:
         stored = self.store.answer(chat_id, key)
-        return answer_from_dict(stored) if stored is not None else None
+        return Answer.from_dict(stored) if stored is not None else None
 
     def reset(self, chat_id: int) -> None:
         mem = self.chat(chat_id)
