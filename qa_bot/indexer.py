@@ -143,7 +143,8 @@ def _sync(
             new_docs[doc_id] = {"source": doc.source, "path": str(path), "title": doc.title,
                                 "topic": doc.topic, "hash": doc.content_hash,
                                 "paragraphs": len(doc.paragraphs),
-                                "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                                "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                "private": not modes[doc_id] & 0o004}
         for doc_id, meta in old_docs.items():
             if doc_id in seen:
                 continue
@@ -155,11 +156,16 @@ def _sync(
         if not found.files and not new_docs:
             raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
                              + " (.txt, .md, .html and .pdf files are read)")
+        # a source others may not read: the index files holding its text are the owner's
+        private = any(not mode & 0o004 for mode in modes.values()) or any(
+            meta.get("private") for doc_id, meta in new_docs.items() if doc_id not in modes)
         onnx = None if dry_run else try_export(store.root, warn)  # fast query path
         if dry_run or (old is not None and not report.changed
                        and old.manifest.get("onnx") == onnx):
             if old is not None and not dry_run:
                 store.repair_pointer(old.name)  # CURRENT was lost: the newest whole one
+                if private:  # a source made private since: no new text, same rule
+                    store.restrict_generations()
             report.generation = old.name if old else None
             return report
 
@@ -184,7 +190,9 @@ def _sync(
         manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings,
                     "onnx": onnx, "documents": new_docs}
         report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical,
-                                                   sentence_vectors)
+                                                   sentence_vectors, private=private)
+        if private:
+            store.restrict_generations()  # the earlier ones kept for rollback too
         known = {report.generation: manifest, **({old.name: old.manifest} if old else {})}
         store.prune(cfg.index.keep_generations, known)
     return report

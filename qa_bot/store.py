@@ -535,9 +535,12 @@ class IndexStore:
 
     def write_generation(self, manifest: dict, chunks: list[Chunk], keys: list[str],
                          vectors: np.ndarray, lexical: LexicalIndex,
-                         sentence_vectors: np.ndarray | None = None) -> str:
+                         sentence_vectors: np.ndarray | None = None,
+                         private: bool = False) -> str:
         """Write a complete new generation, then point CURRENT at it. Returns its name.
-        Any failure before the rename of CURRENT leaves the previous generation live."""
+        Any failure before the rename of CURRENT leaves the previous generation live.
+        `private` (a source others may not read): its folder is created 0700, so no one
+        else ever reads a file of it (restrict_generations makes the files 0600)."""
         names = self._generation_names()
         number = int(names[-1][len(GEN_PREFIX):]) + 1 if names else 1
         name = f"{GEN_PREFIX}{number:06d}"
@@ -545,7 +548,7 @@ class IndexStore:
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             self._write_tmp(tmp, manifest, chunks, keys, vectors, lexical, name,
-                            sentence_vectors)
+                            sentence_vectors, private)
         except (OSError, RuntimeError) as exc:  # faiss reports write errors as RuntimeError
             shutil.rmtree(tmp, ignore_errors=True)
             reason = getattr(exc, "strerror", None) or exc
@@ -562,12 +565,12 @@ class IndexStore:
 
     def _write_tmp(self, tmp: Path, manifest: dict, chunks: list[Chunk], keys: list[str],
                    vectors: np.ndarray, lexical: LexicalIndex, name: str,
-                   sentence_vectors: np.ndarray | None) -> None:
+                   sentence_vectors: np.ndarray | None, private: bool = False) -> None:
         """Every file of the generation, then the manifest (which records their sizes),
         all fsynced."""
         import faiss
 
-        tmp.mkdir(parents=True)
+        tmp.mkdir(parents=True, mode=0o700 if private else 0o777)
         manifest = dict(manifest, format=FORMAT_VERSION, generation=name, chunks=len(chunks))
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
             for c, k in zip(chunks, keys):
@@ -590,6 +593,15 @@ class IndexStore:
                     os.fsync(f.fileno())
         fsync_dir(tmp / "bm25")
         fsync_dir(tmp)
+
+    def restrict_generations(self) -> None:
+        """Every generation folder 0700 and its files 0600: only the owner reads the
+        document text they hold (for an index of a source others may not read)."""
+        for name in (n for n in self._generation_names() if self._owned(n)):
+            for folder, dirs, files in os.walk(self.root / name):
+                os.chmod(folder, 0o700)
+                for f in files:
+                    os.chmod(os.path.join(folder, f), 0o600)
 
     def prune(self, keep: int, manifests: dict[str, dict] | None = None) -> None:
         """Drop all but the newest `keep` generations (the live one counts) among those

@@ -457,6 +457,52 @@ def test_bold_ranges_stay_on_their_characters_when_controls_are_dropped():
     assert out == "ab[31m<cd> ef"
 
 
+def test_an_index_of_a_0600_source_is_readable_by_its_owner_only(tmp_path, make_engine):
+    """A generation holds document text (chunks.jsonl, bm25/, sentences): with any source
+    others may not read, its folders are 0700 and its files 0600, from the start; a public
+    corpus keeps the usual modes; a source made private later tightens the index too."""
+    c = tmp_path / "c"
+    c.mkdir()
+    (c / "rail.txt").write_text(RAIL)
+    (c / "rail.txt").chmod(0o644)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    index = tmp_path / "index"
+    first = index / engine.sync(progress=False).generation
+    assert stat.S_IMODE(first.stat().st_mode) & 0o005 == 0o005  # public: left as it was
+    assert stat.S_IMODE((first / "chunks.jsonl").stat().st_mode) & 0o004
+
+    secret = c / "secret.txt"
+    secret.write_text(HARBOUR)
+    secret.chmod(0o600)
+    engine.sync(progress=False)
+
+    def others_can_read() -> list[str]:
+        return [p.relative_to(index).as_posix() for p in index.rglob("*")
+                if p.parts[len(index.parts)].startswith("gen-")
+                and stat.S_IMODE(p.stat().st_mode) & 0o077]
+
+    assert others_can_read() == []  # the new generation and the one kept for rollback
+    secret_text = IndexStore(index).text_path(
+        next(m["hash"] for m in engine.generation().documents.values()
+             if m["title"] == "Harbour Trade Rises"))
+    assert stat.S_IMODE(secret_text.stat().st_mode) == 0o600
+
+    # a public source made private without a change of content: nothing to write, but
+    # the generations holding its text are closed as well
+    (secret).unlink()
+    engine.sync(progress=False)
+    gens = sorted(index.glob("gen-*"))
+    for g in gens:
+        g.chmod(0o755)
+        for f in g.rglob("*"):
+            f.chmod(0o755 if f.is_dir() else 0o644)
+    (c / "rail.txt").chmod(0o640)
+    report = engine.sync(progress=False)
+    assert not report.changed and others_can_read() == []
+    answer = make_engine(engine.cfg).ask("Why did the train drivers strike?")
+    assert answer.citations[0].title == "Rail Strike Ends"
+
+
 def test_the_seed_index_folder_of_a_fresh_clone_is_accepted(tmp_path):
     """embeddings/ ships holding only its README: `make ask` must build there."""
     index = tmp_path / "embeddings"
