@@ -23,7 +23,8 @@ from qa_bot import sentences
 from qa_bot.lexical import LexicalIndex
 from qa_bot.terminal import safe
 from qa_bot.onnx_export import try_export
-from qa_bot.store import EmbeddingCache, Generation, IndexStore, crash_point, embed_key
+from qa_bot.store import MARKER, EmbeddingCache, Generation, IndexStore, crash_point, \
+    embed_key
 
 
 @dataclass
@@ -206,6 +207,10 @@ def verify(cfg: Config) -> list[str]:
 
     store = IndexStore(cfg.index_dir, warn=lambda line: None)  # the problems say it all
     problems = store.verify(MODEL_NAME, MODEL_DIM)
+    marker = store.marker_problem()
+    if marker:
+        problems.append(f"{store.root / MARKER}: {marker} (it lists the generations builds "
+                        f"made here); run `qa-bot index`")
     name = store.current_name()
     gen_onnx = (store.manifest(name) or {}).get("onnx") if name else None
     if isinstance(gen_onnx, dict) and index_export(store.root) is None:

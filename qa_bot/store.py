@@ -142,6 +142,22 @@ def file_problem(folder: Path, manifest: dict, checksums: bool = True) -> str | 
     return None
 
 
+SELF_CRC = "manifest_crc32"  # the manifest's own checksum, over everything else in it
+
+
+def manifest_crc32(manifest: dict) -> int:
+    """CRC-32 of the manifest's content without SELF_CRC (canonical JSON: key order and
+    whitespace do not count, every value does)."""
+    rest = {k: v for k, v in manifest.items() if k != SELF_CRC}
+    return zlib.crc32(json.dumps(rest, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+
+
+def manifest_intact(manifest: dict) -> bool:
+    """True unless the manifest records its CRC-32 and it differs (one written before the
+    manifest checked itself is taken as it is)."""
+    return SELF_CRC not in manifest or manifest[SELF_CRC] == manifest_crc32(manifest)
+
+
 def embed_key(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\0{text}".encode("utf-8")).hexdigest()[:32]
 
@@ -270,7 +286,8 @@ class IndexStore:
             m = json.loads((self.root / name / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return m if isinstance(m, dict) and m.get("generation") == name else None
+        return m if isinstance(m, dict) and m.get("generation") == name \
+            and manifest_intact(m) else None
 
     # ---- reading -------------------------------------------------------------------
     def load(self, model: str, dim: int) -> Generation:
@@ -302,6 +319,9 @@ class IndexStore:
                     f"{manifest_file}: index built with {manifest.get('model')} "
                     f"(dim {manifest.get('dim')}), this qa-bot uses {model} (dim {dim}); "
                     f"run `qa-bot index --full`")
+            if not manifest_intact(manifest):
+                raise IndexCorruptError(f"{manifest_file}: damaged (its CRC-32 is not the one "
+                                        f"it records); run `qa-bot index --full`")
             problem = file_problem(path, manifest)
             if problem:
                 raise IndexCorruptError(f"{problem}; run `qa-bot index --full`")
@@ -341,7 +361,8 @@ class IndexStore:
         path = self.root / name
         manifest = self.manifest(name)
         if manifest is None:
-            return problems + [f"{path / 'manifest.json'}: unreadable; run `qa-bot index --full`"]
+            return problems + [f"{path / 'manifest.json'}: unreadable or damaged; run "
+                               f"`qa-bot index --full`"]
         files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
         damaged = [f"{problem}; run `qa-bot index --full`" for rel, record in files.items()
                    if (problem := file_problem(path, {"files": {rel: record}}))]
@@ -438,8 +459,19 @@ class IndexStore:
         """Check ownership again (under the lock) and write the marker if missing (listing
         the generations of an index an earlier qa-bot built)."""
         self.check_owner()
-        if not (self.root / MARKER).is_file():
+        if self.marker_problem():  # missing or damaged: written again, whole
             self._record(add={n for n in self._generation_names() if self.manifest(n)})
+
+    def marker_problem(self) -> str | None:
+        """None when the marker is there and opens with its first line; else why not."""
+        try:
+            with open(self.root / MARKER, "rb") as f:
+                head = f.read(len(MARKER_TEXT))
+        except FileNotFoundError:
+            return "missing"
+        except OSError as exc:
+            return f"unreadable ({exc.strerror})"
+        return None if head == MARKER_TEXT.encode() else "damaged"
 
     def _ledger(self) -> set[str]:
         """The generations the marker lists."""
@@ -585,6 +617,7 @@ class IndexStore:
         if sentence_vectors is not None:
             sentences.save(tmp, sentence_vectors)
         manifest["files"] = _file_records(tmp)
+        manifest[SELF_CRC] = manifest_crc32(manifest)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                            encoding="utf-8")
         for p in sorted(tmp.rglob("*")):

@@ -242,6 +242,25 @@ def test_bytes_overwritten_in_place_are_caught_by_the_checksum(two_corpora, make
     assert answer.citations[0].quote and "harbour" in answer.citations[0].quote
 
 
+def test_a_manifest_changed_into_other_valid_json_is_caught_by_its_own_checksum(
+        two_corpora, make_engine):
+    """A bit flip that leaves the manifest valid JSON (a path, a title, a hash): the
+    manifest's CRC-32 of itself names it; never served, repaired by --full."""
+    t = two_corpora
+    engine = make_engine(make_config(t, ["A"]))
+    name = engine.sync(progress=False).generation
+    manifest = t / "index" / name / "manifest.json"
+    pristine = manifest.read_bytes()
+    manifest.write_bytes(pristine.replace(b"Harbour Trade Rises", b"Harbour Trade Falls"))
+    json.loads(manifest.read_bytes())  # still a manifest, as far as JSON goes
+    with pytest.raises(IndexCorruptError, match=r"manifest\.json: damaged.*index --full"):
+        make_engine(engine.cfg).ask("Why did shipping rise?")
+    proc = qa_bot("--index-dir", str(t / "index"), "index", "--verify", cwd=t)
+    assert proc.returncode == 1 and str(manifest) in proc.stderr, proc.stderr
+    make_engine(engine.cfg).sync(full=True, progress=False)
+    assert titles(make_engine(engine.cfg)) == {"Harbour Trade Rises"}
+
+
 def test_verify_checks_stored_texts_against_the_chunks(tmp_path, make_engine):
     """An HTML page's stored text is not the page (no hash to compare): every chunk must
     still be found at its offsets in it; --full writes a changed text again."""
@@ -327,14 +346,28 @@ def test_index_verify_finds_a_damaged_stored_text_and_a_moved_chunk(two_corpora,
     text.write_text(text.read_text().replace("a fifth", "a third"))
     proc = qa_bot("--index-dir", str(index), "index", "--verify", cwd=t)
     assert proc.returncode == 1, proc.stderr
+    source = t / "A" / "harbour.txt"
     assert proc.stderr.splitlines() == [
-        f"qa-bot: error: {text}: not the text of {t / 'A' / 'harbour.txt'} (its hash differs); run "
+        f"qa-bot: error: {text}: not the text of {source} (its hash differs); run "
         f"`qa-bot index --full`",
-        f"qa-bot: error: {text}: chunk 0 of {t / 'A' / 'harbour.txt'} is not at its offsets in this "
-        f"text; run `qa-bot index --full`"]
+        f"qa-bot: error: {text}: chunk 0 of {source} is not at its offsets in this text; run "
+        f"`qa-bot index --full`"]
     assert qa_bot("--index-dir", str(index), "index", "--full", "A", cwd=t).returncode == 0
     assert qa_bot("--index-dir", str(index), "index", "--verify", cwd=t).returncode == 0
     assert text.read_text() == HARBOUR
+
+
+def test_a_damaged_marker_is_named_and_written_again(two_corpora, make_engine):
+    t = two_corpora
+    make_engine(make_config(t, ["A"])).sync(progress=False)
+    marker = t / "index" / MARKER
+    whole = marker.read_bytes()
+    marker.write_bytes(whole[:10])
+    proc = qa_bot("--index-dir", str(t / "index"), "index", "--verify", cwd=t)
+    assert proc.stderr.splitlines() == [f"qa-bot: error: {marker}: damaged (it lists the "
+                                        f"generations builds made here); run `qa-bot index`"]
+    assert qa_bot("--index-dir", str(t / "index"), "index", "A", cwd=t).returncode == 0
+    assert marker.read_bytes() == whole
 
 
 def test_index_verify_without_an_index_is_one_line(tmp_path):
