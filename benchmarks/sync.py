@@ -3,6 +3,7 @@
     python -m benchmarks.sync                 # both parts
     python -m benchmarks.sync --only sync     # 10,000 documents, one changed
     python -m benchmarks.sync --only kills    # 20 SIGKILLs at random moments of real builds
+    python -m benchmarks.sync --only verify   # `qa-bot index --verify` on the 10,000
 
 sync: a synthetic corpus of 10,000 short news-like articles is indexed once (its initial
 vectors come from a seeded stand-in embedder, so the set-up costs seconds, not the hour the
@@ -121,6 +122,33 @@ def bench_sync(n_docs: int) -> dict:
             "target_s": 2.0}
 
 
+def bench_verify(n_docs: int) -> dict:
+    """`qa-bot index --verify` on the 10,000-document index of bench_sync (built first if
+    missing): every file's size and CRC-32, every stored text's hash, every chunk at its
+    offsets. Wall time in process (best of 3) and of the whole command."""
+    from qa_bot.indexer import verify
+
+    base = CACHE / f"sync-{n_docs}"
+    if not (base / "index" / "CURRENT").exists():
+        bench_sync(n_docs)
+    cfg = config(base, base / "corpus")
+    runs = []
+    for _ in range(3):
+        t = time.perf_counter()
+        problems = verify(cfg)
+        runs.append(round(time.perf_counter() - t, 3))
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "qa_bot", "--index-dir", str(base / "index"),
+                           "index", "--verify"], capture_output=True, text=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    command_s = round(time.perf_counter() - t, 3)
+    print(f"verify of {n_docs} documents: {min(runs):.2f} s in process, {command_s:.2f} s "
+          f"as a command ({proc.stdout.strip() or proc.stderr.strip()})", file=sys.stderr)
+    return {"documents": n_docs, "problems": problems, "in_process_s": runs,
+            "best_s": min(runs), "command_s": command_s, "command_exit": proc.returncode,
+            "command_output": proc.stdout.strip(), "target_s": 10.0}
+
+
 def bench_kills(n_kills: int, seed: int) -> dict:
     base = CACHE / "kills"
     shutil.rmtree(base, ignore_errors=True)
@@ -145,7 +173,9 @@ def bench_kills(n_kills: int, seed: int) -> dict:
         before = {Path(d["source"]).name for d in Engine(cfg).documents()}
         # new text every time, so the build has to embed (and so has a real duration)
         (corpus / f"{100 + k:03d}.txt").write_text(article(1000 + k, rng), encoding="utf-8")
-        after = before | {f"{100 + k:03d}.txt"}
+        # every file now in the corpus: an earlier killed build may have left the
+        # article before this one unindexed, and a whole build indexes it too
+        after = {p.name for p in corpus.glob("*.txt")}
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         delay = rng.uniform(0.1, duration)
@@ -170,7 +200,7 @@ def bench_kills(n_kills: int, seed: int) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", choices=["sync", "kills"])
+    p.add_argument("--only", choices=["sync", "kills", "verify"])
     p.add_argument("--docs", type=int, default=10_000)
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
@@ -183,6 +213,8 @@ def main() -> None:
         "python": platform.python_version()}})
     if args.only in (None, "sync"):
         result["sync"] = bench_sync(args.docs)
+    if args.only in (None, "verify"):
+        result["verify"] = bench_verify(args.docs)
     if args.only in (None, "kills"):
         result["kills"] = bench_kills(args.kills, args.seed)
     out_file.write_text(json.dumps(result, indent=1) + "\n")
