@@ -126,10 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, indent=1), file=sys.stderr)
     answering.FINAL_WEIGHTS = w.astype(np.float32)
 
-    xc, yc = [], []
-    for ranking, _, ok in turns_of(eng, items, False):
+    xc, yc, spans = [], [], []
+    for ranking, gold, ok in turns_of(eng, items, False):
         xc.append(ranking.confidence_features)
         yc.append(float(ok))
+        best = ranking.read[0]
+        if gold and best.reading and best.reading.span:
+            a, b = best.reading.span
+            spans.append((best.reading.span_prob,
+                          qb.contains_answer(best.scored.text[a:b], [gold]),
+                          qb.contains_answer(best.scored.text, [gold])))
     n_news = len(yc)
     if args.squad:
         sx, sy = squad_confidence(args.squad)
@@ -147,6 +153,15 @@ def main(argv: list[str] | None = None) -> int:
                       "all_unanswerable_declined": round(float(np.mean(conf[yc_arr == 0] < t)), 3),
                       "all_answerable_declined": round(float(np.mean(conf[yc_arr == 1] < t)), 3)})
     ok = [c for c in curve if c["news_answerable_declined"] <= 0.03]
+    sp = np.array(spans, dtype=np.float64).reshape(-1, 3)
+    right = sp[:, 2] == 1  # the sentence holds the gold: is the marked phrase it?
+    report["highlight_curve"] = [
+        {"min_prob": t, "shown": round(float(np.mean(sp[right, 0] >= t)), 3),
+         "shown_and_right": round(float(np.mean((sp[right, 0] >= t) & (sp[right, 1] == 1))), 3),
+         "precision": round(float(sp[right & (sp[:, 0] >= t), 1].mean()), 3)
+         if (right & (sp[:, 0] >= t)).any() else None}
+        for t in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)]
+    print(json.dumps(report["highlight_curve"], indent=1), file=sys.stderr)
     report.update({"confidence_features": answering.CONFIDENCE_FEATURES,
                    "confidence_weights": np.round(wc, 3).tolist(),
                    "threshold_chosen": ok[-1]["threshold"] if ok else None,

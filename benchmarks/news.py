@@ -121,6 +121,35 @@ def evaluate(eng: Engine, items: list[Item]) -> dict:
     }
 
 
+# The seed article's questions in tests/ (the last is a follow-up of the first).
+SEED_QUESTIONS = ["Who is North Korea's ambassador to the United Nations?",
+                  "When did the party leaders tell members about the invasion?",
+                  "Which banks were sanctioned?", "What did the EU freeze?"]
+SEED_FOLLOW_UP = ("Who is North Korea's ambassador to the United Nations?",
+                  "What did he blame them for?")
+
+
+def seed_margins() -> dict:
+    """Confidence minus threshold for the seed questions, on the seed index (embeddings/,
+    built by `qa-bot index` if missing)."""
+    cfg = load_config(None)
+    eng = Engine(cfg)
+    if not eng.has_index():
+        eng.sync(progress=False)
+    out = {}
+    for q in SEED_QUESTIONS:
+        a = eng.ask(q)
+        out[q] = {"answered": a.answered, "margin": round(a.confidence - cfg.retrieval.min_confidence, 3),
+                  "answer": a.answer}
+    conv = Conversation(eng, cfg.telegram.history_turns)
+    conv.ask(SEED_FOLLOW_UP[0])
+    a = conv.ask(SEED_FOLLOW_UP[1])
+    out[" / ".join(SEED_FOLLOW_UP)] = {
+        "answered": a.answered, "margin": round(a.confidence - cfg.retrieval.min_confidence, 3),
+        "answer": a.answer}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("tuning", "test"), default="test")
@@ -136,11 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     res = evaluate(eng, items)
     res["seconds"] = round(time.time() - t0)
+    res["seed"] = seed_margins()
     res["machine"] = qb.machine()
     RESULTS.mkdir(exist_ok=True)
     out = Path(args.out) if args.out else RESULTS / f"news-{args.split}.json"
     out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    summary = {k: v for k, v in res.items() if k not in ("failures", "machine")}
+    summary = {k: v for k, v in res.items() if k not in ("failures", "machine", "seed")}
+    summary["seed_margins"] = {q: r["margin"] for q, r in res["seed"].items()}
     print(json.dumps(summary, indent=1), file=sys.stderr)
     return 0
 

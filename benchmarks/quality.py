@@ -30,6 +30,7 @@ import numpy as np
 from benchmarks import datasets
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.embedder import load_embedder
+from qa_bot.store import IndexStore
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import resolve
 from qa_bot.retrieval import rank_documents
@@ -95,6 +96,7 @@ def engine_for(base: Config, name: str, paths: list[Path], seed_cache: str | Non
     cache = index_dir / "cache.sqlite"
     if seed_cache and not cache.exists():
         index_dir.mkdir(parents=True, exist_ok=True)
+        IndexStore(index_dir).claim()  # marked as ours before the shared cache moves in
         shutil.copy(datasets.CACHE / seed_cache / "cache.sqlite", cache)
     eng = Engine(with_index_dir(base, index_dir), embedder_factory=embedder)
     t0 = time.perf_counter()

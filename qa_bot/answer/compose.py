@@ -41,12 +41,13 @@ RERANK = 12
 FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
                   "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
                   "same_article", "top_article", "lead", "bias")
-FINAL_WEIGHTS = np.array([0.607, 2.133, 3.481, -1.116, 2.12, 0.807, 1.872, 1.411, 0.684, 0.377,
-                          0.546, 1.4, -2.135, 0.0], dtype=np.float32)
+FINAL_WEIGHTS = np.array([0.581, 2.819, 3.232, -1.479, 2.145, 0.436, 1.851, 1.338, 0.703, 0.236,
+                          -0.276, 1.463, -2.048, 0.0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
-                       "bias")
-CONFIDENCE_WEIGHTS = np.array([-0.12, 0.307, 1.233, -0.529, -0.174, -0.678], dtype=np.float32)
+                       "span_prob", "margin", "rarest_missing", "bias")
+CONFIDENCE_WEIGHTS = np.array([0.239, 0.45, 1.887, 0.63, 1.603, -0.156, -0.282, -1.009,
+                               -2.294], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
@@ -83,14 +84,20 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
     return sorted(out, key=lambda c: -c.score)
 
 
-def confidence_features(hits: list[Hit], best: Candidate, gen: Generation, qt: QueryTerms
-                        ) -> np.ndarray:
-    """Evidence that the passages answer the question: the reader's verdict on the best
-    sentence and its final score, the best passage cosine, the sentence's idf overlap, the
-    share of the (retrieval) query's idf mass in the top passage."""
+def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
+                        qt: QueryTerms) -> np.ndarray:
+    """Evidence that the passages answer the question (CONFIDENCE_FEATURES): the reader's
+    verdict on the best sentence and its final score, the best passage cosine, the
+    sentence's idf overlap, the share of the (retrieval) query's idf mass in the top
+    passage, the reader's span probability, the lead of the best sentence over the next,
+    and the rarest question term the best sentence's passage lacks."""
+    best = read[0]
     top = gen.chunks[hits[0].row]
+    margin = best.score - read[1].score if len(read) > 1 else 1.0
+    passage = gen.chunks[hits[best.scored.hit].row]
     return np.array([best.final[0], best.score, max(h.dense for h in hits),
-                     best.scored.features[1], qt.coverage(top.embed_text), 1.0],
+                     best.scored.features[1], qt.coverage(top.embed_text), best.final[1],
+                     min(margin, 3.0), qt.rarest_missing(passage.embed_text), 1.0],
                     dtype=np.float32)
 
 
@@ -148,7 +155,7 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
         return None
     read = read_candidates(scored, hits, gen, question, reader, articles, retrieval_question)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
-    return Ranking(question, hits, scored, read, confidence_features(hits, read[0], gen, rqt))
+    return Ranking(question, hits, scored, read, confidence_features(hits, read, gen, rqt))
 
 
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,

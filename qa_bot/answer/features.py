@@ -26,7 +26,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([5.578, 0.093, 3.188, 1.857, 1.839, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([5.578, 0.217, 3.407, 1.659, 1.831, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -74,6 +74,16 @@ class QueryTerms:
             return 0.0
         present = set(terms(text))
         return sum(v for t, v in self.idf.items() if t in present) / self.total
+
+    def rarest_missing(self, text: str) -> float:
+        """The idf of the rarest question term that `text` lacks, over the largest idf of
+        the question's terms (0 when text holds them all): a question about a detail the
+        passage never mentions ("her birthplace", "in 2008") scores high."""
+        if not self.idf:
+            return 0.0
+        present = set(terms(text))
+        missing = [v for t, v in self.idf.items() if t not in present]
+        return max(missing, default=0.0) / max(max(self.idf.values()), 1e-9)
 
 
 def sentence_vectors(hits: list[Hit], gen: Generation, texts: list[str], encode: Encode
