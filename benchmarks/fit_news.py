@@ -37,19 +37,35 @@ def turns_of(eng: Engine, items, want_gold: bool):
                 yield ranking, t.answer, item.kind in ("answerable", "followup")
 
 
-def sentence_data(eng: Engine, items, stage: str):
-    """Per asked turn with a gold string: the features of its sentences (`scored`: every
-    sentence with the first-stage features; `read`: the ones the reader read, with the
-    final features), whether each holds the gold, and the turn's group number."""
+def squad_tuning(limit: int):
+    """(engine over every SQuAD dev paragraph, `limit` questions of the tuning half)."""
+    sq, engines = qb.squad_engines(load_base())
+    return engines["all"], qb.sample(sq.questions["tune"], limit)
+
+
+def sentence_data(eng: Engine, items, stage: str, squad: tuple | None = None):
+    """Per asked turn with a gold string (news turns, then the SQuAD tuning questions when
+    given): the features of its sentences (`scored`: every sentence with the first-stage
+    features; `read`: the ones the reader read, with the final features), whether each
+    holds a gold answer, and the turn's group number."""
+    def examples():
+        for ranking, gold, _ in turns_of(eng, items, True):
+            if gold is not None:
+                yield ranking, [gold]
+        if squad:
+            sq_eng, qs = squad
+            for q in qs:
+                ranking = sq_eng.ask_detailed(q.text)[1]
+                if ranking is not None:
+                    yield ranking, q.answers
+
     xs, ys, group = [], [], []
-    for g, (ranking, gold, _) in enumerate(turns_of(eng, items, True)):
-        if gold is None:
-            continue
+    for g, (ranking, golds) in enumerate(examples()):
         rows = ranking.scored if stage == "scored" else ranking.read
         for c in rows:
             xs.append(c.features if stage == "scored" else c.final)
             ys.append(qb.contains_answer(c.text if stage == "scored" else c.scored.text,
-                                         [gold]))
+                                         golds))
             group.append(g)
     return np.stack(xs), np.array(ys, dtype=np.float64), np.array(group)
 
@@ -77,7 +93,7 @@ def top1(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: np.ndarray) -> float:
 def squad_confidence(limit: int) -> tuple[list[np.ndarray], list[float]]:
     """SQuAD tuning-half questions asked of the index with their article (1) and of the
     index without it (0)."""
-    sq, engines = qb.squad_engines(load_base())
+    sq, engines = qb.squad_engines(load_base())  # the indexes are current: no work
     qs = qb.sample(sq.questions["tune"], limit)
     xs, ys = [], []
     for label, eng in ((1.0, engines["all"]), (0.0, engines["test"])):
@@ -102,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     items = load("tuning")
     answerable = [i for i in items if i.kind in ("answerable", "followup")]
 
-    x0, y0, g0 = sentence_data(eng, answerable, "scored")
+    squad = squad_tuning(args.squad) if args.squad else None
+    x0, y0, g0 = sentence_data(eng, answerable, "scored", squad)
     w0 = fit_listwise(x0, y0, g0)
     k = answering.RERANK
     report = {"first_stage_features": features.SENTENCE_FEATURES,
@@ -112,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
               "first_stage_weights": np.round(w0, 3).tolist()}
     features.SENTENCE_WEIGHTS = w0.astype(np.float32)
 
-    x, y, g = sentence_data(eng, answerable, "read")
+    x, y, g = sentence_data(eng, answerable, "read", squad)
     w = fit_listwise(x, y, g)
     no_reader = x.copy()
     no_reader[:, :2] = 0.0

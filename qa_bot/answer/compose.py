@@ -41,13 +41,13 @@ RERANK = 12
 FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
                   "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
                   "same_article", "top_article", "lead", "bias")
-FINAL_WEIGHTS = np.array([0.581, 2.819, 3.232, -1.479, 2.145, 0.436, 1.851, 1.338, 0.703, 0.236,
-                          -0.276, 1.463, -2.048, 0.0], dtype=np.float32)
+FINAL_WEIGHTS = np.array([0.482, 2.288, 3.09, 1.14, 2.05, 0.327, 1.537, 1.195, 0.946, 0.288,
+                          -0.027, 1.559, -0.856, 0.0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
                        "span_prob", "margin", "rarest_missing", "bias")
-CONFIDENCE_WEIGHTS = np.array([0.239, 0.45, 1.887, 0.63, 1.603, -0.156, -0.282, -1.009,
-                               -2.294], dtype=np.float32)
+CONFIDENCE_WEIGHTS = np.array([0.06, 0.525, 1.747, 0.249, 1.038, -0.22, -0.043, -0.497,
+                               -3.124], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 

@@ -26,7 +26,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([5.578, 0.217, 3.407, 1.659, 1.831, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([4.707, 3.074, 2.811, 1.926, 1.698, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
