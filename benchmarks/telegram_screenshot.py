@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa_bot.answer import Answer, Citation
-from qa_bot.telegram import html
+from qa_bot.telegram import html as tg_html
 from qa_bot.telegram.keyboards import keyboard, more_keyboard
 
 CSS = """
@@ -93,9 +93,9 @@ def main() -> None:
     args = p.parse_args()
     answer = load(args.answer, args.highlight)
     key = "0123456789ab"
-    bubbles = [(html.telegram_messages(answer), labels(keyboard(answer, key)))]
+    bubbles = [(tg_html.telegram_messages(answer), labels(keyboard(answer, key)))]
     if args.more:
-        bubbles.append((html.more_passages_messages(answer),
+        bubbles.append((tg_html.more_passages_messages(answer),
                         labels(more_keyboard(answer, key))))
     screenshot(page(answer.question, bubbles), args.out, args.height)
     print(args.out)
