@@ -50,21 +50,14 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 class Reader:
     def __init__(self, path: Path = MODEL_FILE, threads: int | None = None):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from qa_bot.embedder import tokenizer_file
+        from qa_bot.embedder import onnx_session, tokenizer_file
 
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file()))
         self.tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
         self.tokenizer.no_padding()
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            opts.intra_op_num_threads = threads
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(path, threads)
         self._lock = threading.Lock()
 
     def read(self, question: str, sentences: list[str]) -> list[Reading]:
