@@ -68,6 +68,7 @@ class Engine:
             lambda: load_embedder(index_export(self.store.root)))
         self._embedder: Embedder | None = None
         self._reader: Reader | None = None
+        self._reader_missing = False
         self._gen: Generation | None = None
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
@@ -82,14 +83,16 @@ class Engine:
 
     @property
     def reader(self) -> Reader | None:
-        """The answer reader (qa_bot/answer/reader.py); None, with a warning, if its model file
-        is missing, so answers fall back to the feature score."""
+        """The answer reader (qa_bot/answer/reader.py); None, with one warning, if its model
+        file is missing, so answers fall back to the feature score."""
         with self._load_lock:
-            if self._reader is None and MODEL_FILE.is_file():
-                self._reader = Reader(MODEL_FILE)
-            elif self._reader is None:
-                log.warning("no answer reader at %s: sentences chosen by features only",
-                            MODEL_FILE)
+            if self._reader is None and not self._reader_missing:
+                if MODEL_FILE.is_file():
+                    self._reader = Reader(MODEL_FILE)
+                else:
+                    self._reader_missing = True
+                    log.warning("no answer reader at %s: sentences chosen by features only",
+                                MODEL_FILE)
             return self._reader
 
     def preload(self) -> None:
