@@ -204,7 +204,10 @@ def test_watch_resyncs_on_change_until_interrupted(corpus, make_engine):
         [sys.executable, "-m", "qa_bot", "--index-dir", str(corpus / "index"), "index",
          str(corpus / "c"), "--watch", "--json"],
         cwd=REPO, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as in a terminal, even when the suite itself runs in the background
+        # (a background job inherits SIGINT ignored, and Python then never raises it)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert "unchanged" in proc.stdout.readline()  # the first sync's report
         line = proc.stderr.readline()
