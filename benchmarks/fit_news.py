@@ -163,12 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     conf = 1 / (1 + np.exp(-(xc_arr @ wc)))
     news_conf, news_y = conf[:n_news], yc_arr[:n_news]
     curve = []
+    def declined(c: np.ndarray, t: float) -> float:
+        return round(float(np.mean(c < t)), 3)
+
     for t in np.arange(0.05, 0.96, 0.025):
         curve.append({"threshold": round(float(t), 3),
-                      "news_unanswerable_declined": round(float(np.mean(news_conf[news_y == 0] < t)), 3),
-                      "news_answerable_declined": round(float(np.mean(news_conf[news_y == 1] < t)), 3),
-                      "all_unanswerable_declined": round(float(np.mean(conf[yc_arr == 0] < t)), 3),
-                      "all_answerable_declined": round(float(np.mean(conf[yc_arr == 1] < t)), 3)})
+                      "news_unanswerable_declined": declined(news_conf[news_y == 0], t),
+                      "news_answerable_declined": declined(news_conf[news_y == 1], t),
+                      "all_unanswerable_declined": declined(conf[yc_arr == 0], t),
+                      "all_answerable_declined": declined(conf[yc_arr == 1], t)})
     ok = [c for c in curve if c["news_answerable_declined"] <= 0.03]
     sp = np.array(spans, dtype=np.float64).reshape(-1, 3)
     right = sp[:, 2] == 1  # the sentence holds the gold: is the marked phrase it?

@@ -136,17 +136,14 @@ def seed_margins() -> dict:
     eng = Engine(cfg)
     if not eng.has_index():
         eng.sync(progress=False)
-    out = {}
-    for q in SEED_QUESTIONS:
-        a = eng.ask(q)
-        out[q] = {"answered": a.answered, "margin": round(a.confidence - cfg.retrieval.min_confidence, 3),
-                  "answer": a.answer}
+    def row(a: Answer) -> dict:
+        return {"answered": a.answered, "answer": a.answer,
+                "margin": round(a.confidence - cfg.retrieval.min_confidence, 3)}
+
+    out = {q: row(eng.ask(q)) for q in SEED_QUESTIONS}
     conv = Conversation(eng, cfg.telegram.history_turns)
     conv.ask(SEED_FOLLOW_UP[0])
-    a = conv.ask(SEED_FOLLOW_UP[1])
-    out[" / ".join(SEED_FOLLOW_UP)] = {
-        "answered": a.answered, "margin": round(a.confidence - cfg.retrieval.min_confidence, 3),
-        "answer": a.answer}
+    out[" / ".join(SEED_FOLLOW_UP)] = row(conv.ask(SEED_FOLLOW_UP[1]))
     return out
 
 

@@ -13,7 +13,7 @@ across questions, which the confidence needs) + span cross-entropy on the positi
 Optionally the news tuning half (benchmarks/news_qa, `--news`) joins the data.
 
     python -m benchmarks.train_reader --seconds 2400            # train, checkpoint to cache
-    python -m benchmarks.train_reader --export                  # ONNX (+ int8) into qa_bot/answer/models
+    python -m benchmarks.train_reader --export          # ONNX (+ int8) into qa_bot/answer/models
 
 Never run at query time; the product only loads the exported ONNX file."""
 

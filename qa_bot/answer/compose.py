@@ -34,8 +34,8 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -500 else 0.0
 
 
-# The reader (qa_bot/answer/reader.py) reads the RERANK best sentences by the feature score of the
-# CANDIDATE_PASSAGES best passages; the final score weighs its verdict with the features.
+# The reader (qa_bot/answer/reader.py) reads the RERANK best sentences, by feature score, of
+# the CANDIDATE_PASSAGES best passages; the final score weighs its verdict with the features.
 CANDIDATE_PASSAGES = 6
 RERANK = 12
 FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
