@@ -25,39 +25,22 @@ from qa_bot.store import Generation, IndexStore
 
 log = logging.getLogger(__name__)
 
-def rows_of(gen: Generation, articles: tuple[str, ...]) -> list[int]:
-    """Chunk rows of the given documents, in row order (the map is built once per
-    generation)."""
-    entry = _DOC_ROWS.get(id(gen))
-    if entry is None or entry[0] is not gen:
-        by_doc: dict[str, list[int]] = {}
-        for r, c in enumerate(gen.chunks):
-            by_doc.setdefault(c.doc_id, []).append(r)
-        if len(_DOC_ROWS) > 8:
-            _DOC_ROWS.clear()
-        entry = _DOC_ROWS[id(gen)] = (gen, by_doc)
-    by_doc = entry[1]
-    return [r for a in articles for r in by_doc.get(a, [])]
 
-
-_DOC_ROWS: dict[int, tuple[Generation, dict[str, list[int]]]] = {}  # id -> (gen, map)
-
-
-def with_articles(gen: Generation, hits: list[Hit], articles: tuple[str, ...],
+def with_articles(gen: Generation, hits: list[Hit], article_rows: list[int],
                   query_vec: np.ndarray) -> list[Hit]:
-    """`hits`, with the chunks of `articles` (a follow-up's previous answer) placed right
-    after the best hit when they are not among the top hits already, so their sentences
-    are read too."""
-    if not articles or not hits:
+    """`hits`, with the chunk rows of a follow-up's previous answer (`article_rows`) placed
+    right after the best hit when they are not among the top hits already, so their
+    sentences are read too."""
+    if not article_rows or not hits:
         return hits
     top = {h.row for h in hits[:CANDIDATE_PASSAGES]}
-    rows = [r for r in rows_of(gen, articles) if r not in top]
+    rows = [r for r in article_rows if r not in top]
     if not rows:
         return hits
     cos = cosines(gen, query_vec, rows)
     extra = [Hit(r, hits[0].score, cos[r], 0.0) for r in sorted(rows, key=lambda r: -cos[r])]
-    rest = [h for h in hits[1:] if h.row not in set(rows)]
-    return [hits[0], *extra, *rest]
+    moved = set(rows)
+    return [hits[0], *extra, *(h for h in hits[1:] if h.row not in moved)]
 
 
 class Engine:
@@ -70,6 +53,7 @@ class Engine:
         self._reader: Reader | None = None
         self._reader_missing = False
         self._gen: Generation | None = None
+        self._doc_rows: tuple[Generation | None, dict[str, list[int]]] = (None, {})
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
         self._encode_lock = threading.Lock()
@@ -137,6 +121,19 @@ class Engine:
         finally:
             self._gen_lock.release()
 
+    def rows_of(self, gen: Generation, articles: tuple[str, ...]) -> list[int]:
+        """Chunk rows of the given documents in row order (the map is built once per
+        generation)."""
+        if not articles:
+            return []
+        if self._doc_rows[0] is not gen:
+            by_doc: dict[str, list[int]] = {}
+            for r, c in enumerate(gen.chunks):
+                by_doc.setdefault(c.doc_id, []).append(r)
+            self._doc_rows = (gen, by_doc)
+        by_doc = self._doc_rows[1]
+        return [r for a in articles for r in by_doc.get(a, [])]
+
     def has_index(self) -> bool:
         return self.store.exists()
 
@@ -170,7 +167,7 @@ class Engine:
         if query_vec is None:
             query_vec = self.encode([follow.query])[0]
         hits = search(gen, query_vec, follow.query, self.cfg.retrieval, limit=max(k * 4, 20))
-        hits = with_articles(gen, hits, follow.articles, query_vec)
+        hits = with_articles(gen, hits, self.rows_of(gen, follow.articles), query_vec)
         ranking = rank(question, query_vec, hits, gen, self.encode, k,
                        retrieval_question=follow.query, reader=self.reader,
                        articles=follow.articles)
