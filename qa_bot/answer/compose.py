@@ -175,24 +175,28 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
 
     order = list(dict.fromkeys([c.scored.hit for c in chosen] + list(range(len(hits)))))
-    best_of: dict[int, Scored] = {}
+    best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
     for s in sorted(scored, key=lambda s: -s.score):
         best_of.setdefault(s.hit, s)
+    best_read: dict[int, Candidate] = {}  # else the best the reader read
+    for c in read:
+        best_read.setdefault(c.scored.hit, c)
     pick = {c.scored.hit: c for c in chosen}
     citations: list[Citation] = []
     quoted: set[str] = set()
     for i in order:
         if len(citations) >= top_k and i not in pick:
             continue
-        c = pick.get(i)
+        c = pick.get(i) or best_read.get(i)
         s = c.scored if c else best_of.get(i)
         if s is None or s.text in quoted:
             continue
         quoted.add(s.text)
+        cited = answered and i in pick
         citations.append(_citation(
             len(citations) + 1, hits[i], gen, s.sentence, s.text,
-            c.score if c else s.score, cited=answered and c is not None,
-            highlight=_highlight(c) if c and answered else None))
+            c.score if c else s.score, cited=cited,
+            highlight=_highlight(c) if cited else None))
     if not answered:
         return Answer(question, False, NOT_ANSWERED, citations, confidence)
     answer = " ".join(f"{c.quote} [{c.n}]" for c in citations if c.cited)
