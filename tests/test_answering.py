@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.answer import NOT_ANSWERED
-from qa_bot.answer.features import collapse_duplicates
+from qa_bot.answer.features import answer_cues, collapse_duplicates
 from qa_bot.engine import Engine
 from quality_corpus import corpus_engine
 
@@ -106,3 +106,13 @@ def test_only_the_quoted_passages_are_cited(engine):
     assert not any(c.cited or c.highlight for c in declined.citations)
     assert all(d["highlight"] is None and d["cited"] is False
                for d in declined.to_dict()["citations"])
+
+
+def test_answer_cues_see_what_the_sentence_adds():
+    who, why, new = answer_cues("Who runs Time Warner?",
+                                "The firm said chairman Richard Parsons would stay.")
+    assert (who, why, new) == (1.0, 0.0, 1.0)
+    assert answer_cues("Who runs Time Warner?", "Time Warner did not say.")[0] == -1.0
+    assert answer_cues("Why did shares fall?", "Shares fell because of fears.")[1] == 1.0
+    assert answer_cues("Why did shares fall?", "Shares fell on Monday.")[1] == -1.0
+    assert answer_cues("How much did Kraft pay?", "Kraft paid $1.2bn.")[2] == 1.0
