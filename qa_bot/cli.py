@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("--json", action="store_true", help="print the report as one JSON line")
     ix.add_argument("--watch", action="store_true",
                     help="keep running: re-sync whenever files under the paths change")
+    ix.add_argument("--cluster", metavar="ADDRESS",
+                    help="embed on the workers of this Dask scheduler (tcp://HOST:8786; "
+                         "default [index] cluster; '' for this machine)")
     ix.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
                     help="how long to wait for another running build (default 10)")
 
@@ -125,14 +128,23 @@ def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
     if args.verify:
         return cmd_verify(args, cfg)
-    engine = _engine(cfg)
-    report = engine.sync(args.paths or None, full=args.full, dry_run=args.dry_run,
-                         progress=sys.stderr.isatty() or not args.json, lock_timeout=args.wait)
-    print_report(report, args.json)
-    if args.watch:
-        from qa_bot.watch import watch
+    address = cfg.index.cluster if args.cluster is None else args.cluster
+    with contextlib.ExitStack() as stack:
+        if address:  # dask is imported only here, and only once something is embedded
+            from qa_bot.cluster import embedder_factory
+            from qa_bot.engine import Engine
 
-        watch(engine, args.paths or None, lambda report: print_report(report, args.json))
+            engine = Engine(cfg, stack.enter_context(embedder_factory(address, cfg.index_dir)))
+        else:
+            engine = _engine(cfg)
+        report = engine.sync(args.paths or None, full=args.full, dry_run=args.dry_run,
+                             progress=sys.stderr.isatty() or not args.json,
+                             lock_timeout=args.wait)
+        print_report(report, args.json)
+        if args.watch:
+            from qa_bot.watch import watch
+
+            watch(engine, args.paths or None, lambda report: print_report(report, args.json))
     return 0
 
 

@@ -29,6 +29,7 @@ class CorpusConfig:
 class IndexConfig:
     dir: str = "embeddings"
     keep_generations: int = 2
+    cluster: str = ""  # a Dask scheduler (tcp://host:8786) that embeds; "": this machine
 
 
 @dataclass(frozen=True)

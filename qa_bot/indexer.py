@@ -267,6 +267,24 @@ def _sentence_vectors(old: Generation | None, chunks: list[Chunk], keys: list[st
     return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
 
+def embed_missing(embedder: Embedder, keys: list[str], texts: list[str],
+                  cache: EmbeddingCache, progress: bool) -> dict[str, np.ndarray]:
+    """key -> vector of `texts` (none of them in `cache`), each put into `cache`. An
+    embedder with `encode_batches` (a cluster) has its vectors cached batch by batch as
+    they come back, so a build stopped half way keeps them for the next run."""
+    batches = getattr(embedder, "encode_batches", None)
+    if batches is None:
+        vecs = embedder.encode(texts, progress=progress)
+        cache.put_many(keys, vecs)
+        return dict(zip(keys, vecs))
+    out: dict[str, np.ndarray] = {}
+    for rows, vecs in batches(texts, progress=progress):
+        part = [keys[r] for r in rows]
+        cache.put_many(part, vecs)
+        out.update(zip(part, vecs))
+    return out
+
+
 def _assemble(old: Generation | None, new_docs: dict[str, dict],
               fresh: dict[str, tuple[Document, list[Chunk]]], store: IndexStore,
               embedder_factory: Callable[[], Embedder], report: SyncReport,
@@ -300,11 +318,11 @@ def _assemble(old: Generation | None, new_docs: dict[str, dict],
         if todo:
             text_of = {k: c.embed_text for c, k in zip(chunks, keys)}
             order = sorted(todo, key=lambda k: len(text_of[k]))  # similar lengths batch well
+            embedder = embedder_factory()  # a cluster's failure to connect comes first
             if progress:
                 print(f"embedding {len(order)} chunks with {MODEL_NAME}...", file=sys.stderr)
-            vecs = embedder_factory().encode([text_of[k] for k in order], progress=progress)
-            cache.put_many(order, vecs)
-            known.update(zip(order, vecs))
+            known.update(embed_missing(embedder, order, [text_of[k] for k in order], cache,
+                                       progress))
             report.chunks_embedded = len(order)
     finally:
         cache.close()

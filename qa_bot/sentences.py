@@ -32,6 +32,7 @@ def compute(chunks: list[Chunk], cache, model: str, embed: Callable[[], object],
             progress: bool = False) -> np.ndarray:
     """(number of sentences, dim) float32 unit vectors; served by `cache` (an
     EmbeddingCache) where it can, the rest by `embed()`'s model (then cached)."""
+    from qa_bot.indexer import embed_missing  # the indexer imports this module
     from qa_bot.store import embed_key
 
     flat = [t for c in chunks for t in texts(c)]
@@ -43,9 +44,8 @@ def compute(chunks: list[Chunk], cache, model: str, embed: Callable[[], object],
         order = sorted(todo, key=lambda k: len(text_of[k]))
         if progress:
             print(f"embedding {len(order)} sentences with {model}...", file=sys.stderr)
-        vecs = embed().encode([text_of[k] for k in order], progress=progress)
-        cache.put_many(order, vecs)
-        known.update(zip(order, vecs))
+        known.update(embed_missing(embed(), order, [text_of[k] for k in order], cache,
+                                   progress))
     if not keys:
         return np.zeros((0, cache.dim), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)
