@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa_bot.cluster.local import QUIET, ProcessCluster, free_port
 from qa_bot.config import Config, CorpusConfig, IndexConfig
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME
 from qa_bot.engine import Engine
@@ -26,16 +25,9 @@ from qa_bot.store import IndexStore
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 QUESTION = "Who is North Korea's ambassador to the United Nations?"
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "OPENBLAS_NUM_THREADS": "1",
-       "OMP_NUM_THREADS": "1", "QA_BOT_ONNX_THREADS": "1"}
+ENV = {**os.environ, **QUIET}
 CITIES = ["Leeds", "Bristol", "Cardiff", "Dundee", "Exeter", "Norwich", "Truro", "Bangor"]
 THINGS = ["library", "bridge", "tram line", "swimming pool", "school", "clinic"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def article(n: int) -> str:
@@ -65,59 +57,10 @@ def qa_bot(cwd: Path, *args: str, env: dict | None = None, timeout: float = 240
                           capture_output=True, text=True, timeout=timeout)
 
 
-class Cluster:
-    """A scheduler and workers, each a process of its own; `close` kills every one of
-    them by PID."""
-
-    def __init__(self, base: Path):
-        self.base = base
-        self.port = free_port()
-        self.address = f"tcp://127.0.0.1:{self.port}"
-        self.procs: list[subprocess.Popen] = []
-        self.workers: list[subprocess.Popen] = []
-
-    def _start(self, name: str, args: list[str]) -> subprocess.Popen:
-        log = open(self.base / f"{name}.log", "wb")
-        proc = subprocess.Popen([str(BIN / "dask"), *args], env=ENV, stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        self.procs.append(proc)
-        return proc
-
-    def start(self, workers: int = 2) -> "Cluster":
-        self._start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port",
-                                  str(self.port), "--no-dashboard"])
-        for i in range(workers):
-            self.workers.append(self._start(f"worker{i}", [
-                "worker", self.address, "--nthreads", "1", "--no-nanny", "--host",
-                "127.0.0.1", "--no-dashboard", "--name", f"w{i}",
-                "--local-directory", str(self.base / f"w{i}")]))
-        self.wait(workers)
-        return self
-
-    def client(self):
-        from distributed import Client
-
-        return Client(self.address, timeout=30, set_as_default=False)
-
-    def wait(self, n: int) -> None:
-        with self.client() as client:
-            client.wait_for_workers(n, timeout=60)
-
-    def close(self) -> None:
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    c = Cluster(tmp_path_factory.mktemp("cluster"))
-    try:
+    with ProcessCluster(tmp_path_factory.mktemp("cluster")) as c:
         yield c.start(2)
-    finally:
-        c.close()
 
 
 @pytest.fixture(scope="module")
@@ -298,9 +241,7 @@ def test_worker_killed_mid_build_the_build_finishes(cluster, builds, tmp_path):
             assert time.monotonic() < deadline
             time.sleep(0.02)
         assert proc.poll() is None, "the build ended before any kill"
-        victim = cluster.workers[0]
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait(timeout=30)
+        cluster.kill(cluster.workers[0])
         rows_at_kill = _cache_rows(tmp_path / "index")
         out, err = proc.communicate(timeout=180)
     finally:

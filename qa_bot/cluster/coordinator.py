@@ -38,8 +38,10 @@ class Stats:
     bytes_out: int = 0      # text sent to workers (UTF-8)
     bytes_in: int = 0       # vectors returned (float32)
     compute_s: float = 0.0  # seconds workers spent in the model, all workers added up
-    wall_s: float = 0.0     # seconds from the first submit to the last result
+    wall_s: float = 0.0     # seconds from the first submit to the last result, per call
     workers: int = 0
+    setup_s: float = 0.0    # connecting, checking the workers, shipping the model
+    model_bytes: int = 0    # the ONNX export, sent once to each worker
 
 
 def _reason(exc: BaseException) -> str:
@@ -69,6 +71,7 @@ class ClusterEmbedder:
                 timeout: float = TIMEOUT) -> "ClusterEmbedder":
         """Connect, check every worker's fingerprint, ship the index's ONNX export (written
         by the build before any embedding) to the workers."""
+        started = time.perf_counter()
         from distributed import Client
 
         from qa_bot.onnx_export import ensure_export
@@ -98,6 +101,7 @@ class ClusterEmbedder:
             self._check_workers(timeout)
             data = (index_dir / entry["file"]).read_bytes()
             client.register_plugin(ModelPlugin(data, entry["sha256"]))
+            self.stats.model_bytes = len(data)
         except ClusterError:
             self.close()
             raise
@@ -105,6 +109,7 @@ class ClusterEmbedder:
             self.close()
             raise ClusterError(f"{address}: the cluster failed before any work "
                                f"({_reason(exc)}); the previous index is intact") from None
+        self.stats.setup_s = time.perf_counter() - started
         return self
 
     def _check_workers(self, timeout: float) -> None:
@@ -166,10 +171,10 @@ class ClusterEmbedder:
                 self.stats.texts += hi - lo
                 self.stats.bytes_in += vectors.nbytes
                 self.stats.compute_s += seconds
-                self.stats.wall_s = time.perf_counter() - started
                 submit_next()
                 bar.update(hi - lo)
                 yield list(range(lo, hi)), vectors
+        self.stats.wall_s += time.perf_counter() - started
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
