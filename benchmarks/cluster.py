@@ -7,14 +7,15 @@ processes (`qa_bot.cluster.local.ProcessCluster`, one thread each).
 
 compare: the same BBC articles (read in place from ../shared/benchmarks/bbc/) built locally
 and through the cluster, each from an empty index (no cache): the two indexes must hold the
-same chunks and keys, vectors within 1e-5 cosine and the same answers. The cluster's cost
+same chunks and keys, vectors within 1e-5 cosine and the same answers; the coordinator's
+own cost is the same build again with every vector in the cache (`--full`). The cluster's cost
 per embedded text is measured two ways: idle worker time in the real build ((wall x worker
 threads - compute) / texts) and a no-model run of the same batches (scheduling and transfer
 only); bytes per text are the payloads (text out, float32 vectors back) and the loopback
 interface's counters over the build (an upper bound: other processes use it too).
 
 kills: a real `qa-bot index --cluster` process, each round over new articles, is sent
-SIGKILL at a random moment of its build (the coordinator), or one of the two workers is
+SIGKILL at a random moment of its first 80% (the coordinator), or one of the two workers is
 (then a new worker is started). After each kill the index must load and hold exactly the
 previous or the new document set; then the same command is run again and must embed exactly
 what the cache lacks (texts it embedded == rows it added to the cache)."""
@@ -132,6 +133,9 @@ def bench_compare(n_docs: int) -> dict:
         lo = loopback_bytes() - lo
         print(f"cluster build: {cluster_s:.1f} s", file=sys.stderr)
         noop = scheduling_only(pc, 200, int(os.environ.get("QA_BOT_CLUSTER_BATCH", "64")))
+    t = time.perf_counter()  # the coordinator's own work: the same build, all from the cache
+    Engine(config(base / "cluster")).sync(files, full=True, progress=False)
+    coordinator_s = time.perf_counter() - t
     slots = stats.workers  # one thread per worker
     questions = [f"What happened: {f.read_text(encoding='utf-8').splitlines()[0]}?"
                  for f in files[:20]]
@@ -144,6 +148,7 @@ def bench_compare(n_docs: int) -> dict:
                     "setup_s": round(stats.setup_s, 2), "embed_wall_s": round(stats.wall_s, 2),
                     "compute_s": round(stats.compute_s, 2),
                     "coordinator_other_s": round(cluster_s - stats.wall_s - stats.setup_s, 2),
+                    "coordinator_only_s": round(coordinator_s, 2),
                     "model_bytes_per_worker": stats.model_bytes},
         "per_text": {
             "compute_slot_s": round(stats.compute_s / texts, 5),
@@ -200,8 +205,9 @@ def bench_kills(n_kills: int, per_round: int, seed: int) -> dict:
             target = rng.choice(["coordinator", "worker"])
             proc = subprocess.Popen(command(), env=env, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
-            delay = rng.uniform(0.3, duration)
+            delay = rng.uniform(0.3, 0.8 * duration)
             time.sleep(delay)
+            mid_build = proc.poll() is None
             if target == "coordinator":
                 proc.kill()
                 code = proc.wait()
@@ -218,7 +224,8 @@ def bench_kills(n_kills: int, per_round: int, seed: int) -> dict:
             rows_kill = cache_rows(index)
             rerun = subprocess.run(command(), env=env, capture_output=True, text=True)
             rows_end = cache_rows(index)
-            outcome = {"killed": target, "after_s": round(delay, 2), "exit": code,
+            outcome = {"killed": target, "after_s": round(delay, 2), "mid_build": mid_build,
+                       "exit": code,
                        "index": state, "rerun_exit": rerun.returncode,
                        "kept_from_killed_build": rows_kill - rows_start,
                        "rerun_embedded": embedded(rerun.stderr),
@@ -226,11 +233,13 @@ def bench_kills(n_kills: int, per_round: int, seed: int) -> dict:
                        "round_texts": rows_end - rows_start,
                        "final": "new" if documents(index) == after else "WRONG"}
             outcomes.append(outcome)
-            print(f"kill {k + 1:2d} ({target}) at {delay:5.2f} s: exit {code}, index {state}, "
+            print(f"kill {k + 1:2d} ({target}) at {delay:5.2f} s (mid-build: {mid_build}): "
+                  f"exit {code}, index {state}, "
                   f"kept {outcome['kept_from_killed_build']}/{outcome['round_texts']}, rerun "
                   f"embedded {outcome['rerun_embedded']}", file=sys.stderr)
     return {"kills": n_kills, "articles_per_round": per_round, "build_s": round(duration, 2),
             "index_losses": sum(o["index"] not in ("old", "new") for o in outcomes),
+            "killed_mid_build": sum(o["mid_build"] for o in outcomes),
             "coordinator_kills": sum(o["killed"] == "coordinator" for o in outcomes),
             "worker_kills_build_finished": sum(o["killed"] == "worker" and o["exit"] == 0
                                                for o in outcomes),

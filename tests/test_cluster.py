@@ -251,3 +251,42 @@ def test_worker_killed_mid_build_the_build_finishes(cluster, builds, tmp_path):
     assert proc.returncode == 0, err
     assert rows_at_kill < _cache_rows(tmp_path / "index")  # work went on after the kill
     assert_same_index(builds / "index-local", tmp_path / "index")
+
+
+def test_scheduler_lost_mid_build_then_rerun_embeds_only_what_the_cache_lacks(
+        cluster, builds, tmp_path):
+    """The scheduler SIGKILLed once the first batches are cached: one error line, exit 1,
+    no generation written; the vectors returned before are kept, and a rerun through
+    another scheduler embeds exactly the texts the cache lacks."""
+    doomed = ProcessCluster(tmp_path / "doomed").start(1)
+    index = tmp_path / "index"
+    command = [str(BIN / "qa-bot"), "--index-dir", str(index), "index", "corpus", "--cluster"]
+    env = {**ENV, "QA_BOT_CLUSTER_BATCH": "4"}
+    try:
+        proc = subprocess.Popen([*command, doomed.address], cwd=builds, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while _cache_rows(index) == 0 and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        doomed.kill(doomed.scheduler)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        doomed.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    lines = [line for line in err.splitlines() if line.startswith("qa-bot:")]
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert len(lines) == 1 and "run the same command again" in lines[0], err
+    assert not (index / "CURRENT").exists()  # no generation: nothing half-built serves
+    kept = _cache_rows(index)
+    assert kept > 0
+    rerun = subprocess.run([*command, cluster.address], cwd=builds, env=env,
+                           capture_output=True, text=True, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr
+    import re
+
+    embedded = sum(map(int, re.findall(r"embedding (\d+) (?:chunks|sentences)", rerun.stderr)))
+    assert embedded == _cache_rows(index) - kept > 0
+    assert_same_index(builds / "index-local", index)
