@@ -6,7 +6,7 @@ Q ?= Who is North Korea's ambassador to the United Nations?
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_VERBOSITY := error
 
-.PHONY: install ask test bench-quality bench-speed bench-sync clean-index
+.PHONY: install ask test bench-quality bench-speed bench-sync bench-cluster clean-index
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench-speed: install
 ## Incremental sync benchmark (10,000 documents, one changed) -> benchmarks/results/.
 bench-sync: install
 	$(BIN)/python -m benchmarks.sync
+
+## Embedding on a 2-worker Dask cluster vs locally, and random kills -> benchmarks/results/.
+bench-cluster: install
+	$(BIN)/python -m benchmarks.cluster
 
 clean-index:
 	rm -rf embeddings/CURRENT embeddings/gen-* embeddings/texts embeddings/cache.sqlite

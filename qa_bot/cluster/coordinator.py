@@ -9,6 +9,7 @@ ClusterError line, never a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -142,38 +143,42 @@ class ClusterEmbedder:
         failing on every worker or a refused worker raises ClusterError."""
         from distributed import as_completed
 
-        spans = [(i, min(i + self.batch, len(texts))) for i in range(0, len(texts), self.batch)]
+        starts = iter(range(0, len(texts), self.batch))
         run = uuid.uuid4().hex[:12]
-        window = max(4, 2 * sum(self.client.nthreads().values()))
         pending: dict[str, tuple[int, int]] = {}
-        done = as_completed(loop=self.client.loop)
         started = time.perf_counter()
+        done = None
+        try:
+            window = max(4, 2 * sum(self.client.nthreads().values()))
+            done = as_completed(loop=self.client.loop)
 
-        def submit_next() -> None:
-            if spans:
-                lo, hi = spans.pop(0)
-                future = self._submit(run, self.stats.tasks, texts[lo:hi])
-                pending[future.key] = (lo, hi)
-                done.add(future)
+            def submit_next() -> None:
+                lo = next(starts, None)
+                if lo is not None:
+                    hi = min(lo + self.batch, len(texts))
+                    future = self._submit(run, self.stats.tasks, texts[lo:hi])
+                    pending[future.key] = (lo, hi)
+                    done.add(future)
 
-        for _ in range(window):
-            submit_next()
-        with _progress_bar(len(texts), progress) as bar:
-            for future in done:
-                lo, hi = pending.pop(future.key)
-                try:
-                    vectors, seconds = future.result()
-                except Exception as exc:  # noqa: BLE001 - any cluster failure is one line
-                    self.client.cancel(list(done.futures))
-                    raise ClusterError(f"{self.address}: the cluster build stopped "
-                                       f"({_reason(exc)}); {AGAIN}") from None
-                future.release()
-                self.stats.texts += hi - lo
-                self.stats.bytes_in += vectors.nbytes
-                self.stats.compute_s += seconds
+            for _ in range(window):
                 submit_next()
-                bar.update(hi - lo)
-                yield list(range(lo, hi)), vectors
+            with _progress_bar(len(texts), progress) as bar:
+                for future in done:
+                    lo, hi = pending.pop(future.key)
+                    vectors, seconds = future.result()
+                    future.release()
+                    self.stats.texts += hi - lo
+                    self.stats.bytes_in += vectors.nbytes
+                    self.stats.compute_s += seconds
+                    submit_next()
+                    bar.update(hi - lo)
+                    yield list(range(lo, hi)), vectors
+        except Exception as exc:  # noqa: BLE001 - any cluster failure is one line
+            if done is not None:
+                with contextlib.suppress(Exception):  # the scheduler may be gone
+                    self.client.cancel(list(done.futures))
+            raise ClusterError(f"{self.address}: the cluster build stopped "
+                               f"({_reason(exc)}); {AGAIN}") from None
         self.stats.wall_s += time.perf_counter() - started
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
