@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -136,6 +137,18 @@ def test_scheduler_unreachable_is_one_line_and_keeps_the_index(builds, tmp_path)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "tcp://HOST:PORT" in bad.stderr
 
 
+def test_a_scheduler_without_workers_is_one_line(builds, tmp_path):
+    shutil.copytree(builds / "index-local", tmp_path / "index")
+    (tmp_path / "new.txt").write_text(article(43), encoding="utf-8")
+    with ProcessCluster(tmp_path / "procs") as empty:
+        empty.start(0)
+        run = qa_bot(tmp_path, "--index-dir", "index", "index", "new.txt", "--cluster",
+                     empty.address, env={**ENV, "QA_BOT_CLUSTER_TIMEOUT": "3"})
+    assert run.returncode == 1 and run.stderr.count("\n") == 1, run.stderr
+    assert "no Dask worker joined the scheduler within 3 s" in run.stderr
+    assert load(tmp_path / "index").name == load(builds / "index-local").name
+
+
 def test_workers_refused_when_their_fingerprint_differs(cluster, builds):
     """Every worker reports this machine's fingerprint; a coordinator expecting another
     one (other onnxruntime) refuses them all before any work, naming each; a batch sent
@@ -258,11 +271,13 @@ def test_scheduler_lost_mid_build_then_rerun_embeds_only_what_the_cache_lacks(
     """The scheduler SIGKILLed once the first batches are cached: one error line, exit 1,
     no generation written; the vectors returned before are kept, and a rerun through
     another scheduler embeds exactly the texts the cache lacks."""
-    doomed = ProcessCluster(tmp_path / "doomed").start(1)
+    doomed = ProcessCluster(tmp_path / "doomed")
     index = tmp_path / "index"
     command = [str(BIN / "qa-bot"), "--index-dir", str(index), "index", "corpus", "--cluster"]
     env = {**ENV, "QA_BOT_CLUSTER_BATCH": "4"}
+    proc = None
     try:
+        doomed.start(1)
         proc = subprocess.Popen([*command, doomed.address], cwd=builds, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
@@ -273,7 +288,7 @@ def test_scheduler_lost_mid_build_then_rerun_embeds_only_what_the_cache_lacks(
         out, err = proc.communicate(timeout=120)
     finally:
         doomed.close()
-        if proc.poll() is None:
+        if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
     lines = [line for line in err.splitlines() if line.startswith("qa-bot:")]
@@ -285,8 +300,6 @@ def test_scheduler_lost_mid_build_then_rerun_embeds_only_what_the_cache_lacks(
     rerun = subprocess.run([*command, cluster.address], cwd=builds, env=env,
                            capture_output=True, text=True, timeout=240)
     assert rerun.returncode == 0, rerun.stderr
-    import re
-
     embedded = sum(map(int, re.findall(r"embedding (\d+) (?:chunks|sentences)", rerun.stderr)))
     assert embedded == _cache_rows(index) - kept > 0
     assert_same_index(builds / "index-local", index)

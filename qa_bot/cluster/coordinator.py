@@ -72,13 +72,12 @@ class ClusterEmbedder:
                 timeout: float = TIMEOUT) -> "ClusterEmbedder":
         """Connect, check every worker's fingerprint, ship the index's ONNX export (written
         by the build before any embedding) to the workers."""
-        started = time.perf_counter()
         from distributed import Client
+        from distributed.comm.addressing import parse_address, parse_host_port
 
         from qa_bot.onnx_export import ensure_export
 
-        from distributed.comm.addressing import parse_address, parse_host_port
-
+        started = time.perf_counter()
         for name in ["distributed", *logging.root.manager.loggerDict]:  # errors: one line
             if name.startswith("distributed"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)

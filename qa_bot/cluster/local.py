@@ -74,9 +74,10 @@ class ProcessCluster:
         return Client(self.address, timeout=timeout, set_as_default=False)
 
     def wait(self, n: int, timeout: float = 60) -> None:
-        """Until n workers are registered with the scheduler."""
-        with self.client() as client:
-            client.wait_for_workers(n, timeout=timeout)
+        """Until the scheduler answers and n workers are registered with it."""
+        with self.client(timeout) as client:
+            if n:
+                client.wait_for_workers(n, timeout=timeout)
 
     def close(self) -> None:
         for proc in [*self.workers, *([self.scheduler] if self.scheduler else [])]:
