@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
 import zipfile
@@ -131,7 +132,22 @@ class Reader:  # torch module built lazily (torch is imported only when training
         return Model()
 
 
-def make_batch(tok, groups: list[dict], negatives: int, rng: random.Random):
+_BEFORE_ANSWER = re.compile(r"\b(in|on|at|of|by|for|from|to|about|as|was|were|is|are|the|a|an)"
+                            r"\s*$", re.I)
+
+
+def without_answer(sentence: str, span: tuple[int, int]) -> str | None:
+    """The sentence with its answer cut out (and a preposition or article left dangling
+    before it): the topic stays, the answer is gone, so a reader must learn that matching
+    the question's words is not answering it. None when too little is left."""
+    a0, a1 = span
+    head = _BEFORE_ANSWER.sub("", sentence[:a0]).rstrip()
+    rest = re.sub(r"\s+", " ", f"{head} {sentence[a1:].lstrip()}").strip()
+    return rest if len(rest) >= 25 and len(rest) > 0.4 * len(sentence) else None
+
+
+def make_batch(tok, groups: list[dict], negatives: int, rng: random.Random,
+               cut_answer: bool = False):
     """Pairs of the groups (positive first in each group) as tensors, plus group sizes
     and the token span of each positive's answer (-1 when it does not survive)."""
     import torch
@@ -143,6 +159,9 @@ def make_batch(tok, groups: list[dict], negatives: int, rng: random.Random):
         neg = neg[:negatives]
         if "far" in g:
             neg.append(g["far"])
+        cut = without_answer(g["sentences"][g["positive"]], g["span"]) if cut_answer else None
+        if cut:
+            neg.append(cut)
         pair = [g["sentences"][g["positive"]]] + neg
         qs += [g["question"]] * len(pair)
         ss += pair
@@ -206,7 +225,8 @@ def train(args) -> None:
     last_save = start
     for step in range(steps):
         batch = groups[step * args.batch:(step + 1) * args.batch]
-        enc, labels, sizes, st, en = make_batch(tok, batch, args.negatives, rng)
+        enc, labels, sizes, st, en = make_batch(tok, batch, args.negatives, rng,
+                                                args.cut_answer)
         rel, sl, el = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
         loss_list = 0.0
         pos_rows = []
@@ -244,7 +264,7 @@ def train(args) -> None:
     torch.save(model.state_dict(), CACHE / "reader.pt")
     (CACHE / "reader.json").write_text(json.dumps(
         {"layers": args.layers, "questions": args.questions, "seed": args.seed,
-         "init": args.init, "steps_done": step + 1,
+         "init": args.init, "steps_done": step + 1, "cut_answer": args.cut_answer,
          "batch": args.batch, "negatives": args.negatives, "news": args.news,
          "seconds": round(time.time() - start)}, indent=1))
 
@@ -294,6 +314,8 @@ def main() -> None:
     ap.add_argument("--news", action="store_true", help="add the news tuning half")
     ap.add_argument("--news-repeat", type=int, default=3)
     ap.add_argument("--init", help="continue from this checkpoint")
+    ap.add_argument("--cut-answer", action="store_true",
+                    help="add each positive with its answer cut out as a negative")
     ap.add_argument("--seed", type=int, default=0, help="which SQuAD questions, in which order")
     args = ap.parse_args()
     export(args) if args.export else train(args)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from qa_bot.answer import NOT_ANSWERED
-from qa_bot.answer.features import answer_cues, collapse_duplicates
+from qa_bot.answer.features import QueryTerms, answer_cues, collapse_duplicates, \
+    match_terms, missing_figures, new_answer_type
 from qa_bot.engine import Engine
 from quality_corpus import corpus_engine
 
@@ -116,3 +117,21 @@ def test_answer_cues_see_what_the_sentence_adds():
     assert answer_cues("Why did shares fall?", "Shares fell because of fears.")[1] == 1.0
     assert answer_cues("Why did shares fall?", "Shares fell on Monday.")[1] == -1.0
     assert answer_cues("How much did Kraft pay?", "Kraft paid $1.2bn.")[2] == 1.0
+
+
+def test_question_terms_match_other_word_forms_and_acronyms(engine):
+    assert {"eu", "freez", "pay"} <= match_terms("The European Union froze what it paid.")
+    qt = QueryTerms("What did the EU freeze?", engine.generation())
+    text = "The European Union also froze assets belonging to ministers."
+    assert qt.present(text) == {"eu", "freez"}
+    assert qt.rarest_missing(text) == 0.0 and qt.coverage(text) == 1.0
+    assert qt.rarest_missing("The ministers met.") == 1.0
+
+
+def test_a_detail_the_question_states_is_not_its_answer():
+    q = "How much did Air Deccan pay for each of the 36 planes it ordered?"
+    assert new_answer_type(q, "Air Deccan has agreed to buy 36 planes.") == -1.0
+    assert new_answer_type(q, "Air Deccan paid $12m for each of the 36 planes.") == 1.0
+    assert new_answer_type("Who leads Air Deccan?", "Air Deccan has 36 planes.") == 0.0
+    assert missing_figures("Who scored in the 3-1 win in 2004?", "They won 3-1 in 2005.") == 0.5
+    assert missing_figures("Who scored the winner?", "They won 3-1.") == 0.0

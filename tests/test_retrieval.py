@@ -94,6 +94,7 @@ def test_follow_up_carries_the_names_and_article_of_the_previous_answer(engine):
     follow = resolve("And when was she born?", [first], 2)
     cited = [c for c in first.citations if c.cited]
     assert follow.articles == tuple(dict.fromkeys(c.doc_id for c in cited))
+    assert follow.quoted == tuple((c.doc_id, c.start) for c in cited)
     quoted_names = [n for c in cited for n in names(c.quote)]
     assert quoted_names and all(n in follow.query for n in quoted_names[:3])
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
-    answer_cues, score_sentences
+from qa_bot.answer.features import Encode, QueryTerms, Scored, answer_cues, \
+    collapse_duplicates, missing_figures, new_answer_type, score_sentences
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
@@ -40,14 +40,15 @@ CANDIDATE_PASSAGES = 6
 RERANK = 12
 FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
                   "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
-                  "same_article", "top_article", "lead", "bias")
-FINAL_WEIGHTS = np.array([0.482, 2.288, 3.09, 1.14, 2.05, 0.327, 1.537, 1.195, 0.946, 0.288,
-                          -0.027, 1.559, -0.856, 0.0], dtype=np.float32)
+                  "same_article", "top_article", "lead", "already_quoted", "bias")
+FINAL_WEIGHTS = np.array([0.672, 2.68, 2.925, 1.377, 1.846, 0.387, 1.395, 1.076, 0.908, 0.163,
+                          -0.244, 1.559, -0.943, -0.695, 0.0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
-                       "span_prob", "margin", "rarest_missing", "bias")
-CONFIDENCE_WEIGHTS = np.array([0.06, 0.525, 1.747, 0.249, 1.038, -0.22, -0.043, -0.497,
-                               -3.124], dtype=np.float32)
+                       "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
+                       "new_answer_type", "who_name", "missing_figures", "bias")
+CONFIDENCE_WEIGHTS = np.array([-0.033, 0.621, 1.692, -0.064, 1.109, -0.088, -0.072, -0.422,
+                               -0.354, -0.967, -0.14, -0.232, -2.803], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
@@ -65,9 +66,12 @@ class Candidate:
 
 def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, question: str,
                     reader: Reader | None, articles: tuple[str, ...] = (),
-                    reader_question: str | None = None) -> list[Candidate]:
+                    reader_question: str | None = None,
+                    quoted: tuple[tuple[str, int], ...] = ()) -> list[Candidate]:
     """The RERANK best sentences by feature score, read by the reader (when there is one)
-    with `reader_question` (default `question`), scored by FINAL_WEIGHTS; best first."""
+    with `reader_question` (default `question`), scored by FINAL_WEIGHTS; best first.
+    `articles` and `quoted` are the previous answer's documents and (doc id, start) of its
+    quoted sentences: a follow-up asks for something the previous answer did not say."""
     top = sorted(scored, key=lambda s: -s.score)[:RERANK]
     readings = reader.read(reader_question or question, [s.text for s in top]) if reader \
         else [None] * len(top)
@@ -79,26 +83,31 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
         f = np.array([r.relevance if r else 0.0, r.span_prob if r else 0.0,
                       *s.features[:5], *answer_cues(question, s.text),
                       float(chunk.doc_id in articles), float(chunk.doc_id == top_doc), lead,
-                      1.0], dtype=np.float32)
+                      float((chunk.doc_id, s.sentence.start) in quoted), 1.0],
+                     dtype=np.float32)
         out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS)))
     return sorted(out, key=lambda c: -c.score)
 
 
 def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
-                        qt: QueryTerms) -> np.ndarray:
+                        qt: QueryTerms, question: str) -> np.ndarray:
     """Evidence that the passages answer the question (CONFIDENCE_FEATURES): the reader's
     verdict on the best sentence and its final score, the best passage cosine, the
     sentence's idf overlap, the share of the (retrieval) query's idf mass in the top
     passage, the reader's span probability, the lead of the best sentence over the next,
-    and the rarest question term the best sentence's passage lacks."""
+    the rarest question term the best sentence's passage and the sentence itself lack,
+    whether the sentence holds a date, figure or name the question asks for and does not
+    state, and the share of the question's own figures its passage lacks."""
     best = read[0]
     top = gen.chunks[hits[0].row]
     margin = best.score - read[1].score if len(read) > 1 else 1.0
     passage = gen.chunks[hits[best.scored.hit].row]
     return np.array([best.final[0], best.score, max(h.dense for h in hits),
                      best.scored.features[1], qt.coverage(top.embed_text), best.final[1],
-                     min(margin, 3.0), qt.rarest_missing(passage.embed_text), 1.0],
-                    dtype=np.float32)
+                     min(margin, 3.0), qt.rarest_missing(passage.embed_text),
+                     qt.rarest_missing(best.scored.text),
+                     new_answer_type(question, best.scored.text), best.final[7],
+                     missing_figures(question, passage.embed_text), 1.0], dtype=np.float32)
 
 
 def _highlight(c: Candidate) -> tuple[int, int] | None:
@@ -137,12 +146,14 @@ class Ranking:
 
 def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
          encode: Encode, top_k: int, retrieval_question: str | None = None,
-         reader: Reader | None = None, articles: tuple[str, ...] = ()) -> Ranking | None:
+         reader: Reader | None = None, articles: tuple[str, ...] = (),
+         quoted: tuple[tuple[str, int], ...] = ()) -> Ranking | None:
     """Score the sentences of ranked hits retrieved with `query_vec`, the embedding of
     `retrieval_question` (the question plus follow-up context; default the question).
     Sentences are feature-scored against the question itself, then the best few read by
     `reader` with the retrieval question (so "he" comes with the name it stands for);
-    `articles` are the previous answer's documents, which a follow-up prefers.
+    `articles` are the previous answer's documents, which a follow-up prefers, and `quoted`
+    the (doc id, start) of the sentences it quoted.
     None when there is nothing to read."""
     hits = collapse_duplicates(hits, gen.chunks)[:max(top_k, CANDIDATE_PASSAGES)]
     if not hits:
@@ -153,9 +164,11 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
     scored = score_sentences(hits, gen, question_vec, qt, encode, question)
     if not scored:
         return None
-    read = read_candidates(scored, hits, gen, question, reader, articles, retrieval_question)
+    read = read_candidates(scored, hits, gen, question, reader, articles, retrieval_question,
+                           quoted)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
-    return Ranking(question, hits, scored, read, confidence_features(hits, read, gen, rqt))
+    return Ranking(question, hits, scored, read,
+                   confidence_features(hits, read, gen, rqt, question))
 
 
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,

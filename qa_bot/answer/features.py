@@ -26,7 +26,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([4.707, 3.074, 2.811, 1.926, 1.698, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([4.414, 2.936, 2.726, 1.898, 1.706, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -60,19 +60,83 @@ def collapse_duplicates(hits: list[Hit], chunks: list[Chunk]) -> list[Hit]:
     return [h for h, _ in kept]
 
 
+# Irregular verb forms a stemmer leaves apart ("froze" / "freeze"): a question's term counts
+# as present in a text that holds another form of it.
+_IRREGULAR = {
+    "be": "was were been", "begin": "began begun", "bring": "brought", "build": "built",
+    "buy": "bought", "choose": "chose chosen", "come": "came", "cut": "cut",
+    "do": "did done", "draw": "drew drawn", "drive": "drove driven", "eat": "ate eaten",
+    "fall": "fell fallen", "feel": "felt", "fight": "fought", "find": "found",
+    "fly": "flew flown", "forecast": "forecast", "freeze": "froze frozen",
+    "get": "got gotten", "give": "gave given", "go": "went gone", "grow": "grew grown",
+    "have": "had", "hold": "held", "hit": "hit", "keep": "kept", "know": "knew known",
+    "lead": "led", "leave": "left", "lend": "lent", "lose": "lost", "make": "made",
+    "meet": "met", "pay": "paid", "put": "put", "quit": "quit", "ride": "rode ridden",
+    "rise": "rose risen", "run": "ran", "say": "said", "see": "saw seen", "sell": "sold",
+    "send": "sent", "set": "set", "shut": "shut", "sing": "sang sung", "sink": "sank sunk",
+    "speak": "spoke spoken", "spend": "spent", "stand": "stood", "steal": "stole stolen",
+    "strike": "struck", "swim": "swam swum", "take": "took taken", "teach": "taught",
+    "tell": "told", "think": "thought", "throw": "threw thrown", "win": "won",
+    "withdraw": "withdrew withdrawn", "write": "wrote written",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _lemma_of_stem() -> dict[str, str]:
+    """Stem of an irregular form -> stem of its base form."""
+    out: dict[str, str] = {}
+    for base, forms in _IRREGULAR.items():
+        for form in [base, *forms.split()]:
+            for t in terms(form):
+                out[t] = (terms(base) or [base])[0]
+    return out
+
+
+_CAPITALISED_RUN = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+\b")
+_ACRONYM_STOP = {"of", "the", "and", "for"}
+
+
+@functools.lru_cache(maxsize=16384)
+def match_terms(text: str) -> frozenset[str]:
+    """The terms a question term is looked for among: text's stems, irregular forms folded
+    to their base, and the acronyms of its capitalised names ("European Union" -> "eu")."""
+    lemma = _lemma_of_stem()
+    found = {lemma.get(t, t) for t in terms(text)}
+    for run in _CAPITALISED_RUN.findall(text):
+        found.add("".join(w[0] for w in run.lower().split() if w not in _ACRONYM_STOP))
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=1)
+def _question_words() -> frozenset[str]:
+    """Stems of wh-words and auxiliary verbs: a question has them, an answer need not."""
+    return frozenset(terms("what who whom whose when where which why how do does did done "
+                           "has have had was were been being is are will would could should "
+                           "can may might must shall"))
+
+
 class QueryTerms:
-    """The question's distinct stemmed terms and their idf in this generation."""
+    """The question's distinct stemmed terms (wh-words and auxiliary verbs left out) and
+    their idf in this generation."""
 
     def __init__(self, text: str, gen: Generation):
-        self.terms = list(dict.fromkeys(terms(text)))
+        aux = _question_words()
+        self.terms = [t for t in dict.fromkeys(terms(text)) if t not in aux]
         self.idf = dict(zip(self.terms, gen.lexical.idf(self.terms).tolist()))
         self.total = sum(self.idf.values())
+        lemma = _lemma_of_stem()
+        self._match = {t: lemma.get(t, t) for t in self.terms}
+
+    def present(self, text: str) -> set[str]:
+        """The question's terms that text holds (in any form match_terms knows)."""
+        found = match_terms(text)
+        return {t for t, m in self._match.items() if m in found}
 
     def coverage(self, text: str) -> float:
         """Share of the question's idf mass whose terms occur in text (0..1)."""
         if self.total <= 0:
             return 0.0
-        present = set(terms(text))
+        present = self.present(text)
         return sum(v for t, v in self.idf.items() if t in present) / self.total
 
     def rarest_missing(self, text: str) -> float:
@@ -81,7 +145,7 @@ class QueryTerms:
         passage never mentions ("her birthplace", "in 2008") scores high."""
         if not self.idf:
             return 0.0
-        present = set(terms(text))
+        present = self.present(text)
         missing = [v for t, v in self.idf.items() if t not in present]
         return max(missing, default=0.0) / max(max(self.idf.values()), 1e-9)
 
@@ -117,6 +181,29 @@ def answer_type(question: str, text: str) -> float:
     if _ASKS_NUMBER.search(question):
         return 1.0 if _NUMBER.search(text) else -1.0
     return 0.0
+
+
+_FIGURE = re.compile(r"\d[\d,.:-]*\d|\d")
+
+
+def new_answer_type(question: str, text: str) -> float:
+    """Like answer_type, but the date or quantity must be one the question does not already
+    state ("How much did it pay for the 36 planes?" is not answered by "36 planes")."""
+    asks_when = _ASKS_WHEN.search(question)
+    if not asks_when and not _ASKS_NUMBER.search(question):
+        return 0.0
+    pattern = _YEAR_OR_DATE if asks_when else _NUMBER
+    q = question.lower()
+    return 1.0 if any(m.group(0).lower() not in q for m in pattern.finditer(text)) else -1.0
+
+
+def missing_figures(question: str, text: str) -> float:
+    """Share of the figures the question states ("in 2007", "the 3-1 win") that text lacks
+    (0 when the question states none): a question about another year or match."""
+    figures = set(_FIGURE.findall(question))
+    if not figures:
+        return 0.0
+    return sum(f not in text for f in figures) / len(figures)
 
 
 _ASKS_WHO = re.compile(r"^\W*(and\s+)?(who|whom|whose|which\s+(person|man|woman|minister|player|"

@@ -53,6 +53,7 @@ class FollowUp:
 
     query: str  # what retrieval searches with (and the reader reads)
     articles: tuple[str, ...] = ()  # doc ids the previous answer came from
+    quoted: tuple[tuple[str, int], ...] = ()  # (doc id, start) of its quoted sentences
 
 
 def resolve(question: str, history: list | None, turns: int) -> FollowUp:
@@ -64,6 +65,7 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     found: list[str] = []
     earlier_questions: list[str] = []
     articles: tuple[str, ...] = ()
+    said: tuple[tuple[str, int], ...] = ()
     for i, turn in enumerate(reversed(history[-turns:])):
         q = turn if isinstance(turn, str) else turn.question
         earlier_questions.insert(0, q)
@@ -71,9 +73,10 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
             [c for c in turn.citations if c.cited]
         if i == 0 and quoted:
             articles = tuple(dict.fromkeys(c.doc_id for c in quoted))
+            said = tuple((c.doc_id, c.start) for c in quoted)
         found += names(q) + [n for c in quoted for n in names(c.quote)]
     own = {n.lower() for n in names(question)}
     context = [n for n in dict.fromkeys(found) if n.lower() not in own][:MAX_NAMES]
     if not context:
         context = earlier_questions
-    return FollowUp(" ".join([*context, question]), articles)
+    return FollowUp(" ".join([*context, question]), articles, said)
