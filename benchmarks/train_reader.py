@@ -237,14 +237,23 @@ def train(args) -> None:
             row += size
         loss = loss_list / len(sizes) + bce(rel, labels)
         ok = st >= 0
+        ce = torch.nn.functional.cross_entropy
         if ok.any():
             rows = torch.tensor(pos_rows)[ok]
             mask = enc["attention_mask"][rows] == 0
             type_mask = enc["token_type_ids"][rows] == 0  # spans lie in the sentence
+            if args.null_span:
+                type_mask[:, 0] = False  # ... or at [CLS], "no answer here"
             s_logits = sl[rows].masked_fill(mask | type_mask, -1e4)
             e_logits = el[rows].masked_fill(mask | type_mask, -1e4)
-            ce = torch.nn.functional.cross_entropy
             loss = loss + 0.5 * (ce(s_logits, st[ok]) + ce(e_logits, en[ok]))
+        if args.null_span:  # every negative's span is [CLS] (SQuAD 2.0's "no answer")
+            neg = torch.nonzero(labels == 0).squeeze(-1)
+            mask = (enc["attention_mask"][neg] == 0) | (enc["token_type_ids"][neg] == 0)
+            mask[:, 0] = False
+            zeros = torch.zeros(len(neg), dtype=torch.long)
+            loss = loss + 0.25 * (ce(sl[neg].masked_fill(mask, -1e4), zeros)
+                                  + ce(el[neg].masked_fill(mask, -1e4), zeros))
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -265,6 +274,7 @@ def train(args) -> None:
     (CACHE / "reader.json").write_text(json.dumps(
         {"layers": args.layers, "questions": args.questions, "seed": args.seed,
          "init": args.init, "steps_done": step + 1, "cut_answer": args.cut_answer,
+         "null_span": args.null_span,
          "batch": args.batch, "negatives": args.negatives, "news": args.news,
          "seconds": round(time.time() - start)}, indent=1))
 
@@ -314,6 +324,8 @@ def main() -> None:
     ap.add_argument("--news", action="store_true", help="add the news tuning half")
     ap.add_argument("--news-repeat", type=int, default=3)
     ap.add_argument("--init", help="continue from this checkpoint")
+    ap.add_argument("--null-span", action="store_true",
+                    help="teach the span heads to point at [CLS] on negatives (no answer)")
     ap.add_argument("--cut-answer", action="store_true",
                     help="add each positive with its answer cut out as a negative")
     ap.add_argument("--seed", type=int, default=0, help="which SQuAD questions, in which order")

@@ -40,15 +40,18 @@ CANDIDATE_PASSAGES = 6
 RERANK = 12
 FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
                   "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
-                  "same_article", "top_article", "lead", "already_quoted", "bias")
-FINAL_WEIGHTS = np.array([0.672, 2.68, 2.925, 1.377, 1.846, 0.387, 1.395, 1.076, 0.908, 0.163,
-                          -0.244, 1.559, -0.943, -0.695, 0.0], dtype=np.float32)
+                  "same_article", "top_article", "lead", "already_quoted", "answer_logit",
+                  "bias")
+_F = {name: i for i, name in enumerate(FINAL_FEATURES)}
+FINAL_WEIGHTS = np.array([0.283, 0.696, 3.01, 1.695, 1.905, 0.423, 1.269, 0.799, 0.961, -0.023,
+                          -0.202, 1.648, -0.847, -0.695, 0.277, 0.0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
                        "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
-                       "new_answer_type", "who_name", "missing_figures", "bias")
-CONFIDENCE_WEIGHTS = np.array([-0.033, 0.621, 1.692, -0.064, 1.109, -0.088, -0.072, -0.422,
-                               -0.354, -0.967, -0.14, -0.232, -2.803], dtype=np.float32)
+                       "new_answer_type", "who_name", "missing_figures", "answer_logit",
+                       "bias")
+CONFIDENCE_WEIGHTS = np.array([0.058, 0.747, 1.621, -0.119, 1.139, -0.043, -0.102, -0.454,
+                               -0.184, -0.797, -0.132, -0.06, -0.189, -3.46], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
@@ -83,7 +86,8 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
         f = np.array([r.relevance if r else 0.0, r.span_prob if r else 0.0,
                       *s.features[:5], *answer_cues(question, s.text),
                       float(chunk.doc_id in articles), float(chunk.doc_id == top_doc), lead,
-                      float((chunk.doc_id, s.sentence.start) in quoted), 1.0],
+                      float((chunk.doc_id, s.sentence.start) in quoted),
+                      r.answer_logit if r else 0.0, 1.0],
                      dtype=np.float32)
         out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS)))
     return sorted(out, key=lambda c: -c.score)
@@ -97,17 +101,20 @@ def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
     passage, the reader's span probability, the lead of the best sentence over the next,
     the rarest question term the best sentence's passage and the sentence itself lack,
     whether the sentence holds a date, figure or name the question asks for and does not
-    state, and the share of the question's own figures its passage lacks."""
+    state, the share of the question's own figures its passage lacks, and how much the
+    reader prefers its answer span to "no answer"."""
     best = read[0]
     top = gen.chunks[hits[0].row]
     margin = best.score - read[1].score if len(read) > 1 else 1.0
     passage = gen.chunks[hits[best.scored.hit].row]
-    return np.array([best.final[0], best.score, max(h.dense for h in hits),
-                     best.scored.features[1], qt.coverage(top.embed_text), best.final[1],
+    f = best.final
+    return np.array([f[_F["reader"]], best.score, max(h.dense for h in hits),
+                     best.scored.features[1], qt.coverage(top.embed_text), f[_F["span_prob"]],
                      min(margin, 3.0), qt.rarest_missing(passage.embed_text),
                      qt.rarest_missing(best.scored.text),
-                     new_answer_type(question, best.scored.text), best.final[7],
-                     missing_figures(question, passage.embed_text), 1.0], dtype=np.float32)
+                     new_answer_type(question, best.scored.text), f[_F["who_name"]],
+                     missing_figures(question, passage.embed_text), f[_F["answer_logit"]],
+                     1.0], dtype=np.float32)
 
 
 def _highlight(c: Candidate) -> tuple[int, int] | None:

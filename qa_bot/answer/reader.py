@@ -1,7 +1,8 @@
 """The answer reader: a small cross-encoder (3 MiniLM layers, ONNX, shipped in
 qa_bot/answer/models/) that reads a (question, sentence) pair and gives
   relevance  a logit: does this sentence answer the question?
-  span       where in the sentence the answer phrase lies (SQuAD-style start/end).
+  span       where in the sentence the answer phrase lies (SQuAD-style start/end), or that
+             none does: the heads point at [CLS] (SQuAD 2.0-style "no answer").
 Trained by `python -m benchmarks.train_reader` from the weights the model package ships;
 run by onnxruntime, so the query path never imports torch.
 
@@ -28,6 +29,7 @@ class Reading:
     relevance: float  # logit; higher: the sentence answers the question
     span: tuple[int, int] | None  # character offsets of the answer phrase in the sentence
     span_prob: float  # probability of that span under the start/end heads (0..1)
+    answer_logit: float = 0.0  # best span's start+end logits minus [CLS]'s ("no answer")
 
 
 def _trim(sentence: str, start: int, end: int) -> tuple[int, int] | None:
@@ -85,11 +87,14 @@ class Reader:
         tokens = [t for t, sid in enumerate(enc.sequence_ids) if sid == 1
                   and enc.offsets[t][1] > enc.offsets[t][0]]
         if not tokens:
-            return Reading(relevance, None, 0.0)
+            return Reading(relevance, None, 0.0, -10.0)
         ps = _softmax(start_logits[tokens])
         pe = _softmax(end_logits[tokens])
         n = len(tokens)
         joint = np.triu(np.outer(ps, pe)) - np.triu(np.outer(ps, pe), MAX_SPAN_TOKENS)
         i, j = np.unravel_index(int(np.argmax(joint)), joint.shape)
         span = _trim(sentence, enc.offsets[tokens[i]][0], enc.offsets[tokens[min(j, n - 1)]][1])
-        return Reading(relevance, span, float(joint[i, j]) if span else 0.0)
+        best = float(start_logits[tokens[i]] + end_logits[tokens[min(j, n - 1)]])
+        null = float(start_logits[0] + end_logits[0])
+        return Reading(relevance, span, float(joint[i, j]) if span else 0.0,
+                       float(np.clip(best - null, -10.0, 10.0)))
