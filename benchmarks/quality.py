@@ -30,7 +30,7 @@ import numpy as np
 from benchmarks import datasets
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.embedder import load_embedder
-from qa_bot.store import IndexStore
+from qa_bot.index import IndexStore
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import resolve
 from qa_bot.retrieval import rank_documents

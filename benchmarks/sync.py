@@ -126,7 +126,7 @@ def bench_verify(n_docs: int) -> dict:
     """`qa-bot index --verify` on the 10,000-document index of bench_sync (built first if
     missing): every file's size and CRC-32, every stored text's hash, every chunk at its
     offsets. Wall time in process (best of 3) and of the whole command."""
-    from qa_bot.indexer import verify
+    from qa_bot.index.verify import verify
 
     base = CACHE / f"sync-{n_docs}"
     if not (base / "index" / "CURRENT").exists():
@@ -135,7 +135,7 @@ def bench_verify(n_docs: int) -> dict:
     runs = []
     for _ in range(3):
         t = time.perf_counter()
-        problems = verify(cfg)
+        problems = verify(cfg.index_dir)
         runs.append(round(time.perf_counter() - t, 3))
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "qa_bot", "--index-dir", str(base / "index"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.errors import IndexDamagedError, IndexMissingError, InputError, QaBotError
-from qa_bot.terminal import safe
+from qa_bot.terminal import print_error, safe
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -99,8 +99,8 @@ def print_report(report, as_json: bool) -> None:
 def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
     """`index --verify`: every problem on stderr, one line each (through main), exit 1;
     else a one-line summary of what was checked, exit 0."""
-    from qa_bot.indexer import verified_counts, verify
-    from qa_bot.store import IndexStore
+    from qa_bot.index import IndexStore
+    from qa_bot.index.verify import verified_counts, verify
 
     others = [f"--{o.replace('_', '-')}" for o in ("full", "dry_run", "watch")
               if getattr(args, o)] + [str(p) for p in args.paths]
@@ -108,12 +108,12 @@ def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
         raise InputError(f"--verify checks the index as it is; it takes no {others[0]}")
     if not IndexStore(cfg.index_dir).exists():
         raise IndexMissingError(f"{cfg.index_dir}: no index yet; run `qa-bot index`")
-    problems = verify(cfg)
+    problems = verify(cfg.index_dir)
     if problems:
         if args.json:
             _emit({"verified": False, "problems": problems})
         raise IndexDamagedError(problems)
-    n = verified_counts(cfg)
+    n = verified_counts(cfg.index_dir)
     if args.json:
         _emit({"verified": True, **n})
     else:
@@ -265,9 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _config(args)
         return COMMANDS[args.command](args, cfg)
-    except QaBotError as exc:  # the one place errors are printed
-        for line in exc.lines():
-            print(f"qa-bot: error: {safe(line)}", file=sys.stderr)
+    except QaBotError as exc:
+        print_error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)

@@ -18,10 +18,10 @@ from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
 from qa_bot.indexer import SyncReport, sync
-from qa_bot.onnx_export import index_export
+from qa_bot.index.onnx_export import index_export
 from qa_bot.answer.reader import MODEL_FILE, Reader
 from qa_bot.retrieval import Hit, cosines, search
-from qa_bot.store import Generation, IndexStore
+from qa_bot.index import Generation, IndexStore
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,13 @@
-"""Sync the index with the corpus: documents are compared with the manifest by content
-hash; only new or changed documents are re-chunked, and only chunks whose embedded text
-was never embedded before (with this model) go through the model."""
+"""Sync the index with the corpus in two stages: `plan` (qa_bot/plan.py: what changed,
+by content hash; all `--dry-run` does) and `apply`: only new or changed documents are
+chunked, and only chunks whose embedded text was never embedded before (with this model)
+go through the model (`embedder_factory`); then a new generation is written and made
+live."""
 
 from __future__ import annotations
 
 import sqlite3
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -15,51 +15,25 @@ import numpy as np
 
 from qa_bot.chunking import Chunk, Chunker, token_counter
 from qa_bot.config import Config
-from qa_bot.documents import Document, discover, display_path, doc_id_for, load_document, \
-    read_file, content_hash
+from qa_bot.documents import Document, discover
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
-from qa_bot.errors import DocumentError, IndexWriteError, InputError
-from qa_bot import sentences
-from qa_bot.lexical import LexicalIndex
-from qa_bot.terminal import safe
-from qa_bot.onnx_export import try_export
-from qa_bot.store import MARKER, EmbeddingCache, Generation, IndexStore, crash_point, \
-    embed_key
+from qa_bot.errors import IndexWriteError
+from qa_bot.index import sentences
+from qa_bot.index.cache import EmbeddingCache, embed_key
+from qa_bot.index.files import crash_point
+from qa_bot.index.generation import Generation
+from qa_bot.index.lexical import LexicalIndex
+from qa_bot.index.onnx_export import try_export
+from qa_bot.index.store import IndexStore
+from qa_bot.plan import Plan, SyncReport, make_plan
+from qa_bot.terminal import warning
 
-
-@dataclass
-class SyncReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    chunks_embedded: int = 0
-    skipped: list[str] = field(default_factory=list)
-    generation: str | None = None
-    dry_run: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def to_dict(self) -> dict:
-        return {"added": self.added, "updated": self.updated, "removed": self.removed,
-                "unchanged": self.unchanged, "chunks_embedded": self.chunks_embedded,
-                "skipped": self.skipped, "generation": self.generation,
-                "dry_run": self.dry_run}
+__all__ = ["SyncReport", "sync"]
 
 
 def chunk_settings(cfg: Config) -> dict:
     return {"max_tokens": cfg.chunking.max_tokens, "target_tokens": cfg.chunking.target_tokens,
             "splitter": "pysbd", "embed_text": "title - section\\ntext"}
-
-
-def _under(path: Path, roots: list[Path]) -> bool:
-    return any(path == r or r in path.parents for r in roots)
-
-
-def _warn(line: str) -> None:
-    print(f"warning: {safe(line)}", file=sys.stderr)
 
 
 def sync(cfg: Config, paths: list[Path] | None = None, **kw) -> SyncReport:
@@ -81,7 +55,7 @@ def _sync(
     dry_run: bool = False,
     embedder_factory: Callable[[], Embedder],
     progress: bool = True,
-    warn: Callable[[str], None] = _warn,
+    warn: Callable[[str], None] = warning,
     lock_timeout: float = 10.0,
 ) -> SyncReport:
     """Bring the index in line with `paths` (default: the configured corpus).
@@ -93,151 +67,66 @@ def _sync(
     store.check_owner()  # before anything is written there
     roots = [p.absolute() for p in (paths if paths else cfg.corpus_paths)]
     found = discover(roots, follow_symlinks=cfg.corpus.follow_symlinks, exclude=[store.root])
-    report = SyncReport(skipped=list(found.skipped), dry_run=dry_run)
-    for line in found.skipped:
-        warn(line)
     settings = chunk_settings(cfg)
-    max_bytes = int(cfg.corpus.max_file_mb * 1_000_000)
-
     with store.lock(lock_timeout):
         if not dry_run:
             store.claim()
             store.remove_debris()
-        old: Generation | None = None
-        if full and not dry_run and (store.root / "cache.sqlite").is_file():
-            cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM, store.warn)
-            cache.check(repair=True)  # a rebuild never starts from a damaged cache
-            cache.close()
-        if not full and store.exists():
-            old = store.load(MODEL_NAME, MODEL_DIM)  # corrupt or foreign: the error says --full
-        old_docs = old.documents if old else {}
-        same_settings = old is not None and old.manifest.get("chunking") == settings
+            if full:
+                store.check_cache(MODEL_DIM)  # a rebuild never starts from a damaged cache
+        old = store.load(MODEL_NAME, MODEL_DIM) if not full and store.exists() else None
+        plan = make_plan(found, roots, old.documents if old else {},
+                         old is not None and old.manifest.get("chunking") == settings,
+                         int(cfg.corpus.max_file_mb * 1_000_000), warn, dry_run)
+        if dry_run:
+            plan.report.generation = old.name if old else None
+            return plan.report
+        apply(cfg, store, old, plan, settings, embedder_factory, progress)
+    return plan.report
 
-        counter = token_counter(str(tokenizer_file()))
-        chunker = Chunker(counter, cfg.chunking.max_tokens, cfg.chunking.target_tokens)
-        new_docs: dict[str, dict] = {}
-        fresh: dict[str, tuple[Document, list[Chunk]]] = {}
-        modes: dict[str, int] = {}  # permission bits of each fresh document's source
-        seen: set[str] = set()
-        for path in found.files:
-            doc_id = doc_id_for(path)
-            seen.add(doc_id)
-            source = display_path(path)
-            prev = old_docs.get(doc_id)
+
+def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, settings: dict,
+          embedder_factory: Callable[[], Embedder], progress: bool) -> None:
+    """Carry out `plan` (the lock held): chunk and embed what is fresh, write a new
+    generation and make it live, prune old ones. Nothing changed (and the same ONNX
+    export): nothing is written, but a lost CURRENT is pointed again."""
+    report = plan.report
+    onnx = try_export(store.root, store.warn)  # fast query path
+    if old is not None and not report.changed and old.manifest.get("onnx") == onnx:
+        store.repair_pointer(old.name)  # CURRENT was lost: the newest whole one
+        if plan.private:  # a source made private since: no new text, same rule
+            store.restrict_generations()
+        report.generation = old.name
+        return
+    counter = token_counter(str(tokenizer_file()))
+    chunker = Chunker(counter, cfg.chunking.max_tokens, cfg.chunking.target_tokens)
+    fresh = {doc_id: (doc, chunker.chunk(doc)) for doc_id, doc in plan.fresh.items()}
+    try:
+        chunks, keys, vectors = _assemble(old, plan.documents, fresh, store, embedder_factory,
+                                          report, progress)
+        sentence_vectors = None
+        if cfg.answer.sentence_vectors:
+            cache = store.open_cache(MODEL_DIM)
             try:
-                raw, modes[doc_id] = read_file(path, max_bytes)
-                if prev and prev["hash"] == content_hash(raw) and same_settings:
-                    new_docs[doc_id] = prev
-                    report.unchanged += 1
-                    continue
-                doc = load_document(path, raw)
-            except DocumentError as exc:
-                report.skipped.append(str(exc))
-                warn(str(exc))
-                if prev:  # keep what was indexed rather than lose it
-                    new_docs[doc_id] = prev
-                    report.unchanged += 1
-                continue
-            (report.updated if prev else report.added).append(source)
-            if not dry_run:
-                fresh[doc_id] = (doc, chunker.chunk(doc))
-            new_docs[doc_id] = {"source": doc.source, "path": str(path), "title": doc.title,
-                                "topic": doc.topic, "hash": doc.content_hash,
-                                "paragraphs": len(doc.paragraphs),
-                                "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                "private": not modes[doc_id] & 0o004}
-        for doc_id, meta in old_docs.items():
-            if doc_id in seen:
-                continue
-            if _under(Path(meta["path"]), roots):
-                report.removed.append(meta["source"])
-            else:
-                new_docs[doc_id] = meta
-                report.unchanged += 1
-        if not found.files and not new_docs:
-            raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
-                             + " (.txt, .md, .html and .pdf files are read)")
-        # a source others may not read: the index files holding its text are the owner's
-        private = any(not mode & 0o004 for mode in modes.values()) or any(
-            meta.get("private") for doc_id, meta in new_docs.items() if doc_id not in modes)
-        onnx = None if dry_run else try_export(store.root, warn)  # fast query path
-        if dry_run or (old is not None and not report.changed
-                       and old.manifest.get("onnx") == onnx):
-            if old is not None and not dry_run:
-                store.repair_pointer(old.name)  # CURRENT was lost: the newest whole one
-                if private:  # a source made private since: no new text, same rule
-                    store.restrict_generations()
-            report.generation = old.name if old else None
-            return report
-
-        try:
-            chunks, keys, vectors = _assemble(old, new_docs, fresh, store, embedder_factory,
-                                              report, progress)
-            sentence_vectors = None
-            if cfg.answer.sentence_vectors:
-                cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM, store.warn)
-                try:
-                    sentence_vectors = _sentence_vectors(old, chunks, keys, cache,
-                                                         embedder_factory, progress)
-                finally:
-                    cache.close()
-            crash_point("embedded")
-            for doc_id, (doc, _) in fresh.items():
-                store.put_text(doc.content_hash, doc.text, modes[doc_id])
-        except (OSError, sqlite3.Error) as exc:
-            raise IndexWriteError(f"{store.root}: cannot write ({exc}); the previous index "
-                                  f"is intact") from None
-        lexical = LexicalIndex.build([c.embed_text for c in chunks])
-        manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings,
-                    "onnx": onnx, "documents": new_docs}
-        report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical,
-                                                   sentence_vectors, private=private)
-        if private:
-            store.restrict_generations()  # the earlier ones kept for rollback too
-        known = {report.generation: manifest, **({old.name: old.manifest} if old else {})}
-        store.prune(cfg.index.keep_generations, known)
-    return report
-
-
-def verify(cfg: Config) -> list[str]:
-    """Every problem of the index, one line each naming the file and the fix (empty: all
-    is well): the live generation (see IndexStore.verify), the ONNX export and the
-    embedding cache. Reads only; `qa-bot index --full` repairs what it names."""
-    from qa_bot.onnx_export import index_export
-
-    store = IndexStore(cfg.index_dir, warn=lambda line: None)  # the problems say it all
-    problems = store.verify(MODEL_NAME, MODEL_DIM)
-    marker = store.marker_problem()
-    if marker:
-        problems.append(f"{store.root / MARKER}: {marker} (it lists the generations builds "
-                        f"made here); run `qa-bot index`")
-    name = store.current_name()
-    gen_onnx = (store.manifest(name) or {}).get("onnx") if name else None
-    if isinstance(gen_onnx, dict) and index_export(store.root) is None:
-        problems.append(f"{store.root / gen_onnx['file']}: damaged or missing ONNX export; "
-                        f"run `qa-bot index`")
-    cache_file = store.root / "cache.sqlite"
-    if cache_file.is_file():
-        problem = EmbeddingCache.check_file(cache_file)
-        if problem:
-            problems.append(problem)
-    return problems
-
-
-def verified_counts(cfg: Config) -> dict:
-    """What `verify` checked, for its summary line: the live generation's name and its
-    numbers of files (its own, plus the stored texts, the ONNX export and the cache),
-    documents and chunks."""
-    from qa_bot.onnx_export import index_export
-
-    store = IndexStore(cfg.index_dir, warn=lambda line: None)
-    name = store.current_name()
-    manifest = (store.manifest(name) if name else None) or {}
-    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
-    docs = manifest.get("documents") if isinstance(manifest.get("documents"), dict) else {}
-    extra = (index_export(store.root) is not None) + (store.root / "cache.sqlite").is_file()
-    return {"generation": name, "files": len(files) + len(docs) + extra,
-            "documents": len(docs), "chunks": manifest.get("chunks", 0)}
+                sentence_vectors = _sentence_vectors(old, chunks, keys, cache,
+                                                     embedder_factory, progress)
+            finally:
+                cache.close()
+        crash_point("embedded")
+        for doc_id, (doc, _) in fresh.items():
+            store.put_text(doc.content_hash, doc.text, plan.modes[doc_id])
+    except (OSError, sqlite3.Error) as exc:
+        raise IndexWriteError(f"{store.root}: cannot write ({exc}); the previous index "
+                              f"is intact") from None
+    lexical = LexicalIndex.build([c.embed_text for c in chunks])
+    manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings,
+                "onnx": onnx, "documents": plan.documents}
+    report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical,
+                                               sentence_vectors, private=plan.private)
+    if plan.private:
+        store.restrict_generations()  # the earlier ones kept for rollback too
+    known = {report.generation: manifest, **({old.name: old.manifest} if old else {})}
+    store.prune(cfg.index.keep_generations, known)
 
 
 def _sentence_vectors(old: Generation | None, chunks: list[Chunk], keys: list[str],
@@ -293,7 +182,7 @@ def _assemble(old: Generation | None, new_docs: dict[str, dict],
             for row in old_rows.get(doc_id, []):
                 known.setdefault(old.keys[row], old_vectors[row])  # type: ignore[index]
     missing = [k for k in dict.fromkeys(keys) if k not in known]
-    cache = EmbeddingCache(store.root / "cache.sqlite", MODEL_DIM, store.warn)
+    cache = store.open_cache(MODEL_DIM)
     try:
         known.update(cache.get_many(missing))
         todo = [k for k in missing if k not in known]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_bot.config import RetrievalConfig
-from qa_bot.store import Generation
+from qa_bot.index import Generation
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import QaBotError
-from qa_bot.indexer import verify
-from qa_bot.store import IndexStore
+from qa_bot.index.verify import verify
+from qa_bot.index import IndexStore
 
 from conftest import HARBOUR, RAIL, make_config
 
@@ -94,7 +94,7 @@ def test_damage_is_answered_right_or_named_and_full_repairs(template, tmp_path, 
               else path[head] / rest if head in path else store.root / target)
     inject(victim, fault, random.Random(f"{target} {fault}"))
 
-    problems = verify(cfg)  # `qa-bot index --verify`: names the damage, touches nothing
+    problems = verify(cfg.index_dir)  # `index --verify`: names the damage, touches nothing
     assert all("\n" not in p and "run `qa-bot index" in p for p in problems), problems
     if target not in ("QA_BOT_INDEX", "cache.sqlite"):
         assert any(str(victim) in p for p in problems), problems
@@ -115,7 +115,7 @@ def test_damage_is_answered_right_or_named_and_full_repairs(template, tmp_path, 
     assert check_answer_or_one_line(engine, source) is None
     for meta in engine.generation().documents.values():
         assert store.document_text(meta["hash"]) == Path(meta["path"]).read_text()
-    assert verify(cfg) == []
+    assert verify(cfg.index_dir) == []
 
 
 def _model() -> tuple[str, int]:
@@ -137,7 +137,7 @@ def test_every_file_of_a_generation_is_covered(template):
 def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template, tmp_path,
                                                                        make_engine, capsys,
                                                                        fault):
-    from qa_bot.onnx_export import index_export, temp_name
+    from qa_bot.index.onnx_export import index_export, temp_name
 
     shutil.copytree(template / "index", tmp_path / "index")
     cfg = make_config(tmp_path, [template / "c"])
@@ -150,10 +150,10 @@ def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template
     capsys.readouterr()
     assert index_export(tmp_path / "index") is None  # sentence-transformers serves instead
     assert ("damaged ONNX export" in capsys.readouterr().err) is (fault != "deleted")
-    assert any(str(export) in p and "ONNX" in p for p in verify(cfg))
+    assert any(str(export) in p and "ONNX" in p for p in verify(cfg.index_dir))
     report = make_engine(cfg).sync(progress=False)  # a plain sync repairs it
     assert report.unchanged == 2 and not report.changed
     assert index_export(tmp_path / "index") == export and export.read_bytes() == intact
     assert not temp_name(export).exists()
     assert (export.parent / ".mine.tmp-1").read_text() == "a user's file"
-    assert verify(cfg) == []
+    assert verify(cfg.index_dir) == []

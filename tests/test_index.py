@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import IndexCorruptError, IndexIncompatibleError, InputError
-from qa_bot.store import CURRENT
+from qa_bot.index import CURRENT
 
 from conftest import SEED, make_config
 

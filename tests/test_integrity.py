@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import IndexCorruptError, IndexDirError, IndexWriteError
-from qa_bot.store import CURRENT, MARKER, IndexStore
+from qa_bot.index import CURRENT, MARKER, IndexStore
 
 from conftest import HARBOUR, RAIL, REPO, SEED, make_config
 
@@ -264,23 +264,23 @@ def test_a_manifest_changed_into_other_valid_json_is_caught_by_its_own_checksum(
 def test_verify_checks_stored_texts_against_the_chunks(tmp_path, make_engine):
     """An HTML page's stored text is not the page (no hash to compare): every chunk must
     still be found at its offsets in it; --full writes a changed text again."""
-    from qa_bot.indexer import verify
+    from qa_bot.index.verify import verify
     from test_lifecycle import HTML
 
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "bridge.html").write_text(HTML)
     engine = make_engine(make_config(tmp_path, ["c"]))
     engine.sync(progress=False)
-    assert verify(engine.cfg) == []
+    assert verify(engine.cfg.index_dir) == []
     (meta,) = engine.generation().documents.values()
     text = IndexStore(tmp_path / "index").text_path(meta["hash"])
     original = text.read_text()
     text.write_text(original.replace("two million", "ten million"))
-    (problem,) = verify(engine.cfg)
+    (problem,) = verify(engine.cfg.index_dir)
     assert problem.startswith(f"{text}: chunk ") and "bridge.html" in problem
     assert "index --full" in problem
     engine.sync(full=True, progress=False)
-    assert text.read_text() == original and verify(engine.cfg) == []
+    assert text.read_text() == original and verify(engine.cfg.index_dir) == []
 
 
 def test_index_verify_names_every_problem_and_full_repairs_them(two_corpora, make_engine):

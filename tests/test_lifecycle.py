@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import IndexCorruptError
-from qa_bot.store import IndexStore
+from qa_bot.index import IndexStore
 
 from conftest import HARBOUR, RAIL, REPO, make_config
 

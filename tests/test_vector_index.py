@@ -9,8 +9,8 @@ import faiss
 import numpy as np
 import pytest
 
-import qa_bot.vector_index as vector_index
-from qa_bot.vector_index import build_vector_index, ivf_params
+import qa_bot.index.vectors as vector_index
+from qa_bot.index.vectors import build_vector_index, ivf_params
 
 from conftest import SEED, make_config
 

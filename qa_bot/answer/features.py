@@ -15,11 +15,11 @@ from typing import Callable
 
 import numpy as np
 
-from qa_bot import sentences
+from qa_bot.index import sentences
 from qa_bot.chunking import Chunk, Sentence
-from qa_bot.lexical import terms
+from qa_bot.index.lexical import terms
 from qa_bot.retrieval import Hit
-from qa_bot.store import Generation
+from qa_bot.index import Generation
 
 DUPLICATE_JACCARD = 0.8
 # Sentence score = SENTENCE_WEIGHTS . sentence features (higher is better); only the

@@ -14,8 +14,7 @@ from typing import Callable
 import numpy as np
 
 from qa_bot.chunking import Chunk
-
-FILE = "sentences.npy"
+from qa_bot.index.cache import EmbeddingCache, embed_key
 
 
 def texts(chunk: Chunk) -> list[str]:
@@ -28,12 +27,10 @@ def offsets(chunks: list[Chunk]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
 
 
-def compute(chunks: list[Chunk], cache, model: str, embed: Callable[[], object],
+def compute(chunks: list[Chunk], cache: EmbeddingCache, model: str, embed: Callable[[], object],
             progress: bool = False) -> np.ndarray:
-    """(number of sentences, dim) float32 unit vectors; served by `cache` (an
-    EmbeddingCache) where it can, the rest by `embed()`'s model (then cached)."""
-    from qa_bot.store import embed_key
-
+    """(number of sentences, dim) float32 unit vectors; served by `cache` where it can,
+    the rest by `embed()`'s model (then cached)."""
     flat = [t for c in chunks for t in texts(c)]
     keys = [embed_key(model, t) for t in flat]
     known = cache.get_many(list(dict.fromkeys(keys)))
@@ -51,14 +48,13 @@ def compute(chunks: list[Chunk], cache, model: str, embed: Callable[[], object],
     return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
-def save(folder: Path, vectors: np.ndarray) -> None:
-    np.save(folder / FILE, np.ascontiguousarray(vectors, dtype=np.float32))
+def save(path: Path, vectors: np.ndarray) -> None:
+    np.save(path, np.ascontiguousarray(vectors, dtype=np.float32))
 
 
-def load(folder: Path, n_sentences: int, dim: int) -> np.ndarray | None:
-    """The generation's sentence vectors (memory-mapped), or None when it has none.
+def load(path: Path, n_sentences: int, dim: int) -> np.ndarray | None:
+    """The sentence vectors in file `path` (memory-mapped), or None when it is absent.
     Raises ValueError when the file does not match the chunk table."""
-    path = folder / FILE
     if not path.exists():
         return None
     vectors = np.load(path, mmap_mode="r")

@@ -1,0 +1,13 @@
+"""The index directory and everything in it; no other code knows its layout.
+
+store (IndexStore: the pointer, loading, ownership, writing), generation (one generation's
+files), cache (embedding cache), lexical (BM25), vectors (FAISS), sentences (sentence
+vectors), onnx_export (the model's export kept in the index), verify (`index --verify`),
+files (the atomic writer and checksums), layout (every name in the folder)."""
+
+from qa_bot.index.cache import EmbeddingCache, embed_key
+from qa_bot.index.generation import Generation
+from qa_bot.index.layout import CURRENT, MARKER
+from qa_bot.index.store import IndexStore
+
+__all__ = ["CURRENT", "MARKER", "EmbeddingCache", "Generation", "IndexStore", "embed_key"]

@@ -1,0 +1,137 @@
+"""Writing an index directory (callers hold the lock): stored texts, a new generation and
+the switch of CURRENT, the removal of a killed build's debris and of old generations.
+Mixed into IndexStore."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+
+import numpy as np
+
+from qa_bot.chunking import Chunk
+from qa_bot.errors import IndexWriteError
+from qa_bot.index.files import crash_point, fsync_dir, write_atomic
+from qa_bot.index.generation import write_generation_files
+from qa_bot.index.layout import CURRENT, GEN_PREFIX, GEN_TMP, HASH_NAME, TEMP_FILES, TEXT_TMP
+from qa_bot.index.lexical import LexicalIndex
+
+
+class Writing:
+    """What a build writes (needs IndexStore's root, read_pointer, manifest, text_path,
+    _generation_names, _owned, _record)."""
+
+    def put_text(self, content_hash: str, text: str, mode: int = 0o600) -> None:
+        """Keep the text a document's offsets refer to (a copy there that differs, i.e. a
+        damaged one, is written again); `mode` is the permission bits of its source: the
+        copy never grants group or others more than the source does."""
+        path = self.text_path(content_hash)
+        mode = (mode & 0o066) | 0o600
+        data = text.encode("utf-8")
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            have = path.stat().st_mode & 0o777
+            if have & ~mode & 0o066:
+                os.chmod(path, have & mode)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data, tmp=path.parent / TEXT_TMP, mode=mode)
+
+    def remove_debris(self) -> None:
+        """What a killed build left: its temp files (by their fixed names) and, when
+        CURRENT names a generation, generations it wrote but never made CURRENT (newer
+        than the live one). With CURRENT broken, every generation is kept."""
+        for rel in TEMP_FILES:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                (self.root / rel).unlink()
+        shutil.rmtree(self.root / GEN_TMP, ignore_errors=True)
+        live, _ = self.read_pointer()
+        if live is None:
+            return
+        for n in self._generation_names():
+            if int(n[len(GEN_PREFIX):]) > int(live[len(GEN_PREFIX):]) and self._owned(n):
+                shutil.rmtree(self.root / n, ignore_errors=True)
+
+    def repair_pointer(self, name: str) -> None:
+        """Point CURRENT at `name` (a complete generation) if it does not already."""
+        if self.read_pointer()[0] != name:
+            write_atomic(self.root / CURRENT, (name + "\n").encode())
+
+    def write_generation(self, manifest: dict, chunks: list[Chunk], keys: list[str],
+                         vectors: np.ndarray, lexical: LexicalIndex,
+                         sentence_vectors: np.ndarray | None = None,
+                         private: bool = False) -> str:
+        """Write a complete new generation, then point CURRENT at it. Returns its name.
+        Any failure before the rename of CURRENT leaves the previous generation live.
+        `private` (a source others may not read): its folder is created 0700, so no one
+        else ever reads a file of it (restrict_generations makes the files 0600)."""
+        names = self._generation_names()
+        number = int(names[-1][len(GEN_PREFIX):]) + 1 if names else 1
+        name = f"{GEN_PREFIX}{number:06d}"
+        tmp = self.root / GEN_TMP
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            write_generation_files(tmp, manifest, chunks, keys, vectors, lexical, name,
+                                   sentence_vectors, private)
+        except (OSError, RuntimeError) as exc:  # faiss reports write errors as RuntimeError
+            shutil.rmtree(tmp, ignore_errors=True)
+            reason = getattr(exc, "strerror", None) or exc
+            raise IndexWriteError(f"{self.root}: cannot write the new index ({reason}); "
+                                  f"the previous index is intact") from None
+        self._record(add={name})  # before it exists: a crash leaves nothing unrecorded
+        crash_point("before-rename")
+        os.rename(tmp, self.root / name)
+        fsync_dir(self.root)
+        crash_point("before-current")
+        write_atomic(self.root / CURRENT, (name + "\n").encode())
+        crash_point("after-current")
+        return name
+
+    def restrict_generations(self) -> None:
+        """Every generation folder 0700 and its files 0600: only the owner reads the
+        document text they hold (for an index of a source others may not read)."""
+        for name in (n for n in self._generation_names() if self._owned(n)):
+            for folder, dirs, files in os.walk(self.root / name):
+                os.chmod(folder, 0o700)
+                for f in files:
+                    os.chmod(os.path.join(folder, f), 0o600)
+
+    def prune(self, keep: int, manifests: dict[str, dict] | None = None) -> None:
+        """Drop all but the newest `keep` generations (the live one counts) among those
+        builds here made (see _owned), and the texts of their documents that no remaining
+        generation uses. `manifests` (generation name -> manifest) spares re-reading."""
+        live, _ = self.read_pointer()
+        if live is None:
+            return
+        owned = [n for n in self._generation_names()
+                 if n != live and self._owned(n, manifests)]
+        kept = set(owned[::-1][: max(keep - 1, 0)])
+        dropped: set[str] = set()
+        for n in owned:
+            if n not in kept:
+                dropped.update(_hashes(self.manifest(n, manifests) or {}))
+                shutil.rmtree(self.root / n, ignore_errors=True)
+        if len(kept) < len(owned):
+            self._record()  # forgets the ones removed
+        live_manifest = self.manifest(live, manifests)
+        if live_manifest is None:
+            return  # never delete texts the live generation may use
+        used = _hashes(live_manifest)
+        for n in self._generation_names():
+            used.update(_hashes(self.manifest(n, manifests) or {}))
+        for h in dropped - used:
+            self.text_path(h).unlink(missing_ok=True)
+
+
+def _hashes(manifest: dict) -> set[str]:
+    """Content hashes of a manifest's documents (only well-formed ones: they name files)."""
+    docs = manifest.get("documents")
+    if not isinstance(docs, dict):
+        return set()
+    return {d["hash"] for d in docs.values()
+            if isinstance(d, dict) and isinstance(d.get("hash"), str)
+            and HASH_NAME.fullmatch(d["hash"])}
