@@ -199,7 +199,7 @@ def part_build(n_chunks: int, rounds: int, docs: int) -> dict:
     from qa_bot.index.sentences import texts as sentence_texts
 
     eng, _ = scifact_engine(docs)
-    every = eng.generation().chunks
+    every = list(eng.generation().chunks)
     chunks = random.Random(0).sample(every, min(n_chunks, len(every)))
     st = SentenceTransformer(str(model_dir()), device="cpu")
     st.max_seq_length = MODEL_MAX_TOKENS

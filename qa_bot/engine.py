@@ -127,10 +127,7 @@ class Engine:
         if not articles:
             return []
         if self._doc_rows[0] is not gen:
-            by_doc: dict[str, list[int]] = {}
-            for r, c in enumerate(gen.chunks):
-                by_doc.setdefault(c.doc_id, []).append(r)
-            self._doc_rows = (gen, by_doc)
+            self._doc_rows = (gen, gen.doc_rows())
         by_doc = self._doc_rows[1]
         return [r for a in articles for r in by_doc.get(a, [])]
 
@@ -185,9 +182,7 @@ class Engine:
     def documents(self) -> list[dict]:
         """What is indexed: one dict per document (source, title, topic, hash, ...)."""
         gen = self.generation()
-        counts: dict[str, int] = {}
-        for c in gen.chunks:
-            counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
-        return [dict(meta, doc_id=doc_id, chunks=counts.get(doc_id, 0))
+        return [dict({k: v for k, v in meta.items() if k not in ("segment", "row")},
+                     doc_id=doc_id, chunks=meta.get("chunks", 0))
                 for doc_id, meta in sorted(gen.documents.items(),
                                            key=lambda kv: kv[1]["source"])]

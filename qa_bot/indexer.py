@@ -19,10 +19,9 @@ from qa_bot.documents import Document, discover
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
 from qa_bot.errors import IndexWriteError
 from qa_bot.index import sentences
-from qa_bot.index.cache import EmbeddingCache, embed_key
+from qa_bot.index.cache import embed_key
 from qa_bot.index.files import crash_point
-from qa_bot.index.generation import Generation
-from qa_bot.index.lexical import LexicalIndex
+from qa_bot.index.generation import Generation, live_mask
 from qa_bot.index.onnx_export import try_export
 from qa_bot.index.store import IndexStore
 from qa_bot.plan import Plan, SyncReport, make_plan
@@ -101,14 +100,15 @@ def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, se
     counter = token_counter(str(tokenizer_file()))
     chunker = Chunker(counter, cfg.chunking.max_tokens, cfg.chunking.target_tokens)
     fresh = {doc_id: (doc, chunker.chunk(doc)) for doc_id, doc in plan.fresh.items()}
+    chunks = [c for _, doc_chunks in fresh.values() for c in doc_chunks]
+    keys = [embed_key(MODEL_NAME, c.embed_text) for c in chunks]
     try:
-        chunks, keys, vectors = _assemble(old, plan.documents, fresh, store, embedder_factory,
-                                          report, progress)
+        vectors = _assemble(old, fresh, chunks, keys, store, embedder_factory, report, progress)
         sentence_vectors = None
         if cfg.answer.sentence_vectors:
             cache = store.open_cache(MODEL_DIM)
             try:
-                sentence_vectors = _sentence_vectors(old, chunks, keys, cache,
+                sentence_vectors = sentences.compute(chunks, cache, MODEL_NAME,
                                                      embedder_factory, progress)
             finally:
                 cache.close()
@@ -118,69 +118,54 @@ def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, se
     except (OSError, sqlite3.Error) as exc:
         raise IndexWriteError(f"{store.root}: cannot write ({exc}); the previous index "
                               f"is intact") from None
-    lexical = LexicalIndex.build([c.embed_text for c in chunks])
-    manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings,
-                "onnx": onnx, "documents": plan.documents}
-    report.generation = store.write_generation(manifest, chunks, keys, vectors, lexical,
-                                               sentence_vectors, private=plan.private)
+    segments = _kept_segments(old, plan)
+    documents = dict(plan.documents)
+    if chunks:
+        entry = store.write_segment(chunks, keys, vectors, sentence_vectors, plan.private)
+        segments.append(entry)
+        row = 0
+        for doc_id, (_, doc_chunks) in fresh.items():
+            documents[doc_id] = dict(documents[doc_id], segment=entry["name"], row=row,
+                                     chunks=len(doc_chunks))
+            row += len(doc_chunks)
+    manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings, "onnx": onnx,
+                "documents": documents, "segments": segments,
+                "chunks": sum(int(live_mask(e).sum()) for e in segments)}
+    report.generation = store.write_generation(manifest, private=plan.private)
     if plan.private:
         store.restrict_generations()  # the earlier ones kept for rollback too
     known = {report.generation: manifest, **({old.name: old.manifest} if old else {})}
     store.prune(cfg.index.keep_generations, known)
 
 
-def _sentence_vectors(old: Generation | None, chunks: list[Chunk], keys: list[str],
-                      cache: EmbeddingCache, embedder_factory: Callable[[], Embedder],
-                      progress: bool) -> np.ndarray:
-    """Sentence vectors aligned with `chunks` (see qa_bot/sentences.py): a chunk whose key
-    the previous generation holds reuses its rows there; only the others are computed."""
-    old_rows: dict[str, tuple[int, int]] = {}
-    if old is not None and old.sentence_vectors is not None:
-        offsets = old.sentence_offsets
-        old_rows = {k: (int(offsets[r]), int(offsets[r + 1])) for r, k in enumerate(old.keys)}
-    new = [i for i, k in enumerate(keys) if k not in old_rows]
-    computed = sentences.compute([chunks[i] for i in new], cache, MODEL_NAME,
-                                 embedder_factory, progress)
-    parts: list[np.ndarray] = []
-    at = 0
-    new_set = set(new)
-    for i, k in enumerate(keys):
-        if i in new_set:
-            n = len(chunks[i].sentences)
-            parts.append(computed[at:at + n])
-            at += n
-        else:
-            parts.append(old.sentence_vectors[slice(*old_rows[k])])  # type: ignore[union-attr]
-    if not parts:
-        return np.zeros((0, MODEL_DIM), dtype=np.float32)
-    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+def _kept_segments(old: Generation | None, plan: Plan) -> list[dict]:
+    """The old generation's segment entries, with the rows of updated and removed
+    documents marked deleted; segments left without a live row are dropped."""
+    if old is None:
+        return []
+    entries = [dict(e, deleted=[list(d) for d in e.get("deleted", [])])
+               for e in old.manifest["segments"]]
+    by_name = {e["name"]: e for e in entries}
+    for doc_id, meta in old.documents.items():
+        if meta.get("chunks") and (doc_id in plan.fresh or doc_id not in plan.documents):
+            by_name[meta["segment"]]["deleted"].append([meta["row"], meta["row"] + meta["chunks"]])
+    for e in entries:
+        e["deleted"].sort()
+    return [e for e in entries if live_mask(e).any()]
 
 
-def _assemble(old: Generation | None, new_docs: dict[str, dict],
-              fresh: dict[str, tuple[Document, list[Chunk]]], store: IndexStore,
+def _assemble(old: Generation | None, fresh: dict[str, tuple[Document, list[Chunk]]],
+              chunks: list[Chunk], keys: list[str], store: IndexStore,
               embedder_factory: Callable[[], Embedder], report: SyncReport,
-              progress: bool) -> tuple[list[Chunk], list[str], np.ndarray]:
-    """Chunk rows, cache keys and vectors of the new generation, in document order;
-    vectors come from the old generation, then the cache, then the model."""
-    old_rows = old.doc_rows() if old else {}
-    old_vectors = old.all_vectors() if old else None
-    chunks: list[Chunk] = []
-    keys: list[str] = []
+              progress: bool) -> np.ndarray:
+    """Vectors of the new segment's `chunks` (cache keys `keys`): from the rows the
+    changed documents had in the old generation, then the cache, then the model."""
     known: dict[str, np.ndarray] = {}
-    for doc_id in new_docs:
-        if doc_id in fresh:
-            for c in fresh[doc_id][1]:
-                chunks.append(c)
-                keys.append(embed_key(MODEL_NAME, c.embed_text))
-        else:
-            for row in old_rows.get(doc_id, []):
-                chunks.append(old.chunks[row])  # type: ignore[union-attr]
-                keys.append(old.keys[row])  # type: ignore[union-attr]
-                known[old.keys[row]] = old_vectors[row]  # type: ignore[index,union-attr]
     if old is not None:
-        for doc_id in fresh:
-            for row in old_rows.get(doc_id, []):
-                known.setdefault(old.keys[row], old_vectors[row])  # type: ignore[index]
+        rows = [r for doc_id in fresh for r in old.doc_rows().get(doc_id, [])]
+        for r, vec in zip(rows, old.vectors.get(rows)):
+            i, local = old.locate(r)
+            known[old.segments[i].row(local)["key"]] = vec
     missing = [k for k in dict.fromkeys(keys) if k not in known]
     cache = store.open_cache(MODEL_DIM)
     try:
@@ -198,4 +183,4 @@ def _assemble(old: Generation | None, new_docs: dict[str, dict],
     finally:
         cache.close()
     vectors = np.stack([known[k] for k in keys]) if keys else np.zeros((0, MODEL_DIM), np.float32)
-    return chunks, keys, vectors.astype(np.float32)
+    return vectors.astype(np.float32)

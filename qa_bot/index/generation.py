@@ -1,40 +1,75 @@
-"""One generation of the index: its files, how they are written and read.
+"""One generation of the index: a manifest naming immutable segments, with the rows of
+each that are deleted.
 
-A generation folder holds manifest.json (model, dim, chunk settings, documents, and the
-size and CRC-32 of every other file), chunks.jsonl (one chunk row a line, with its
-embedding-cache key), vectors.faiss, bm25/ and sentences.npy. It is complete before
-CURRENT names it and never modified after."""
+gen-NNNNNN/manifest.json holds the model, dim, chunk settings and ONNX export, the
+documents (each with its segment, first row and number of chunks), and the segments in
+row order, each with its number of rows, its deleted row ranges and the size and CRC-32
+of each of its files. A generation is complete before CURRENT names it and never modified
+after; segments are shared by generations and never modified at all.
+
+Rows: segment i's row r is the generation's row bases[i] + r. A deleted row is never a
+hit, never counted by BM25, and not among `chunks` when iterated."""
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
-from qa_bot.chunking import Chunk, Sentence
+from qa_bot.chunking import Chunk
 from qa_bot.errors import IndexCorruptError, IndexIncompatibleError
-from qa_bot.index import sentences
-from qa_bot.index.files import SELF_CRC, crash_point, file_problem, file_records, fsync_dir, \
-    manifest_crc32, manifest_intact
-from qa_bot.index.layout import BM25, CHUNKS, FORMAT_VERSION, MANIFEST, SENTENCES, VECTORS
+from qa_bot.index.files import file_problem, manifest_intact
+from qa_bot.index.layout import FORMAT_VERSION, MANIFEST, SEGMENTS
 from qa_bot.index.lexical import LexicalIndex
-from qa_bot.index.vectors import build_vector_index, load_vector_index
+from qa_bot.index.segment import Segment
+from qa_bot.index.vectors import SegmentVectors
+
+FIX = "run `qa-bot index --full`"
 
 
-def chunk_to_row(c: Chunk) -> dict:
-    return {"doc_id": c.doc_id, "ordinal": c.ordinal, "start": c.start, "end": c.end,
-            "text": c.text, "title": c.title, "section": c.section, "paragraph": c.paragraph,
-            "sentences": [[s.start, s.end, s.paragraph, s.page] for s in c.sentences]}
+def live_mask(entry: dict) -> np.ndarray:
+    """True for each row of a manifest segment entry that is not deleted."""
+    live = np.ones(int(entry["rows"]), dtype=bool)
+    for start, end in entry.get("deleted", []):
+        live[start:end] = False
+    return live
 
 
-def row_to_chunk(row: dict) -> Chunk:
-    sents = tuple(Sentence(*s) for s in row["sentences"])
-    return Chunk(row["doc_id"], row["ordinal"], row["start"], row["end"], row["text"],
-                 row["title"], row["section"], row["paragraph"], sents)
+def segments_problem(root: Path, manifest: dict, checksums: bool = True) -> str | None:
+    """None when every file of every segment the manifest names is there with its recorded
+    size (and CRC-32, if `checksums`), else one line naming the first that is not."""
+    segments = manifest.get("segments")
+    if not isinstance(segments, list):
+        return f"{manifest.get('generation')}/{MANIFEST}: no segment list"
+    for entry in segments:
+        if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
+            return f"{manifest.get('generation')}/{MANIFEST}: bad segment entry"
+        problem = file_problem(root / SEGMENTS / str(entry.get("name")), entry, checksums)
+        if problem:
+            return problem
+    return None
+
+
+class ChunkTable:
+    """The chunk rows of a generation: `table[row]` decodes one row (deleted or not);
+    iterating and len() see the live rows only."""
+
+    def __init__(self, gen: "Generation"):
+        self.gen = gen
+
+    def __getitem__(self, row: int) -> Chunk:
+        i, r = self.gen.locate(row)
+        return self.gen.segments[i].chunk(r)
+
+    def __len__(self) -> int:
+        return self.gen.live_count
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for row in self.gen.live_rows():
+            yield self[int(row)]
 
 
 @dataclass
@@ -44,111 +79,106 @@ class Generation:
     name: str
     path: Path
     manifest: dict
-    chunks: list[Chunk]
-    keys: list[str]  # embedding-cache key of each chunk row
-    vectors: "object"  # faiss.Index over the rows, inner product on unit vectors
-    lexical: LexicalIndex
-    sentence_vectors: np.ndarray | None = None  # see qa_bot/sentences.py; None: not stored
+    segments: list[Segment]
+    live: list[np.ndarray]  # per segment: bool per row
+    bases: np.ndarray = field(init=False)
 
-    @functools.cached_property
-    def sentence_offsets(self) -> np.ndarray:
-        """Rows offsets[r]..offsets[r + 1] of sentence_vectors belong to chunk row r."""
-        return sentences.offsets(self.chunks)
+    def __post_init__(self) -> None:
+        self.bases = np.concatenate([[0], np.cumsum([s.rows for s in self.segments])]
+                                    ).astype(np.int64)
+        self.live_count = int(sum(int(m.sum()) for m in self.live))
+        self.chunks = ChunkTable(self)
+        self.lexical = LexicalIndex([s.postings for s in self.segments], self.live)
+        self.vectors = SegmentVectors([s.vectors for s in self.segments], self.live,
+                                      int(self.manifest["dim"]), [s.ivf for s in self.segments])
 
     @property
     def documents(self) -> dict[str, dict]:
         return self.manifest["documents"]
 
+    @property
+    def has_sentences(self) -> bool:
+        return bool(self.segments) and all(s.sentences is not None for s in self.segments)
+
+    def locate(self, row: int) -> tuple[int, int]:
+        """(segment index, row within it) of a generation row."""
+        i = int(np.searchsorted(self.bases, row, side="right")) - 1
+        return i, row - int(self.bases[i])
+
+    def live_rows(self) -> np.ndarray:
+        if not self.segments:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.concatenate(self.live))
+
     def doc_rows(self) -> dict[str, list[int]]:
-        rows: dict[str, list[int]] = {}
-        for i, c in enumerate(self.chunks):
-            rows.setdefault(c.doc_id, []).append(i)
-        return rows
+        """Each document's chunk rows, in order (from the manifest: nothing is decoded)."""
+        base = {s["name"]: int(b) for s, b in zip(self.manifest["segments"], self.bases)}
+        return {doc_id: list(range(base[m["segment"]] + m["row"],
+                                   base[m["segment"]] + m["row"] + m["chunks"]))
+                for doc_id, m in self.documents.items() if m.get("chunks")}
+
+    def sentence_vectors(self, row: int) -> np.ndarray:
+        """float32 unit vectors of the row's sentences (needs has_sentences)."""
+        i, r = self.locate(row)
+        return self.segments[i].sentence_vectors(r)
 
     def all_vectors(self) -> np.ndarray:
-        n = self.vectors.ntotal
-        if n == 0:
-            return np.zeros((0, self.vectors.d), dtype=np.float32)
-        return self.vectors.reconstruct_n(0, n)
+        """The chunk vectors of the live rows, in row order (as `chunks` iterates)."""
+        return self.vectors.get([int(r) for r in self.live_rows()])
 
 
-def load_generation(path: Path, model: str, dim: int) -> Generation:
-    """The generation in folder `path`. Raises IndexCorruptError (naming the file) or
-    IndexIncompatibleError (another format, model or dimension)."""
-    name = path.name
+def read_manifest(path: Path, model: str, dim: int) -> dict:
+    """The manifest of the generation in folder `path`, checked: its format, model and
+    dimension, its own CRC-32."""
     manifest_file = path / MANIFEST
-    where = manifest_file
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict):
+        raise ValueError("not a JSON object")
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexIncompatibleError(
+            f"{manifest_file}: index format {manifest.get('format')!r}, this qa-bot "
+            f"reads {FORMAT_VERSION}; {FIX}")
+    if manifest.get("model") != model or manifest.get("dim") != dim:
+        raise IndexIncompatibleError(
+            f"{manifest_file}: index built with {manifest.get('model')} "
+            f"(dim {manifest.get('dim')}), this qa-bot uses {model} (dim {dim}); {FIX}")
+    if not manifest_intact(manifest):
+        raise IndexCorruptError(f"{manifest_file}: damaged (its CRC-32 is not the one "
+                                f"it records); {FIX}")
+    return manifest
+
+
+def load_generation(path: Path, model: str, dim: int,
+                    opened: dict[str, Segment] | None = None) -> Generation:
+    """The generation in folder `path`. Every file of its segments is checked (size and
+    CRC-32) unless `opened` (segment name -> Segment, the caller's) already holds it with
+    the same file records (a name is reused only by a segment no generation named).
+    Raises IndexCorruptError (naming the file) or IndexIncompatibleError."""
+    root = path.parent
+    opened = {} if opened is None else opened
+    where = path / MANIFEST
     try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict):
-            raise ValueError("not a JSON object")
-        if manifest.get("format") != FORMAT_VERSION:
-            raise IndexIncompatibleError(
-                f"{manifest_file}: index format {manifest.get('format')!r}, this qa-bot "
-                f"reads {FORMAT_VERSION}; run `qa-bot index --full`")
-        if manifest.get("model") != model or manifest.get("dim") != dim:
-            raise IndexIncompatibleError(
-                f"{manifest_file}: index built with {manifest.get('model')} "
-                f"(dim {manifest.get('dim')}), this qa-bot uses {model} (dim {dim}); "
-                f"run `qa-bot index --full`")
-        if not manifest_intact(manifest):
-            raise IndexCorruptError(f"{manifest_file}: damaged (its CRC-32 is not the one "
-                                    f"it records); run `qa-bot index --full`")
-        problem = file_problem(path, manifest)
-        if problem:
-            raise IndexCorruptError(f"{problem}; run `qa-bot index --full`")
-        where = path / CHUNKS
-        rows = [json.loads(line) for line in where.read_text(encoding="utf-8").splitlines()]
-        chunks = [row_to_chunk(r) for r in rows]
-        keys = [r["key"] for r in rows]
-        where = path / VECTORS
-        vectors = load_vector_index(where)
-        if vectors.ntotal != len(chunks) or vectors.d != dim:
-            raise ValueError(f"{vectors.ntotal} vectors of dim {vectors.d} for "
-                             f"{len(chunks)} chunks")
-        where = path / BM25
-        lexical = LexicalIndex.load(where, len(chunks))
-        where = path / SENTENCES
-        sentence_vectors = sentences.load(path / SENTENCES, sum(len(c.sentences) for c in chunks), dim)
+        manifest = read_manifest(path, model, dim)
+        segments, live = [], []
+        for entry in manifest["segments"]:
+            name = entry["name"]
+            where = root / SEGMENTS / name
+            if name not in opened or opened[name].records != entry["files"]:
+                problem = file_problem(where, entry)
+                if problem:
+                    raise IndexCorruptError(f"{problem}; {FIX}")
+                opened[name] = Segment(where, int(entry["rows"]), dim)
+                opened[name].records = entry["files"]
+            segments.append(opened[name])
+            live.append(live_mask(entry))
+        where = path / MANIFEST
+        gen = Generation(path.name, path, manifest, segments, live)
+        gen.doc_rows()  # every document names a segment of the list
     except FileNotFoundError as exc:
         raise IndexCorruptError(f"{exc.filename or where}: missing from the index; "
-                                f"run `qa-bot index --full`") from None
+                                f"{FIX}") from None
     except (IndexIncompatibleError, IndexCorruptError):
         raise
     except Exception as exc:  # any parse failure of a stored file
-        raise IndexCorruptError(f"{where}: corrupt index file ({exc}); "
-                                f"run `qa-bot index --full`") from None
-    return Generation(name, path, manifest, chunks, keys, vectors, lexical, sentence_vectors)
-
-
-def write_generation_files(tmp: Path, manifest: dict, chunks: list[Chunk], keys: list[str],
-                           vectors: np.ndarray, lexical: LexicalIndex, name: str,
-                           sentence_vectors: np.ndarray | None, private: bool = False) -> None:
-    """Every file of the generation, then the manifest (which records their sizes),
-    all fsynced."""
-    import faiss
-
-    tmp.mkdir(parents=True, mode=0o700 if private else 0o777)
-    manifest = dict(manifest, format=FORMAT_VERSION, generation=name, chunks=len(chunks))
-    with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
-        for c, k in zip(chunks, keys):
-            row = chunk_to_row(c)
-            row["key"] = k
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    crash_point("chunks-written")
-    index, manifest["vector_index"] = build_vector_index(vectors, int(manifest["dim"]))
-    faiss.write_index(index, str(tmp / VECTORS))
-    (tmp / BM25).mkdir()
-    lexical.save(tmp / BM25)
-    if sentence_vectors is not None:
-        sentences.save(tmp / SENTENCES, sentence_vectors)
-    manifest["files"] = file_records(tmp)
-    manifest[SELF_CRC] = manifest_crc32(manifest)
-    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
-                                       encoding="utf-8")
-    for p in sorted(tmp.rglob("*")):
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-    fsync_dir(tmp / BM25)
-    fsync_dir(tmp)
+        raise IndexCorruptError(f"{where}: corrupt index file ({exc}); {FIX}") from None
+    return gen

@@ -2,7 +2,8 @@
 
     QA_BOT_INDEX         marker: this folder is a qa-bot index (first line: the format)
     CURRENT              name of the live generation (written to a temp file, then renamed)
-    gen-000007/          manifest.json, chunks.jsonl, vectors.faiss, bm25/, sentences.npy
+    gen-000007/          manifest.json: the segments of this generation and their deletions
+    segments/seg-000003/ an immutable batch of chunk rows (qa_bot/index/segment.py)
     texts/<sha256>.txt   the text each document's offsets refer to (shared by generations)
     cache.sqlite         embedding cache: key(model, embedded text) -> vector
     model/<name>.onnx    the model's ONNX export (and its .json record), shared
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: segments (1: one folder of whole files per generation)
 CURRENT = "CURRENT"
 MARKER = "QA_BOT_INDEX"
 MARKER_TEXT = (f"qa-bot index format {FORMAT_VERSION}\n"
@@ -31,15 +32,16 @@ EMPTY_ENOUGH = frozenset({"README.md", ".lock"})
 GEN_TMP = ".generation.tmp"
 TEXT_TMP = ".text.tmp"  # inside texts/
 TEMP_FILES = (f".{CURRENT}.tmp", f".{MARKER}.tmp", f"texts/{TEXT_TMP}")
+SEGMENTS = "segments"
+SEG_PREFIX = "seg-"
+SEG_NAME = re.compile(r"seg-[0-9]{6,}")
+SEG_TMP = ".segment.tmp"  # inside segments/
+SEG_LEDGER_LINE = "segment "
 LOCK = ".lock"
 CACHE = "cache.sqlite"
 TEXTS = "texts"
 MODEL_FOLDER = "model"
 MANIFEST = "manifest.json"
-CHUNKS = "chunks.jsonl"
-VECTORS = "vectors.faiss"
-BM25 = "bm25"
-SENTENCES = "sentences.npy"
 
 
 def text_path(root: Path, content_hash: str) -> Path:
@@ -48,3 +50,8 @@ def text_path(root: Path, content_hash: str) -> Path:
 
 def cache_path(root: Path) -> Path:
     return root / CACHE
+
+
+def number_of(name: str) -> int:
+    """The number of a generation or segment name (gen-000007 -> 7)."""
+    return int(name.split("-", 1)[1])

@@ -12,7 +12,7 @@ from qa_bot.errors import IndexBusyError, IndexDirError, IndexIncompatibleError,
     IndexWriteError
 from qa_bot.index.files import write_atomic
 from qa_bot.index.layout import CURRENT, EMPTY_ENOUGH, FORMAT_VERSION, GEN_NAME, LEDGER_LINE, \
-    LOCK, MARKER, MARKER_TEXT
+    LOCK, MARKER, MARKER_TEXT, SEG_LEDGER_LINE, SEG_NAME, SEGMENTS
 
 
 class Ownership:
@@ -71,7 +71,10 @@ class Ownership:
         the generations of an index an earlier qa-bot built)."""
         self.check_owner()
         if self.marker_problem():  # missing or damaged: written again, whole
-            self._record(add={n for n in self._generation_names() if self.manifest(n)})
+            manifests = [m for n in self._generation_names() if (m := self.manifest(n))]
+            self._record(add={m["generation"] for m in manifests} | {
+                str(e.get("name")) for m in manifests for e in m.get("segments", [])
+                if isinstance(e, dict) and SEG_NAME.fullmatch(str(e.get("name")))})
 
     def marker_problem(self) -> str | None:
         """None when the marker is there and opens with its first line; else why not."""
@@ -85,19 +88,25 @@ class Ownership:
         return None if head == MARKER_TEXT.encode() else "damaged"
 
     def _ledger(self) -> set[str]:
-        """The generations the marker lists."""
+        """The generations and segments the marker lists."""
         try:
             lines = (self.root / MARKER).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return set()
-        names = {line[len(LEDGER_LINE):].strip() for line in lines.splitlines()
-                 if line.startswith(LEDGER_LINE)}
-        return {n for n in names if GEN_NAME.fullmatch(n)}
+        names = {line.split(" ", 1)[1].strip() for line in lines.splitlines()
+                 if line.startswith((LEDGER_LINE, SEG_LEDGER_LINE))}
+        return {n for n in names if GEN_NAME.fullmatch(n) or SEG_NAME.fullmatch(n)}
+
+    def _exists(self, name: str) -> bool:
+        folder = self.root / SEGMENTS / name if SEG_NAME.fullmatch(name) else self.root / name
+        return folder.is_dir()
 
     def _record(self, add: set[str] = frozenset()) -> None:
-        """Rewrite the marker: the generations it lists that still exist, plus `add`."""
-        names = {n for n in self._ledger() if (self.root / n).is_dir()} | set(add)
-        lines = [f"{LEDGER_LINE}{n}\n" for n in sorted(names)]
+        """Rewrite the marker: the generations and segments it lists that still exist,
+        plus `add`."""
+        names = {n for n in self._ledger() if self._exists(n)} | set(add)
+        lines = [f"{SEG_LEDGER_LINE if SEG_NAME.fullmatch(n) else LEDGER_LINE}{n}\n"
+                 for n in sorted(names)]
         write_atomic(self.root / MARKER, (MARKER_TEXT + "".join(lines)).encode())
 
     def _owned(self, name: str, manifests: dict[str, dict] | None = None) -> bool:

@@ -1,6 +1,6 @@
 """Sentence vectors computed at index time, so answering never runs the model on passages.
 
-Invariant: row i of a generation's `sentences.npy` is the unit vector of the i-th sentence
+Invariant: row i of a segment's `sentences.npy` is the unit vector of the i-th sentence
 of the flattened sentence list (chunk rows in order, each chunk's sentences in order), i.e.
 of `chunk.text[s.start - chunk.start:s.end - chunk.start]`. Vectors go through the same
 embedding cache as chunks (key = model + sentence text), so a rebuild embeds only new text."""
@@ -8,7 +8,6 @@ embedding cache as chunks (key = model + sentence text), so a rebuild embeds onl
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -20,11 +19,6 @@ from qa_bot.index.cache import EmbeddingCache, embed_key
 def texts(chunk: Chunk) -> list[str]:
     """The chunk's sentences as text, in order."""
     return [chunk.text[s.start - chunk.start:s.end - chunk.start] for s in chunk.sentences]
-
-
-def offsets(chunks: list[Chunk]) -> np.ndarray:
-    """offsets[r] .. offsets[r + 1] are the rows of chunk r's sentences."""
-    return np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
 
 
 def compute(chunks: list[Chunk], cache: EmbeddingCache, model: str, embed: Callable[[], object],
@@ -46,18 +40,3 @@ def compute(chunks: list[Chunk], cache: EmbeddingCache, model: str, embed: Calla
     if not keys:
         return np.zeros((0, cache.dim), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)
-
-
-def save(path: Path, vectors: np.ndarray) -> None:
-    np.save(path, np.ascontiguousarray(vectors, dtype=np.float32))
-
-
-def load(path: Path, n_sentences: int, dim: int) -> np.ndarray | None:
-    """The sentence vectors in file `path` (memory-mapped), or None when it is absent.
-    Raises ValueError when the file does not match the chunk table."""
-    if not path.exists():
-        return None
-    vectors = np.load(path, mmap_mode="r")
-    if vectors.shape != (n_sentences, dim):
-        raise ValueError(f"{vectors.shape} sentence vectors for {n_sentences} sentences")
-    return vectors

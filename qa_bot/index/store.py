@@ -25,9 +25,11 @@ from typing import Callable
 
 from qa_bot.errors import IndexCorruptError, IndexMissingError
 from qa_bot.index.cache import EmbeddingCache
-from qa_bot.index.files import file_problem, manifest_intact
-from qa_bot.index.generation import Generation, load_generation
-from qa_bot.index.layout import CURRENT, GEN_NAME, GEN_PREFIX, MANIFEST, cache_path, text_path
+from qa_bot.index.files import manifest_intact
+from qa_bot.index.generation import Generation, load_generation, segments_problem
+from qa_bot.index.layout import CURRENT, GEN_NAME, MANIFEST, SEG_NAME, SEGMENTS, cache_path, \
+    number_of, text_path
+from qa_bot.index.segment import Segment
 from qa_bot.index.ownership import Ownership
 from qa_bot.index.writing import Writing
 from qa_bot.terminal import warning
@@ -44,6 +46,7 @@ class IndexStore(Ownership, Writing):
         self.root = root
         self.warn = warn
         self._complete: dict[tuple[str, int, int, int], bool] = {}  # (name, manifest stat)
+        self._opened: dict[str, Segment] = {}  # segments of the last load, checked then
 
     # ---- the pointer ---------------------------------------------------------------
     def read_pointer(self) -> tuple[str | None, str]:
@@ -99,8 +102,8 @@ class IndexStore(Ownership, Writing):
         key = (name, st.st_ino, st.st_mtime_ns, st.st_size)
         if key not in self._complete:  # generations are immutable: checked once
             manifest = self.manifest(name)
-            self._complete[key] = (manifest is not None
-                                   and file_problem(path, manifest, checksums=False) is None)
+            self._complete[key] = (manifest is not None and segments_problem(
+                self.root, manifest, checksums=False) is None)
         return self._complete[key]
 
     def manifest(self, name: str, known: dict[str, dict] | None = None) -> dict | None:
@@ -129,7 +132,12 @@ class IndexStore(Ownership, Writing):
         return self.load_generation(name, model, dim)
 
     def load_generation(self, name: str, model: str, dim: int) -> Generation:
-        return load_generation(self.root / name, model, dim)
+        """Generation `name`; segments the previous load opened (immutable, checked then)
+        are reused, so a hot reload checks and opens only the new ones."""
+        opened = dict(self._opened)
+        gen = load_generation(self.root / name, model, dim, opened)
+        self._opened = {s.folder.name: s for s in gen.segments}
+        return gen
 
     def verify(self, model: str, dim: int) -> list[str]:
         """Every problem of the live generation, one line each (see index/verify.py)."""
@@ -162,5 +170,15 @@ class IndexStore(Ownership, Writing):
             return []
         names = [e.name for e in entries
                  if GEN_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
-        return sorted(names, key=lambda n: int(n[len(GEN_PREFIX):]))
+        return sorted(names, key=number_of)
+
+    def _segment_names(self) -> list[str]:
+        """Names of the segment folders, oldest first."""
+        try:
+            entries = list(os.scandir(self.root / SEGMENTS))
+        except OSError:
+            return []
+        return sorted((e.name for e in entries
+                       if SEG_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)),
+                      key=number_of)
 

@@ -10,8 +10,18 @@ from qa_bot.embedder import MODEL_DIM, MODEL_NAME
 from qa_bot.errors import IndexCorruptError, IndexIncompatibleError
 from qa_bot.index.cache import EmbeddingCache
 from qa_bot.index.files import file_problem
-from qa_bot.index.layout import CURRENT, MANIFEST, MARKER, cache_path
+from qa_bot.index.layout import CURRENT, MANIFEST, MARKER, SEGMENTS, cache_path
 from qa_bot.index.onnx_export import index_export
+
+
+def _segment_files(root: Path, manifest: dict) -> list[tuple[Path, str, dict]]:
+    """(segment folder, file name, its record) of every file the manifest's segments list."""
+    out = []
+    for entry in manifest.get("segments") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("files"), dict):
+            folder = root / SEGMENTS / str(entry.get("name"))
+            out.extend((folder, rel, record) for rel, record in entry["files"].items())
+    return out
 
 
 def verify_generation(store, model: str, dim: int) -> list[str]:
@@ -29,9 +39,9 @@ def verify_generation(store, model: str, dim: int) -> list[str]:
     if manifest is None:
         return problems + [f"{path / MANIFEST}: unreadable or damaged; run "
                            f"`qa-bot index --full`"]
-    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
-    damaged = [f"{problem}; run `qa-bot index --full`" for rel, record in files.items()
-               if (problem := file_problem(path, {"files": {rel: record}}))]
+    damaged = [f"{problem}; run `qa-bot index --full`"
+               for folder, rel, record in _segment_files(store.root, manifest)
+               if (problem := file_problem(folder, {"files": {rel: record}}))]
     if damaged:
         return problems + damaged
     try:
@@ -102,7 +112,7 @@ def verified_counts(index_dir: Path) -> dict:
     store = IndexStore(index_dir, warn=lambda line: None)
     name = store.current_name()
     manifest = (store.manifest(name) if name else None) or {}
-    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    files = _segment_files(store.root, manifest) + [(store.root, MANIFEST, {})]
     docs = manifest.get("documents") if isinstance(manifest.get("documents"), dict) else {}
     extra = (index_export(store.root) is not None) + (cache_path(store.root)).is_file()
     return {"generation": name, "files": len(files) + len(docs) + extra,

@@ -1,10 +1,11 @@
-"""Writing an index directory (callers hold the lock): stored texts, a new generation and
-the switch of CURRENT, the removal of a killed build's debris and of old generations.
-Mixed into IndexStore."""
+"""Writing an index directory (callers hold the lock): stored texts, new segments, a new
+generation and the switch of CURRENT, the removal of a killed build's debris, of old
+generations and of the segments no generation names. Mixed into IndexStore."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 
@@ -12,15 +13,15 @@ import numpy as np
 
 from qa_bot.chunking import Chunk
 from qa_bot.errors import IndexWriteError
-from qa_bot.index.files import crash_point, fsync_dir, write_atomic
-from qa_bot.index.generation import write_generation_files
-from qa_bot.index.layout import CURRENT, GEN_PREFIX, GEN_TMP, HASH_NAME, TEMP_FILES, TEXT_TMP
-from qa_bot.index.lexical import LexicalIndex
+from qa_bot.index.files import SELF_CRC, crash_point, fsync_dir, manifest_crc32, write_atomic
+from qa_bot.index.layout import CURRENT, FORMAT_VERSION, GEN_PREFIX, GEN_TMP, HASH_NAME, \
+    MANIFEST, SEG_PREFIX, SEG_TMP, SEGMENTS, TEMP_FILES, TEXT_TMP, number_of
+from qa_bot.index.segment import write_segment
 
 
 class Writing:
     """What a build writes (needs IndexStore's root, read_pointer, manifest, text_path,
-    _generation_names, _owned, _record)."""
+    _generation_names, _segment_names, _owned, _ledger, _record)."""
 
     def put_text(self, content_hash: str, text: str, mode: int = 0o600) -> None:
         """Keep the text a document's offsets refer to (a copy there that differs, i.e. a
@@ -49,38 +50,79 @@ class Writing:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 (self.root / rel).unlink()
         shutil.rmtree(self.root / GEN_TMP, ignore_errors=True)
+        shutil.rmtree(self.root / SEGMENTS / SEG_TMP, ignore_errors=True)
         live, _ = self.read_pointer()
         if live is None:
             return
         for n in self._generation_names():
-            if int(n[len(GEN_PREFIX):]) > int(live[len(GEN_PREFIX):]) and self._owned(n):
+            if number_of(n) > number_of(live) and self._owned(n):
                 shutil.rmtree(self.root / n, ignore_errors=True)
+        self._drop_unused_segments()
+
+    def _drop_unused_segments(self, manifests: dict[str, dict] | None = None) -> None:
+        """Remove the segments builds here made (the ledger lists them) that no generation
+        names; nothing when a generation's manifest cannot be read (it may name them)."""
+        used: set[str] = set()
+        for n in self._generation_names():
+            manifest = self.manifest(n, manifests)
+            if manifest is None:
+                return
+            used.update(str(e.get("name")) for e in manifest.get("segments", [])
+                        if isinstance(e, dict))
+        dropped = [n for n in self._segment_names() if n not in used and n in self._ledger()]
+        for n in dropped:
+            shutil.rmtree(self.root / SEGMENTS / n, ignore_errors=True)
+        if dropped:
+            self._record()
 
     def repair_pointer(self, name: str) -> None:
         """Point CURRENT at `name` (a complete generation) if it does not already."""
         if self.read_pointer()[0] != name:
             write_atomic(self.root / CURRENT, (name + "\n").encode())
 
-    def write_generation(self, manifest: dict, chunks: list[Chunk], keys: list[str],
-                         vectors: np.ndarray, lexical: LexicalIndex,
-                         sentence_vectors: np.ndarray | None = None,
-                         private: bool = False) -> str:
-        """Write a complete new generation, then point CURRENT at it. Returns its name.
-        Any failure before the rename of CURRENT leaves the previous generation live.
-        `private` (a source others may not read): its folder is created 0700, so no one
-        else ever reads a file of it (restrict_generations makes the files 0600)."""
-        names = self._generation_names()
-        number = int(names[-1][len(GEN_PREFIX):]) + 1 if names else 1
-        name = f"{GEN_PREFIX}{number:06d}"
-        tmp = self.root / GEN_TMP
+    def write_segment(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray,
+                      sentence_vectors: np.ndarray | None, private: bool = False) -> dict:
+        """Write a new immutable segment of these rows; returns its manifest entry
+        {"name", "rows", "deleted", "files", "vector_index"}. It is in the ledger before it exists, so a
+        killed build's segment is found and removed by the next one."""
+        names = self._segment_names()
+        name = f"{SEG_PREFIX}{number_of(names[-1]) + 1 if names else 1:06d}"
+        folder = self.root / SEGMENTS
+        folder.mkdir(exist_ok=True)
+        tmp = folder / SEG_TMP
         shutil.rmtree(tmp, ignore_errors=True)
         try:
-            write_generation_files(tmp, manifest, chunks, keys, vectors, lexical, name,
-                                   sentence_vectors, private)
-        except (OSError, RuntimeError) as exc:  # faiss reports write errors as RuntimeError
+            files, params = write_segment(tmp, chunks, keys, vectors, sentence_vectors,
+                                          private)
+        except (OSError, RuntimeError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             reason = getattr(exc, "strerror", None) or exc
             raise IndexWriteError(f"{self.root}: cannot write the new index ({reason}); "
+                                  f"the previous index is intact") from None
+        self._record(add={name})
+        os.rename(tmp, folder / name)
+        fsync_dir(folder)
+        crash_point("segment-written")
+        return {"name": name, "rows": len(chunks), "deleted": [], "files": files,
+                "vector_index": params}
+
+    def write_generation(self, manifest: dict, private: bool = False) -> str:
+        """Write a new generation (its manifest, which names its segments, all written
+        before), then point CURRENT at it. Returns its name. Any failure before the rename
+        of CURRENT leaves the previous generation live."""
+        names = self._generation_names()
+        name = f"{GEN_PREFIX}{number_of(names[-1]) + 1 if names else 1:06d}"
+        tmp = self.root / GEN_TMP
+        shutil.rmtree(tmp, ignore_errors=True)
+        manifest = dict(manifest, format=FORMAT_VERSION, generation=name, files={})
+        manifest[SELF_CRC] = manifest_crc32(manifest)
+        try:
+            tmp.mkdir(mode=0o700 if private else 0o777)
+            write_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False)
+                         .encode("utf-8"), mode=0o600 if private else 0o644)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise IndexWriteError(f"{self.root}: cannot write the new index ({exc.strerror}); "
                                   f"the previous index is intact") from None
         self._record(add={name})  # before it exists: a crash leaves nothing unrecorded
         crash_point("before-rename")
@@ -94,8 +136,11 @@ class Writing:
     def restrict_generations(self) -> None:
         """Every generation folder 0700 and its files 0600: only the owner reads the
         document text they hold (for an index of a source others may not read)."""
-        for name in (n for n in self._generation_names() if self._owned(n)):
-            for folder, dirs, files in os.walk(self.root / name):
+        folders = [self.root / n for n in self._generation_names() if self._owned(n)]
+        folders += [self.root / SEGMENTS / n for n in self._segment_names()
+                    if n in self._ledger()]
+        for top in folders:
+            for folder, dirs, files in os.walk(top):
                 os.chmod(folder, 0o700)
                 for f in files:
                     os.chmod(os.path.join(folder, f), 0o600)
@@ -117,6 +162,7 @@ class Writing:
                 shutil.rmtree(self.root / n, ignore_errors=True)
         if len(kept) < len(owned):
             self._record()  # forgets the ones removed
+        self._drop_unused_segments(manifests)
         live_manifest = self.manifest(live, manifests)
         if live_manifest is None:
             return  # never delete texts the live generation may use
