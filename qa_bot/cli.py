@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="files or folders (default: [corpus] paths of the config)")
     ix.add_argument("--full", action="store_true", help="rebuild from scratch")
     ix.add_argument("--dry-run", action="store_true", help="list what would change, touch nothing")
+    ix.add_argument("--merge", action="store_true",
+                    help="also merge every segment of the index into one")
     ix.add_argument("--verify", action="store_true",
                     help="check every file, checksum and quote of the index (reads only); "
                          "exit 1 naming each problem")
@@ -93,6 +95,7 @@ def print_report(report, as_json: bool) -> None:
     print(f"{len(report.added)} added, {len(report.updated)} updated, "
           f"{len(report.removed)} removed, {report.unchanged} unchanged; "
           f"{report.chunks_embedded} chunks {verb} embedded"
+          + (f"; {report.merged} segments merged" if report.merged else "")
           + (f"; generation {report.generation}" if report.generation else ""), flush=True)
 
 
@@ -102,7 +105,7 @@ def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
     from qa_bot.index import IndexStore
     from qa_bot.index.verify import verified_counts, verify
 
-    others = [f"--{o.replace('_', '-')}" for o in ("full", "dry_run", "watch")
+    others = [f"--{o.replace('_', '-')}" for o in ("full", "dry_run", "watch", "merge")
               if getattr(args, o)] + [str(p) for p in args.paths]
     if others:
         raise InputError(f"--verify checks the index as it is; it takes no {others[0]}")
@@ -127,7 +130,8 @@ def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
         return cmd_verify(args, cfg)
     engine = _engine(cfg)
     report = engine.sync(args.paths or None, full=args.full, dry_run=args.dry_run,
-                         progress=sys.stderr.isatty() or not args.json, lock_timeout=args.wait)
+                         progress=sys.stderr.isatty() or not args.json, lock_timeout=args.wait,
+                         merge=args.merge)
     print_report(report, args.json)
     if args.watch:
         from qa_bot.watch import watch

@@ -174,15 +174,16 @@ class Engine:
 
     def sync(self, paths: list[Path] | None = None, *, full: bool = False,
              dry_run: bool = False, progress: bool = True,
-             lock_timeout: float = 10.0) -> SyncReport:
+             lock_timeout: float = 10.0, merge: bool = False) -> SyncReport:
         return sync(self.cfg, paths, full=full, dry_run=dry_run,
                     embedder_factory=lambda: self.embedder, progress=progress,
-                    lock_timeout=lock_timeout)
+                    lock_timeout=lock_timeout, merge=merge)
 
     def documents(self) -> list[dict]:
         """What is indexed: one dict per document (source, title, topic, hash, ...)."""
         gen = self.generation()
-        return [dict({k: v for k, v in meta.items() if k not in ("segment", "row")},
+        internal = ("segment", "row", "size", "mtime_ns", "read_ns")
+        return [dict({k: v for k, v in meta.items() if k not in internal},
                      doc_id=doc_id, chunks=meta.get("chunks", 0))
                 for doc_id, meta in sorted(gen.documents.items(),
                                            key=lambda kv: kv[1]["source"])]

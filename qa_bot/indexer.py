@@ -22,6 +22,7 @@ from qa_bot.index import sentences
 from qa_bot.index.cache import embed_key
 from qa_bot.index.files import crash_point
 from qa_bot.index.generation import Generation, live_mask
+from qa_bot.index.merge import everything, live_rows, merged_manifest, tiers
 from qa_bot.index.onnx_export import try_export
 from qa_bot.index.store import IndexStore
 from qa_bot.plan import Plan, SyncReport, make_plan
@@ -56,11 +57,13 @@ def _sync(
     progress: bool = True,
     warn: Callable[[str], None] = warning,
     lock_timeout: float = 10.0,
+    merge: bool = False,
 ) -> SyncReport:
     """Bring the index in line with `paths` (default: the configured corpus).
 
     Documents under the given paths are added, updated or removed; documents indexed from
     other paths are kept. `full` starts from nothing (the embedding cache still serves).
+    After a change the tiered merge policy runs; `merge` merges every segment into one.
     A failure before the final rename leaves the previous generation as it was."""
     store = IndexStore(cfg.index_dir, warn)
     store.check_owner()  # before anything is written there
@@ -81,7 +84,31 @@ def _sync(
             plan.report.generation = old.name if old else None
             return plan.report
         apply(cfg, store, old, plan, settings, embedder_factory, progress)
+        if plan.report.generation and (merge or old is None
+                                       or plan.report.generation != old.name):
+            _merge(cfg, store, plan, everything if merge else tiers)
     return plan.report
+
+
+def _merge(cfg: Config, store: IndexStore, plan: Plan,
+           groups_of: Callable[[list[dict]], list[list[str]]]) -> None:
+    """Merge the segments of the generation just made live that `groups_of` groups, into
+    one new generation (see qa_bot/index/merge.py); nothing when it groups none."""
+    gen = store.load_generation(plan.report.generation, MODEL_NAME, MODEL_DIM)
+    groups = groups_of(gen.manifest["segments"])
+    if not groups:
+        return
+    manifest = gen.manifest
+    for names in groups:
+        chunks, keys, vectors, sentence_vectors = live_rows(gen, names)
+        entry = store.write_segment(chunks, keys, vectors, sentence_vectors, plan.private)
+        manifest = merged_manifest(manifest, names, entry)
+        plan.report.merged += len(names)
+    plan.report.generation = store.write_generation(manifest, private=plan.private)
+    if plan.private:
+        store.restrict_generations()
+    store.prune(cfg.index.keep_generations, {plan.report.generation: manifest,
+                                             gen.name: gen.manifest})
 
 
 def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, settings: dict,
@@ -162,7 +189,8 @@ def _assemble(old: Generation | None, fresh: dict[str, tuple[Document, list[Chun
     changed documents had in the old generation, then the cache, then the model."""
     known: dict[str, np.ndarray] = {}
     if old is not None:
-        rows = [r for doc_id in fresh for r in old.doc_rows().get(doc_id, [])]
+        old_rows = old.doc_rows()
+        rows = [r for doc_id in fresh for r in old_rows.get(doc_id, [])]
         for r, vec in zip(rows, old.vectors.get(rows)):
             i, local = old.locate(r)
             known[old.segments[i].row(local)["key"]] = vec

@@ -5,6 +5,8 @@ carries it out."""
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ class SyncReport:
     skipped: list[str] = field(default_factory=list)
     generation: str | None = None
     dry_run: bool = False
+    merged: int = 0  # segments merged into others (qa_bot/index/merge.py)
 
     @property
     def changed(self) -> bool:
@@ -34,7 +37,7 @@ class SyncReport:
         return {"added": self.added, "updated": self.updated, "removed": self.removed,
                 "unchanged": self.unchanged, "chunks_embedded": self.chunks_embedded,
                 "skipped": self.skipped, "generation": self.generation,
-                "dry_run": self.dry_run}
+                "dry_run": self.dry_run, "merged": self.merged}
 
 
 @dataclass
@@ -58,11 +61,24 @@ def _under(path: Path, roots: list[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
 
-def _meta(doc: Document, path: Path, mode: int) -> dict:
+# A file whose size and modification time are those recorded is unchanged without being
+# read, if it had not been modified for STABLE_NS when it was read (as git's "racy clean"
+# rule: a write within the file system's clock tick cannot then go unseen).
+STABLE_NS = 2_000_000_000
+STAT_KEYS = ("size", "mtime_ns", "read_ns")  # recorded per document, internal
+
+
+def _meta(doc: Document, path: Path, mode: int, st: os.stat_result, read_ns: int) -> dict:
     return {"source": doc.source, "path": str(path), "title": doc.title, "topic": doc.topic,
             "hash": doc.content_hash, "paragraphs": len(doc.paragraphs),
             "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "private": not mode & 0o004}
+            "private": not mode & 0o004, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "read_ns": read_ns}
+
+
+def _stat_unchanged(prev: dict, st: os.stat_result) -> bool:
+    return (prev.get("size"), prev.get("mtime_ns")) == (st.st_size, st.st_mtime_ns) \
+        and st.st_mtime_ns < prev.get("read_ns", 0) - STABLE_NS
 
 
 def make_plan(found: Discovery, roots: list[Path], old_docs: dict[str, dict],
@@ -83,13 +99,23 @@ def make_plan(found: Discovery, roots: list[Path], old_docs: dict[str, dict],
         seen.add(doc_id)
         prev = old_docs.get(doc_id)
         try:
+            st = os.stat(path)
+            if prev and same_settings and _stat_unchanged(prev, st):
+                documents[doc_id], modes[doc_id] = prev, stat.S_IMODE(st.st_mode)
+                report.unchanged += 1
+                continue
+            read_ns = time.time_ns()
             raw, modes[doc_id] = read_file(path, max_bytes)
             if prev and prev["hash"] == content_hash(raw) and same_settings:
-                documents[doc_id] = prev
+                documents[doc_id] = dict(prev, size=st.st_size, mtime_ns=st.st_mtime_ns,
+                                         read_ns=read_ns)  # kept when a build writes
                 report.unchanged += 1
                 continue
             doc = load_document(path, raw)
-        except DocumentError as exc:
+        except (DocumentError, OSError) as exc:
+            if isinstance(exc, OSError):  # vanished or unreadable since the walk
+                exc = DocumentError(f"{display_path(path)}: cannot read ({exc.strerror}), "
+                                    f"skipped")
             report.skipped.append(str(exc))
             warn(str(exc))
             if prev:  # keep what was indexed rather than lose it
@@ -98,7 +124,7 @@ def make_plan(found: Discovery, roots: list[Path], old_docs: dict[str, dict],
             continue
         (report.updated if prev else report.added).append(display_path(path))
         fresh[doc_id] = doc
-        documents[doc_id] = _meta(doc, path, modes[doc_id])
+        documents[doc_id] = _meta(doc, path, modes[doc_id], st, read_ns)
     for doc_id, meta in old_docs.items():
         if doc_id in seen:
             continue

@@ -15,9 +15,12 @@ import pytest
 
 from conftest import HARBOUR, RAIL, SEED, make_config
 from qa_bot.errors import IndexIncompatibleError
+from qa_bot.index import merge
+from qa_bot.index.verify import verify
 from qa_bot.index.lexical import LexicalIndex, Postings, terms
 from quality_corpus import ARTICLES
 
+VALVE = "Recall of heating systems widens"
 QUESTIONS = ["Who won the Springfield mayoral election?", "ZX4471Q",
              "What award did Lindqvist receive at the festival?",
              "Why did shipping through the harbour rise?", "When did the train drivers strike?",
@@ -45,6 +48,20 @@ def indexes(embedder, tmp_path_factory) -> tuple:
     corpus = base / "c"
     corpus.mkdir()
     grown = Engine(make_config(base, ["c"]), embedder_factory=lambda: embedder)
+    with pytest.MonkeyPatch.context() as mp:  # no merges: every sync's segment stays
+        mp.setattr(merge, "MERGE_AT", 1000)
+        mp.setattr(merge, "EXPUNGE", 1.0)
+        grow(grown, corpus)
+    whole_base = base / "whole"
+    whole_base.mkdir()
+    whole = Engine(make_config(whole_base, [corpus]), embedder_factory=lambda: embedder)
+    whole.sync(full=True, progress=False)
+    return grown, whole
+
+
+def grow(grown, corpus: Path) -> None:
+    """12 syncs: 16 articles two at a time, then the seed and two more, an update and a
+    removal, another update."""
     names = list(ARTICLES)
     for i in range(0, len(names), 2):  # 8 syncs of two articles each
         for n in names[i:i + 2]:
@@ -60,12 +77,6 @@ def indexes(embedder, tmp_path_factory) -> tuple:
     grown.sync(progress=False)  # an update and a removal: rows marked deleted
     (corpus / "flood.txt").write_text(ARTICLES["flood.txt"] + "\nThe river fell on Tuesday.\n")
     grown.sync(progress=False)
-
-    whole_base = base / "whole"
-    whole_base.mkdir()
-    whole = Engine(make_config(whole_base, [corpus]), embedder_factory=lambda: embedder)
-    whole.sync(full=True, progress=False)
-    return grown, whole
 
 
 def test_a_grown_index_has_many_segments_and_deletion_marks(indexes):
@@ -195,3 +206,93 @@ def test_a_killed_builds_segment_is_removed_by_the_next_build(tmp_path, make_eng
     assert {p.name for p in (index / "segments").iterdir()} == names and len(names) == 2
     assert {c.title for c in make_engine(engine.cfg).generation().chunks} == \
         {"Harbour Trade Rises", "Rail Strike Ends"}
+
+
+def test_merge_makes_one_segment_and_answers_stay(indexes, tmp_path, make_engine):
+    grown, whole = indexes
+    shutil.copytree(grown.cfg.index_dir, tmp_path / "index")
+    engine = make_engine(make_config(tmp_path, [grown.cfg.corpus_paths[0]]))
+    before = len(manifest(tmp_path / "index")["segments"])
+    report = engine.sync(merge=True, progress=False)
+    assert not report.changed and report.chunks_embedded == 0 and report.merged == before
+    (segment,) = manifest(tmp_path / "index")["segments"]
+    assert segment["deleted"] == []
+    assert verify(tmp_path / "index") == []
+    for question in QUESTIONS:
+        a, b = engine.ask(question), whole.ask(question)
+        assert a.answer == b.answer
+        assert [(c.doc_id, c.quote) for c in a.citations] == \
+            [(c.doc_id, c.quote) for c in b.citations]
+    assert engine.sync(merge=True, progress=False).merged == 0  # one segment: done
+
+
+def test_the_tiered_policy_merges_a_full_tier(tmp_path, make_engine):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    merged = []
+    for name in list(ARTICLES)[:12]:  # one small segment a sync
+        (corpus / name).write_text(ARTICLES[name])
+        merged.append(engine.sync(progress=False).merged)
+    assert merged == [0] * 9 + [10, 0, 0]  # the 10th segment of tier 0 merged the tier
+    segments = manifest(tmp_path / "index")["segments"]
+    assert len(segments) == 3 and segments[0]["rows"] >= 10
+    assert engine.ask("ZX4471Q").citations[0].title == VALVE
+    # a segment mostly deleted is rewritten with its tier (now the tier of its live rows)
+    for name in list(ARTICLES)[:10]:
+        if name != "valve.txt":
+            (corpus / name).unlink()
+    report = engine.sync(progress=False)
+    assert report.merged == 3 and len(manifest(tmp_path / "index")["segments"]) == 1
+    assert verify(tmp_path / "index") == []
+    assert engine.ask("ZX4471Q").citations[0].title == VALVE
+
+
+def test_a_merge_killed_at_any_point_leaves_a_whole_index(tmp_path, make_engine):
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    for name in ("mayor.txt", "valve.txt", "flood.txt"):
+        (corpus / name).write_text(ARTICLES[name])
+        engine.sync(progress=False)
+    command = [sys.executable, "-m", "qa_bot", "--index-dir", str(tmp_path / "index"),
+               "index", "--merge", str(corpus)]
+    for point in ("chunks-written", "segment-written", "before-current"):
+        proc = subprocess.run(command, capture_output=True, text=True,
+                              env=dict(os.environ, QA_BOT_CRASH_AT=point))
+        assert proc.returncode == -9, proc.stderr
+        fresh = make_engine(engine.cfg)
+        assert len(fresh.generation().manifest["segments"]) == 3  # the one before
+        assert fresh.ask("ZX4471Q").citations[0].title == VALVE
+    proc = subprocess.run(command, capture_output=True, text=True)
+    assert proc.returncode == 0 and "3 segments merged" in proc.stdout, proc.stderr
+    index = tmp_path / "index"
+    names = {s["name"] for s in manifest(index)["segments"]}
+    assert len(names) == 1 and verify(index) == []
+    assert not [p for p in index.rglob("*") if ".tmp" in p.name]
+
+
+def test_a_file_unchanged_since_it_was_read_is_not_read_again(tmp_path, make_engine):
+    """Size and modification time as recorded, and the file had not changed for 2 s when
+    it was read: unchanged without reading it (how a sync of 10,000 files stays fast).
+    Any write that moves the time or the size is seen."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    harbour = corpus / "harbour.txt"
+    harbour.write_text(HARBOUR)
+    old = harbour.stat().st_mtime_ns - 10_000_000_000
+    os.utime(harbour, ns=(old, old))
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    same_size = HARBOUR.replace("fifth", "sixth")
+    harbour.write_text(same_size)
+    os.utime(harbour, ns=(old, old))  # the time put back by hand: taken as unchanged
+    report = engine.sync(progress=False)
+    assert not report.changed and report.unchanged == 1
+    harbour.write_text(same_size)  # a real write moves the time
+    report = engine.sync(progress=False)
+    assert len(report.updated) == 1
+    assert "sixth" in engine.ask("How much did shipping rise?").answer

@@ -15,7 +15,7 @@ from qa_bot.chunking import Chunk
 from qa_bot.errors import IndexWriteError
 from qa_bot.index.files import SELF_CRC, crash_point, fsync_dir, manifest_crc32, write_atomic
 from qa_bot.index.layout import CURRENT, FORMAT_VERSION, GEN_PREFIX, GEN_TMP, HASH_NAME, \
-    MANIFEST, SEG_PREFIX, SEG_TMP, SEGMENTS, TEMP_FILES, TEXT_TMP, number_of
+    MANIFEST, SEG_NAME, SEG_PREFIX, SEG_TMP, SEGMENTS, TEMP_FILES, TEXT_TMP, number_of
 from qa_bot.index.segment import write_segment
 
 
@@ -44,8 +44,9 @@ class Writing:
 
     def remove_debris(self) -> None:
         """What a killed build left: its temp files (by their fixed names) and, when
-        CURRENT names a generation, generations it wrote but never made CURRENT (newer
-        than the live one). With CURRENT broken, every generation is kept."""
+        CURRENT names a generation, generations and segments it wrote but never made live
+        (newer than the live one and than every segment it names). With CURRENT broken,
+        every generation and segment is kept."""
         for rel in TEMP_FILES:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 (self.root / rel).unlink()
@@ -57,7 +58,18 @@ class Writing:
         for n in self._generation_names():
             if number_of(n) > number_of(live) and self._owned(n):
                 shutil.rmtree(self.root / n, ignore_errors=True)
-        self._drop_unused_segments()
+        manifest = self.manifest(live)
+        if manifest is None:
+            return
+        named = [number_of(str(e.get("name"))) for e in manifest.get("segments", [])
+                 if isinstance(e, dict) and SEG_NAME.fullmatch(str(e.get("name")))]
+        ledger = self._ledger()
+        newer = [n for n in self._segment_names()  # written after the live generation
+                 if number_of(n) > max(named, default=0) and n in ledger]
+        for n in newer:
+            shutil.rmtree(self.root / SEGMENTS / n, ignore_errors=True)
+        if newer:
+            self._record()
 
     def _drop_unused_segments(self, manifests: dict[str, dict] | None = None) -> None:
         """Remove the segments builds here made (the ledger lists them) that no generation
