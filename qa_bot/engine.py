@@ -47,13 +47,13 @@ class Engine:
     def __init__(self, cfg: Config, embedder_factory: Callable[[], Embedder] | None = None):
         self.cfg = cfg
         self.store = IndexStore(cfg.index_dir)
+        self._build_store = IndexStore(cfg.index_dir)  # its syncs' own: parsed once
         self._embedder_factory = embedder_factory or (  # ONNX (no torch) if the index has it
             lambda: load_embedder(index_export(self.store.root)))
         self._embedder: Embedder | None = None
         self._reader: Reader | None = None
         self._reader_missing = False
         self._gen: Generation | None = None
-        self._doc_rows: tuple[Generation | None, dict[str, list[int]]] = (None, {})
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
         self._encode_lock = threading.Lock()
@@ -122,14 +122,9 @@ class Engine:
             self._gen_lock.release()
 
     def rows_of(self, gen: Generation, articles: tuple[str, ...]) -> list[int]:
-        """Chunk rows of the given documents in row order (the map is built once per
-        generation)."""
-        if not articles:
-            return []
-        if self._doc_rows[0] is not gen:
-            self._doc_rows = (gen, gen.doc_rows())
-        by_doc = self._doc_rows[1]
-        return [r for a in articles for r in by_doc.get(a, [])]
+        """Chunk rows of the given documents in row order (the generation's manifest knows
+        each document's rows)."""
+        return [r for a in articles for r in gen.rows_of(a)]
 
     def has_index(self) -> bool:
         return self.store.exists()
@@ -177,7 +172,7 @@ class Engine:
              lock_timeout: float = 10.0, merge: bool = False) -> SyncReport:
         return sync(self.cfg, paths, full=full, dry_run=dry_run,
                     embedder_factory=lambda: self.embedder, progress=progress,
-                    lock_timeout=lock_timeout, merge=merge)
+                    lock_timeout=lock_timeout, merge=merge, store=self._build_store)
 
     def documents(self) -> list[dict]:
         """What is indexed: one dict per document (source, title, topic, hash, ...)."""

@@ -58,14 +58,17 @@ def _sync(
     warn: Callable[[str], None] = warning,
     lock_timeout: float = 10.0,
     merge: bool = False,
+    store: IndexStore | None = None,
 ) -> SyncReport:
     """Bring the index in line with `paths` (default: the configured corpus).
 
     Documents under the given paths are added, updated or removed; documents indexed from
     other paths are kept. `full` starts from nothing (the embedding cache still serves).
     After a change the tiered merge policy runs; `merge` merges every segment into one.
+    `store`: the caller's store of this index, kept between its syncs (a watch), so what
+    it has parsed and checked (immutable manifests and segments) is not read again.
     A failure before the final rename leaves the previous generation as it was."""
-    store = IndexStore(cfg.index_dir, warn)
+    store = store or IndexStore(cfg.index_dir, warn)
     store.check_owner()  # before anything is written there
     roots = [p.absolute() for p in (paths if paths else cfg.corpus_paths)]
     found = discover(roots, follow_symlinks=cfg.corpus.follow_symlinks, exclude=[store.root])
@@ -189,8 +192,7 @@ def _assemble(old: Generation | None, fresh: dict[str, tuple[Document, list[Chun
     changed documents had in the old generation, then the cache, then the model."""
     known: dict[str, np.ndarray] = {}
     if old is not None:
-        old_rows = old.doc_rows()
-        rows = [r for doc_id in fresh for r in old_rows.get(doc_id, [])]
+        rows = [r for doc_id in fresh for r in old.rows_of(doc_id)]
         for r, vec in zip(rows, old.vectors.get(rows)):
             i, local = old.locate(r)
             known[old.segments[i].row(local)["key"]] = vec

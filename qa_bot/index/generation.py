@@ -87,6 +87,8 @@ class Generation:
         self.bases = np.concatenate([[0], np.cumsum([s.rows for s in self.segments])]
                                     ).astype(np.int64)
         self.live_count = int(sum(int(m.sum()) for m in self.live))
+        self.segment_base = {e["name"]: int(b)
+                             for e, b in zip(self.manifest["segments"], self.bases)}
         self.chunks = ChunkTable(self)
         self.lexical = LexicalIndex([s.postings for s in self.segments], self.live)
         self.vectors = SegmentVectors([s.vectors for s in self.segments], self.live,
@@ -110,12 +112,17 @@ class Generation:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(np.concatenate(self.live))
 
+    def rows_of(self, doc_id: str) -> list[int]:
+        """The document's chunk rows, in order (from the manifest: nothing is decoded)."""
+        m = self.documents.get(doc_id) or {}
+        if not m.get("chunks"):
+            return []
+        start = self.segment_base[m["segment"]] + m["row"]
+        return list(range(start, start + m["chunks"]))
+
     def doc_rows(self) -> dict[str, list[int]]:
-        """Each document's chunk rows, in order (from the manifest: nothing is decoded)."""
-        base = {s["name"]: int(b) for s, b in zip(self.manifest["segments"], self.bases)}
-        return {doc_id: list(range(base[m["segment"]] + m["row"],
-                                   base[m["segment"]] + m["row"] + m["chunks"]))
-                for doc_id, m in self.documents.items() if m.get("chunks")}
+        """Each document's chunk rows, in order."""
+        return {doc_id: rows for doc_id in self.documents if (rows := self.rows_of(doc_id))}
 
     def sentence_vectors(self, row: int) -> np.ndarray:
         """float32 unit vectors of the row's sentences (needs has_sentences)."""
@@ -127,11 +134,13 @@ class Generation:
         return self.vectors.get([int(r) for r in self.live_rows()])
 
 
-def read_manifest(path: Path, model: str, dim: int) -> dict:
-    """The manifest of the generation in folder `path`, checked: its format, model and
-    dimension, its own CRC-32."""
+def read_manifest(path: Path, model: str, dim: int, manifest: dict | None = None) -> dict:
+    """The manifest of the generation in folder `path` (`manifest`: already read and found
+    intact by the caller), checked: its format, model and dimension, its own CRC-32."""
     manifest_file = path / MANIFEST
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    intact = manifest is not None
+    if manifest is None:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     if not isinstance(manifest, dict):
         raise ValueError("not a JSON object")
     if manifest.get("format") != FORMAT_VERSION:
@@ -142,14 +151,15 @@ def read_manifest(path: Path, model: str, dim: int) -> dict:
         raise IndexIncompatibleError(
             f"{manifest_file}: index built with {manifest.get('model')} "
             f"(dim {manifest.get('dim')}), this qa-bot uses {model} (dim {dim}); {FIX}")
-    if not manifest_intact(manifest):
+    if not intact and not manifest_intact(manifest):
         raise IndexCorruptError(f"{manifest_file}: damaged (its CRC-32 is not the one "
                                 f"it records); {FIX}")
     return manifest
 
 
 def load_generation(path: Path, model: str, dim: int,
-                    opened: dict[str, Segment] | None = None) -> Generation:
+                    opened: dict[str, Segment] | None = None,
+                    manifest: dict | None = None) -> Generation:
     """The generation in folder `path`. Every file of its segments is checked (size and
     CRC-32) unless `opened` (segment name -> Segment, the caller's) already holds it with
     the same file records (a name is reused only by a segment no generation named).
@@ -158,7 +168,7 @@ def load_generation(path: Path, model: str, dim: int,
     opened = {} if opened is None else opened
     where = path / MANIFEST
     try:
-        manifest = read_manifest(path, model, dim)
+        manifest = read_manifest(path, model, dim, manifest)
         segments, live = [], []
         for entry in manifest["segments"]:
             name = entry["name"]
@@ -173,7 +183,9 @@ def load_generation(path: Path, model: str, dim: int,
             live.append(live_mask(entry))
         where = path / MANIFEST
         gen = Generation(path.name, path, manifest, segments, live)
-        gen.doc_rows()  # every document names a segment of the list
+        if any(m.get("chunks") and m.get("segment") not in gen.segment_base
+               for m in gen.documents.values()):
+            raise ValueError("a document in a segment the manifest does not list")
     except FileNotFoundError as exc:
         raise IndexCorruptError(f"{exc.filename or where}: missing from the index; "
                                 f"{FIX}") from None

@@ -47,6 +47,7 @@ class IndexStore(Ownership, Writing):
         self.warn = warn
         self._complete: dict[tuple[str, int, int, int], bool] = {}  # (name, manifest stat)
         self._opened: dict[str, Segment] = {}  # segments of the last load, checked then
+        self._manifests: dict[tuple[str, int, int, int], dict | None] = {}
 
     # ---- the pointer ---------------------------------------------------------------
     def read_pointer(self) -> tuple[str | None, str]:
@@ -108,15 +109,21 @@ class IndexStore(Ownership, Writing):
 
     def manifest(self, name: str, known: dict[str, dict] | None = None) -> dict | None:
         """The manifest of generation `name` (from `known`, the caller's, when there) if it
-        loads and names that generation."""
+        loads, names that generation and has its own CRC-32. Parsed once per store while
+        the file stays the same (inode, time, size): generations are immutable."""
         if known and name in known:
             return known[name]
+        path = self.root / name / MANIFEST
         try:
-            m = json.loads((self.root / name / MANIFEST).read_text(encoding="utf-8"))
+            st = path.stat()
+            key = (name, st.st_ino, st.st_mtime_ns, st.st_size)
+            if key not in self._manifests:
+                m = json.loads(path.read_text(encoding="utf-8"))
+                self._manifests[key] = m if isinstance(m, dict) and m.get(
+                    "generation") == name and manifest_intact(m) else None
         except (OSError, ValueError):
             return None
-        return m if isinstance(m, dict) and m.get("generation") == name \
-            and manifest_intact(m) else None
+        return self._manifests[key]
 
     # ---- reading -------------------------------------------------------------------
     def load(self, model: str, dim: int) -> Generation:
@@ -135,7 +142,7 @@ class IndexStore(Ownership, Writing):
         """Generation `name`; segments the previous load opened (immutable, checked then)
         are reused, so a hot reload checks and opens only the new ones."""
         opened = dict(self._opened)
-        gen = load_generation(self.root / name, model, dim, opened)
+        gen = load_generation(self.root / name, model, dim, opened, self.manifest(name))
         self._opened = {s.folder.name: s for s in gen.segments}
         return gen
 

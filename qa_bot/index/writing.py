@@ -130,7 +130,7 @@ class Writing:
         manifest[SELF_CRC] = manifest_crc32(manifest)
         try:
             tmp.mkdir(mode=0o700 if private else 0o777)
-            write_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False)
+            write_atomic(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False)
                          .encode("utf-8"), mode=0o600 if private else 0o644)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -140,6 +140,8 @@ class Writing:
         crash_point("before-rename")
         os.rename(tmp, self.root / name)
         fsync_dir(self.root)
+        st = (self.root / name / MANIFEST).stat()
+        self._manifests[(name, st.st_ino, st.st_mtime_ns, st.st_size)] = manifest
         crash_point("before-current")
         write_atomic(self.root / CURRENT, (name + "\n").encode())
         crash_point("after-current")
