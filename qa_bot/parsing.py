@@ -25,7 +25,6 @@ class Paragraph:
     page: int | None = None
 
 
-
 def display_path(path: Path | str) -> str:
     """The path relative to the cwd when it lies below it, else absolute."""
     absolute = os.path.abspath(path)
