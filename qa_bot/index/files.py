@@ -89,11 +89,24 @@ def file_problem(folder: Path, manifest: dict, checksums: bool = True) -> str | 
 SELF_CRC = "manifest_crc32"  # the manifest's own checksum, over everything else in it
 
 
+def _canonical(manifest: dict) -> str:
+    rest = {k: v for k, v in manifest.items() if k != SELF_CRC}
+    return json.dumps(rest, sort_keys=True, ensure_ascii=False)
+
+
 def manifest_crc32(manifest: dict) -> int:
     """CRC-32 of the manifest's content without SELF_CRC (canonical JSON: key order and
     whitespace do not count, every value does)."""
-    rest = {k: v for k, v in manifest.items() if k != SELF_CRC}
-    return zlib.crc32(json.dumps(rest, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return zlib.crc32(_canonical(manifest).encode("utf-8"))
+
+
+def sealed(manifest: dict) -> tuple[dict, bytes]:
+    """(the manifest with its own CRC-32, its file's bytes): the canonical JSON the CRC is
+    taken over, with the CRC added last, so a big manifest is serialised once."""
+    body = _canonical(manifest)
+    crc = zlib.crc32(body.encode("utf-8"))
+    data = f'{body[:-1]}, "{SELF_CRC}": {crc}}}' if body != "{}" else f'{{"{SELF_CRC}": {crc}}}'
+    return dict(manifest, **{SELF_CRC: crc}), data.encode("utf-8")
 
 
 def manifest_intact(manifest: dict) -> bool:

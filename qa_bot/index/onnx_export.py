@@ -109,12 +109,25 @@ def _copy_atomic(src: Path, dst: Path, shared: bool = False) -> None:
     replace_atomic(tmp, dst)
 
 
+_hashed: dict[tuple[str, int, int, int], str] = {}  # (path, inode, mtime, size) -> SHA-256
+
+
+def _sha256_once(path: Path) -> str:
+    """file_sha256, computed once a process while the file stays the same (inode, time,
+    size): a watch's syncs do not hash the 90 MB export again and again."""
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+    if key not in _hashed:
+        _hashed[key] = file_sha256(path)
+    return _hashed[key]
+
+
 def _recorded(out: Path) -> dict | None:
     """The entry recorded beside the export `out` if both are there and the file's SHA-256
     is the recorded one; else None."""
     try:
         entry = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-        return entry if file_sha256(out) == entry["sha256"] else None
+        return entry if _sha256_once(out) == entry["sha256"] else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -5,7 +5,6 @@ generations and of the segments no generation names. Mixed into IndexStore."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from qa_bot.chunking import Chunk
 from qa_bot.errors import IndexWriteError
-from qa_bot.index.files import SELF_CRC, crash_point, fsync_dir, manifest_crc32, write_atomic
+from qa_bot.index.files import crash_point, fsync_dir, sealed, write_atomic
 from qa_bot.index.layout import CURRENT, FORMAT_VERSION, GEN_PREFIX, GEN_TMP, HASH_NAME, \
     MANIFEST, SEG_NAME, SEG_PREFIX, SEG_TMP, SEGMENTS, TEMP_FILES, TEXT_TMP, number_of
 from qa_bot.index.segment import write_segment
@@ -126,12 +125,11 @@ class Writing:
         name = f"{GEN_PREFIX}{number_of(names[-1]) + 1 if names else 1:06d}"
         tmp = self.root / GEN_TMP
         shutil.rmtree(tmp, ignore_errors=True)
-        manifest = dict(manifest, format=FORMAT_VERSION, generation=name, files={})
-        manifest[SELF_CRC] = manifest_crc32(manifest)
+        manifest, data = sealed(dict(manifest, format=FORMAT_VERSION, generation=name,
+                                     files={}))
         try:
             tmp.mkdir(mode=0o700 if private else 0o777)
-            write_atomic(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False)
-                         .encode("utf-8"), mode=0o600 if private else 0o644)
+            write_atomic(tmp / MANIFEST, data, mode=0o600 if private else 0o644)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise IndexWriteError(f"{self.root}: cannot write the new index ({exc.strerror}); "
