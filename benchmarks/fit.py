@@ -85,7 +85,7 @@ def title_check(base: Config, limit: int = 800) -> int:
     over the same chunks scored with and without it (re-embeds 2,555 chunk texts)."""
     from pathlib import Path
 
-    from qa_bot.lexical import LexicalIndex
+    from qa_bot.index.lexical import LexicalIndex
     from qa_bot.retrieval import top_rows
 
     sq, engines = qb.squad_engines(base)

@@ -30,7 +30,7 @@ import numpy as np
 from benchmarks import datasets
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.embedder import load_embedder
-from qa_bot.store import IndexStore
+from qa_bot.index import IndexStore
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import resolve
 from qa_bot.retrieval import rank_documents
@@ -101,7 +101,7 @@ def engine_for(base: Config, name: str, paths: list[Path], seed_cache: str | Non
     eng = Engine(with_index_dir(base, index_dir), embedder_factory=embedder)
     t0 = time.perf_counter()
     # an index written before sentence vectors existed is rebuilt (the cache serves chunks)
-    full = sentence_vectors and eng.has_index() and eng.generation().sentence_vectors is None
+    full = sentence_vectors and eng.has_index() and not eng.generation().has_sentences
     report = eng.sync(paths, full=full, progress=True)
     log(f"index {name}: {len(report.added)} added, {report.unchanged} unchanged, "
         f"{report.chunks_embedded} chunks embedded, {time.perf_counter() - t0:.0f} s")

@@ -194,12 +194,12 @@ def part_build(n_chunks: int, rounds: int, docs: int) -> dict:
     from sentence_transformers import SentenceTransformer
 
     from qa_bot.embedder import MODEL_MAX_TOKENS, OnnxEmbedder, model_dir
-    from qa_bot.onnx_export import index_export
+    from qa_bot.index.onnx_export import index_export
 
-    from qa_bot.sentences import texts as sentence_texts
+    from qa_bot.index.sentences import texts as sentence_texts
 
     eng, _ = scifact_engine(docs)
-    every = eng.generation().chunks
+    every = list(eng.generation().chunks)
     chunks = random.Random(0).sample(every, min(n_chunks, len(every)))
     st = SentenceTransformer(str(model_dir()), device="cpu")
     st.max_seq_length = MODEL_MAX_TOKENS
@@ -305,7 +305,7 @@ def loaded_rss(path: Path) -> dict:
 def part_million(n: int, n_queries: int, uniform: bool) -> dict:
     import faiss
 
-    from qa_bot.vector_index import FLAT_MAX, build_vector_index
+    from qa_bot.index.vectors import FLAT_MAX, build_vector_index
 
     dim, rng = 384, np.random.default_rng(0)
     faiss.omp_set_num_threads(1)  # searches as the engine runs them (vector_index.py)
@@ -387,7 +387,7 @@ from pathlib import Path
 def rss():
     return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')) / 1024
 import bm25s, Stemmer, numpy
-from qa_bot.lexical import LexicalIndex
+from qa_bot.index.lexical import LexicalIndex
 before = rss(); t0 = time.perf_counter(); ix = LexicalIndex.load(Path(sys.argv[1]), int(sys.argv[2]))
 print(json.dumps({"load_s": round(time.perf_counter() - t0, 2), "rss_mb": round(rss() - before, 1)}))
 """
@@ -406,7 +406,7 @@ def synthetic_texts(n: int, rng: random.Random, vocab: list[str], weights: list[
 
 def part_bm25(n: int, n_queries: int) -> dict:
     """Zipf-distributed words from a 50,000-word synthetic vocabulary, 6-20 per text."""
-    from qa_bot.lexical import LexicalIndex
+    from qa_bot.index.lexical import LexicalIndex
     from qa_bot.retrieval import top_rows
 
     rng = random.Random(0)
@@ -475,7 +475,7 @@ def table_rows() -> list[tuple[str, str, str, str]]:
                          f"chunks + sentences together: x{r['chunks_and_sentences_ratio']:.2f}",
                          r["machine"]))
     if (r := load_result("million")):
-        from qa_bot.vector_index import ivf_params
+        from qa_bot.index.vectors import ivf_params
 
         # nprobe is a search-time setting: the row of the sweep the code now chooses
         nprobe = str(ivf_params(r["n"])["nprobe"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.errors import IndexDamagedError, IndexMissingError, InputError, QaBotError
-from qa_bot.terminal import safe
+from qa_bot.terminal import print_error, safe
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="files or folders (default: [corpus] paths of the config)")
     ix.add_argument("--full", action="store_true", help="rebuild from scratch")
     ix.add_argument("--dry-run", action="store_true", help="list what would change, touch nothing")
+    ix.add_argument("--merge", action="store_true",
+                    help="also merge every segment of the index into one")
     ix.add_argument("--verify", action="store_true",
                     help="check every file, checksum and quote of the index (reads only); "
                          "exit 1 naming each problem")
@@ -96,27 +98,28 @@ def print_report(report, as_json: bool) -> None:
     print(f"{len(report.added)} added, {len(report.updated)} updated, "
           f"{len(report.removed)} removed, {report.unchanged} unchanged; "
           f"{report.chunks_embedded} chunks {verb} embedded"
+          + (f"; {report.merged} segments merged" if report.merged else "")
           + (f"; generation {report.generation}" if report.generation else ""), flush=True)
 
 
 def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
     """`index --verify`: every problem on stderr, one line each (through main), exit 1;
     else a one-line summary of what was checked, exit 0."""
-    from qa_bot.indexer import verified_counts, verify
-    from qa_bot.store import IndexStore
+    from qa_bot.index import IndexStore
+    from qa_bot.index.verify import verified_counts, verify
 
-    others = [f"--{o.replace('_', '-')}" for o in ("full", "dry_run", "watch")
+    others = [f"--{o.replace('_', '-')}" for o in ("full", "dry_run", "watch", "merge")
               if getattr(args, o)] + [str(p) for p in args.paths]
     if others:
         raise InputError(f"--verify checks the index as it is; it takes no {others[0]}")
     if not IndexStore(cfg.index_dir).exists():
         raise IndexMissingError(f"{cfg.index_dir}: no index yet; run `qa-bot index`")
-    problems = verify(cfg)
+    problems = verify(cfg.index_dir)
     if problems:
         if args.json:
             _emit({"verified": False, "problems": problems})
         raise IndexDamagedError(problems)
-    n = verified_counts(cfg)
+    n = verified_counts(cfg.index_dir)
     if args.json:
         _emit({"verified": True, **n})
     else:
@@ -139,7 +142,7 @@ def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
             engine = _engine(cfg)
         report = engine.sync(args.paths or None, full=args.full, dry_run=args.dry_run,
                              progress=sys.stderr.isatty() or not args.json,
-                             lock_timeout=args.wait)
+                             lock_timeout=args.wait, merge=args.merge)
         print_report(report, args.json)
         if args.watch:
             from qa_bot.watch import watch
@@ -277,9 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _config(args)
         return COMMANDS[args.command](args, cfg)
-    except QaBotError as exc:  # the one place errors are printed
-        for line in exc.lines():
-            print(f"qa-bot: error: {safe(line)}", file=sys.stderr)
+    except QaBotError as exc:
+        print_error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)

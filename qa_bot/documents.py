@@ -6,26 +6,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from qa_bot.errors import DocumentError, InputError
+from qa_bot.formats import load_html, load_pdf
+from qa_bot.parsing import Paragraph, Parsed, decode, display_path, is_heading, \
+    parse_markdown, parse_text
 
-MAX_HEADING_WORDS = 10
-MAX_HEADING_CHARS = 80
-MAX_TITLE_CHARS = 200
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    number: int  # 1-based among the document's body paragraphs
-    start: int
-    end: int
-    section: str = ""
-    page: int | None = None
+__all__ = ["Document", "Paragraph", "LOADERS", "content_hash", "discover", "display_path",
+           "doc_id_for", "is_heading", "load_document", "read_bytes", "read_file"]
 
 
 @dataclass(frozen=True)
@@ -39,122 +31,8 @@ class Document:
     topic: str = ""
 
 
-def display_path(path: Path | str) -> str:
-    """The path relative to the cwd when it lies below it, else absolute."""
-    absolute = os.path.abspath(path)
-    cwd = os.path.join(os.getcwd(), "")
-    return absolute[len(cwd):] if absolute.startswith(cwd) else absolute
-
-
 def doc_id_for(path: Path) -> str:
     return hashlib.sha1(os.path.abspath(path).encode("utf-8")).hexdigest()[:12]
-
-
-def _blocks(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Spans of the runs of non-blank lines in text[start:end], trimmed of white space."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    block_start: int | None = None
-    block_end = start
-    pos = start
-    while pos < end:
-        nl = text.find("\n", pos, end)
-        line_end = end if nl == -1 else nl
-        line = text[pos:line_end]
-        if line.strip():
-            if block_start is None:
-                block_start = pos + (len(line) - len(line.lstrip()))
-            block_end = pos + len(line.rstrip())
-        elif block_start is not None:
-            spans.append((block_start, block_end))
-            block_start = None
-        pos = line_end + 1
-    if block_start is not None:
-        spans.append((block_start, block_end))
-    return spans
-
-
-def is_heading(line: str) -> bool:
-    """A short ALL-CAPS line; a long upper-case line is wire copy, i.e. a paragraph."""
-    s = line.strip()
-    return (
-        "\n" not in s
-        and any(c.isalpha() for c in s)
-        and s == s.upper()
-        and len(s) <= MAX_HEADING_CHARS
-        and len(s.split()) <= MAX_HEADING_WORDS
-        and not s.endswith((".", ",", ";"))
-    )
-
-
-def _is_topic_label(block: str) -> bool:
-    s = block.strip()
-    return "\n" not in s and 0 < len(s) <= 30 and len(s.split()) <= 3 and s == s.lower() \
-        and not s.endswith((".", "?", "!"))
-
-
-def _title_from_name(path: Path) -> str:
-    return re.sub(r"[_-]+", " ", path.stem).strip() or path.name
-
-
-def parse_text(text: str, path: Path) -> tuple[str, str, list[Paragraph]]:
-    """(topic, title, paragraphs) of a plain-text article (see README: document shape)."""
-    blocks = _blocks(text)
-    topic = ""
-    title = ""
-    if len(blocks) >= 3 and _is_topic_label(text[slice(*blocks[0])]) \
-            and "\n" not in text[slice(*blocks[1])]:
-        topic = text[slice(*blocks[0])]
-        title = text[slice(*blocks[1])]
-        blocks = blocks[2:]
-    elif len(blocks) >= 2 and "\n" not in text[slice(*blocks[0])] \
-            and len(text[slice(*blocks[0])]) <= MAX_TITLE_CHARS:
-        title = text[slice(*blocks[0])]
-        blocks = blocks[1:]
-    else:
-        title = _title_from_name(path)
-    paragraphs: list[Paragraph] = []
-    section = ""
-    for start, end in blocks:
-        if is_heading(text[start:end]):
-            section = text[start:end]
-            continue
-        paragraphs.append(Paragraph(len(paragraphs) + 1, start, end, section))
-    return topic, title, paragraphs
-
-
-_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
-
-
-def parse_markdown(text: str, path: Path) -> tuple[str, str, list[Paragraph]]:
-    """`#` headings are sections; a first-level heading before any paragraph is the title."""
-    title = ""
-    section = ""
-    paragraphs: list[Paragraph] = []
-    pos = 0
-    headings = list(_MD_HEADING.finditer(text))
-    spans = [(m.start(), m.end(), m) for m in headings] + [(len(text), len(text), None)]
-    for h_start, h_end, match in spans:
-        for start, end in _blocks(text, pos, h_start):
-            paragraphs.append(Paragraph(len(paragraphs) + 1, start, end, section))
-        if match is not None:
-            heading = match.group(2).strip()
-            if not title and not paragraphs and len(match.group(1)) == 1:
-                title = heading
-            else:
-                section = heading
-        pos = h_end
-    return "", title or _title_from_name(path), paragraphs
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """What a loader extracts from a file; paragraph offsets refer to `text`."""
-
-    text: str
-    topic: str
-    title: str
-    paragraphs: list[Paragraph]
 
 
 def load_txt(raw: bytes, path: Path) -> Parsed:
@@ -168,26 +46,8 @@ def load_md(raw: bytes, path: Path) -> Parsed:
 
 
 Loader = Callable[[bytes, Path], Parsed]
-LOADERS: dict[str, Loader] = {".txt": load_txt, ".md": load_md}
-
-
-def _register_formats() -> None:
-    from qa_bot.formats import load_html, load_pdf
-
-    LOADERS.update({".html": load_html, ".htm": load_html, ".pdf": load_pdf})
-
-
-def decode(raw: bytes, source: str) -> str:
-    if not raw.strip():
-        raise DocumentError(f"{source}: empty file, skipped")
-    if b"\x00" in raw[:8192]:
-        raise DocumentError(f"{source}: binary file, skipped")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(
-            f"{source}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}), skipped"
-        ) from None
+LOADERS: dict[str, Loader] = {".txt": load_txt, ".md": load_md, ".html": load_html,
+                               ".htm": load_html, ".pdf": load_pdf}
 
 
 def _limit_error(source: str, size: str, max_bytes: int) -> DocumentError:
@@ -343,6 +203,3 @@ def discover(paths: list[Path], *, follow_symlinks: bool = False,
                     take(p, mode)
             stack.extend(reversed(subdirs))
     return Discovery(sorted(found), skipped)
-
-
-_register_formats()

@@ -18,10 +18,10 @@ from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
 from qa_bot.indexer import SyncReport, sync
-from qa_bot.onnx_export import index_export
+from qa_bot.index.onnx_export import index_export
 from qa_bot.answer.reader import MODEL_FILE, Reader
 from qa_bot.retrieval import Hit, cosines, search
-from qa_bot.store import Generation, IndexStore
+from qa_bot.index import Generation, IndexStore
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,13 @@ class Engine:
     def __init__(self, cfg: Config, embedder_factory: Callable[[], Embedder] | None = None):
         self.cfg = cfg
         self.store = IndexStore(cfg.index_dir)
+        self._build_store = IndexStore(cfg.index_dir)  # its syncs' own: parsed once
         self._embedder_factory = embedder_factory or (  # ONNX (no torch) if the index has it
             lambda: load_embedder(index_export(self.store.root)))
         self._embedder: Embedder | None = None
         self._reader: Reader | None = None
         self._reader_missing = False
         self._gen: Generation | None = None
-        self._doc_rows: tuple[Generation | None, dict[str, list[int]]] = (None, {})
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
         self._encode_lock = threading.Lock()
@@ -122,17 +122,9 @@ class Engine:
             self._gen_lock.release()
 
     def rows_of(self, gen: Generation, articles: tuple[str, ...]) -> list[int]:
-        """Chunk rows of the given documents in row order (the map is built once per
-        generation)."""
-        if not articles:
-            return []
-        if self._doc_rows[0] is not gen:
-            by_doc: dict[str, list[int]] = {}
-            for r, c in enumerate(gen.chunks):
-                by_doc.setdefault(c.doc_id, []).append(r)
-            self._doc_rows = (gen, by_doc)
-        by_doc = self._doc_rows[1]
-        return [r for a in articles for r in by_doc.get(a, [])]
+        """Chunk rows of the given documents in row order (the generation's manifest knows
+        each document's rows)."""
+        return [r for a in articles for r in gen.rows_of(a)]
 
     def has_index(self) -> bool:
         return self.store.exists()
@@ -177,17 +169,16 @@ class Engine:
 
     def sync(self, paths: list[Path] | None = None, *, full: bool = False,
              dry_run: bool = False, progress: bool = True,
-             lock_timeout: float = 10.0) -> SyncReport:
+             lock_timeout: float = 10.0, merge: bool = False) -> SyncReport:
         return sync(self.cfg, paths, full=full, dry_run=dry_run,
                     embedder_factory=lambda: self.embedder, progress=progress,
-                    lock_timeout=lock_timeout)
+                    lock_timeout=lock_timeout, merge=merge, store=self._build_store)
 
     def documents(self) -> list[dict]:
         """What is indexed: one dict per document (source, title, topic, hash, ...)."""
         gen = self.generation()
-        counts: dict[str, int] = {}
-        for c in gen.chunks:
-            counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
-        return [dict(meta, doc_id=doc_id, chunks=counts.get(doc_id, 0))
+        internal = ("segment", "row", "size", "mtime_ns", "read_ns")
+        return [dict({k: v for k, v in meta.items() if k not in internal},
+                     doc_id=doc_id, chunks=meta.get("chunks", 0))
                 for doc_id, meta in sorted(gen.documents.items(),
                                            key=lambda kv: kv[1]["source"])]

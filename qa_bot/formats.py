@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from qa_bot.documents import Paragraph, Parsed, _blocks, _title_from_name, decode, \
+from qa_bot.parsing import Paragraph, Parsed, _blocks, _title_from_name, decode, \
     display_path, is_heading, parse_markdown
 from qa_bot.errors import DocumentError
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_bot.config import RetrievalConfig
-from qa_bot.store import Generation
+from qa_bot.index import Generation
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,7 @@ class Hit:
 
 
 def dense_scores(gen: Generation, query_vec: np.ndarray, k: int) -> dict[int, float]:
-    n = gen.vectors.ntotal
-    if n == 0:
-        return {}
-    scores, rows = gen.vectors.search(query_vec.reshape(1, -1).astype(np.float32), min(k, n))
-    return {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
+    return gen.vectors.search(query_vec, k)
 
 
 def top_rows(scores: np.ndarray, k: int) -> list[int]:
@@ -90,13 +86,12 @@ def with_sentences(gen: Generation, query_vec: np.ndarray, dense: dict[int, floa
                    weight: float) -> dict[int, float]:
     """(1 - weight) * chunk cosine + weight * the best cosine of one of its sentences, for
     the given rows (needs the index's sentence vectors; without them, unchanged)."""
-    if gen.sentence_vectors is None or not dense:
+    if not gen.has_sentences or not dense:
         return dense
-    off = gen.sentence_offsets
     rows = list(dense)
-    idx = np.concatenate([np.arange(off[r], off[r + 1]) for r in rows])
-    cos = np.asarray(gen.sentence_vectors[idx] @ query_vec, dtype=np.float32)
-    lengths = np.array([off[r + 1] - off[r] for r in rows])
+    per_row = [gen.sentence_vectors(r) for r in rows]
+    cos = np.asarray(np.concatenate(per_row) @ query_vec, dtype=np.float32)
+    lengths = np.array([len(v) for v in per_row])
     firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     best = np.maximum.reduceat(cos, firsts) if len(cos) else np.zeros(len(rows))
     return {r: (1 - weight) * dense[r] + weight * (float(b) if n else dense[r])
@@ -107,7 +102,7 @@ def cosines(gen: Generation, query_vec: np.ndarray, rows: list[int]) -> dict[int
     """Cosine of the query with the given chunk rows (their stored unit vectors)."""
     if not rows:
         return {}
-    vecs = gen.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+    vecs = gen.vectors.get(rows)
     return dict(zip(rows, (vecs @ query_vec).astype(float).tolist()))
 
 

@@ -17,3 +17,20 @@ def safe(text: object) -> str:
 
 def is_control(ch: str) -> bool:
     return CONTROL.match(ch) is not None
+
+
+def warning(line: str) -> None:
+    """The one way a warning reaches the user: `warning: LINE` on stderr."""
+    import sys
+
+    print(f"warning: {safe(line)}", file=sys.stderr, flush=True)
+
+
+def print_error(exc: Exception) -> None:
+    """The one place errors are printed: `qa-bot: error: LINE` on stderr, one per line of
+    the error (a QaBotError may carry several, see errors.IndexDamagedError)."""
+    import sys
+
+    lines = exc.lines() if hasattr(exc, "lines") else [str(exc)]
+    for line in lines:
+        print(f"qa-bot: error: {safe(line)}", file=sys.stderr, flush=True)

@@ -9,7 +9,7 @@ from typing import Callable
 
 from qa_bot.documents import LOADERS
 from qa_bot.errors import QaBotError
-from qa_bot.terminal import safe
+from qa_bot.terminal import print_error
 
 DEBOUNCE_MS = 1000
 
@@ -36,7 +36,7 @@ def watch(engine, paths: list[Path] | None, on_report: Callable, *,
             try:  # the first pass catches up with changes made before the watcher ran
                 report = engine.sync(paths, progress=False)
             except QaBotError as exc:
-                print(f"qa-bot: error: {safe(exc)}", file=sys.stderr, flush=True)
+                print_error(exc)
                 continue
             if report.changed:
                 on_report(report)

@@ -71,3 +71,12 @@ def seed_engine(embedder, tmp_path_factory) -> Engine:
     engine = Engine(make_config(base, ["corpus"]), embedder_factory=lambda: embedder)
     engine.sync(progress=False)
     return engine
+
+
+def segment_file(index: Path, generation: str, name: str, which: int = -1) -> Path:
+    """File `name` of a segment of `generation` (default its newest): where a test damages
+    or inspects what a generation reads (the layout is qa_bot/index/segment.py's)."""
+    import json
+
+    manifest = json.loads((index / generation / "manifest.json").read_text())
+    return index / "segments" / manifest["segments"][which]["name"] / name

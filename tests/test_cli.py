@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SEED
+from conftest import REPO, SEED, segment_file
 
 QUESTION = "Who is North Korea's ambassador to the United Nations?"
 
@@ -94,7 +94,7 @@ def test_corrupt_index_is_named_and_nothing_is_lost(built, tmp_path):
     copy = tmp_path / "index"
     shutil.copytree(built, copy)
     gen = (copy / "CURRENT").read_text().strip()
-    chunks = copy / gen / "chunks.jsonl"
+    chunks = segment_file(copy, gen, "chunks.jsonl")
     chunks.write_text(chunks.read_text()[:100])
     proc = qa_bot("--index-dir", str(copy), "ask", QUESTION)
     assert_one_line_error(proc, 1, "chunks.jsonl", "index --full")

@@ -16,7 +16,7 @@ import pytest
 
 from qa_bot.embedder import MODEL_MAX_TOKENS, OnnxEmbedder, TorchEmbedder
 from qa_bot.engine import Engine
-from qa_bot.onnx_export import index_export
+from qa_bot.index.onnx_export import index_export
 
 from conftest import REPO, SEED
 
@@ -144,7 +144,7 @@ def test_a_failed_export_falls_back_to_sentence_transformers(tmp_path, make_engi
     import shutil
 
     from conftest import make_config
-    from qa_bot.onnx_export import export_file
+    from qa_bot.index.onnx_export import export_file
 
     cache = tmp_path / "machine-cache"
     name = export_file(tmp_path).name

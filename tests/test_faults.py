@@ -14,19 +14,19 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import QaBotError
-from qa_bot.indexer import verify
-from qa_bot.store import IndexStore
+from qa_bot.index.verify import verify
+from qa_bot.index import IndexStore
 
-from conftest import HARBOUR, RAIL, make_config
+from conftest import HARBOUR, RAIL, make_config, segment_file
 
 QUESTION = "Why did shipping through the harbour rise?"
 
-GENERATION_FILES = ["manifest.json", "chunks.jsonl", "vectors.faiss", "sentences.npy",
-                    "bm25/params.index.json", "bm25/vocab.index.json",
-                    "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy",
-                    "bm25/indptr.csc.index.npy"]
-TARGETS = ["CURRENT", "QA_BOT_INDEX", "cache.sqlite", "texts/harbour"] + \
-    [f"live/{f}" for f in GENERATION_FILES]
+SEGMENT_FILES = ["chunks.jsonl", "chunks.offsets.npy", "vectors.npy", "sentences.npy",
+                 "sentences.offsets.npy", "bm25.vocab.json", "bm25.indptr.npy",
+                 "bm25.rows.npy", "bm25.tf.npy", "bm25.lengths.npy"]
+# the live generation's manifest, and each file of the segment holding the harbour article
+TARGETS = ["CURRENT", "QA_BOT_INDEX", "cache.sqlite", "texts/harbour", "live/manifest.json"] \
+    + [f"segment/{f}" for f in SEGMENT_FILES]
 FAULTS = ["truncated", "deleted", "garbage", "bitrot"]
 
 
@@ -88,19 +88,20 @@ def test_damage_is_answered_right_or_named_and_full_repairs(template, tmp_path, 
     gen = store.load_generation(live, *_model())
     harbour_hash = next(d["hash"] for d in gen.documents.values()
                         if d["title"] == "Harbour Trade Rises")
-    path = {"live": store.root / live, "texts": store.text_path(harbour_hash).parent}
+    path = {"live": store.root / live, "texts": store.text_path(harbour_hash).parent,
+            "segment": segment_file(store.root, live, "", which=0)}
     head, _, rest = target.partition("/")
     victim = (store.text_path(harbour_hash) if target == "texts/harbour"
               else path[head] / rest if head in path else store.root / target)
     inject(victim, fault, random.Random(f"{target} {fault}"))
 
-    problems = verify(cfg)  # `qa-bot index --verify`: names the damage, touches nothing
+    problems = verify(cfg.index_dir)  # `index --verify`: names the damage, touches nothing
     assert all("\n" not in p and "run `qa-bot index" in p for p in problems), problems
     if target not in ("QA_BOT_INDEX", "cache.sqlite"):
         assert any(str(victim) in p for p in problems), problems
 
     error = check_answer_or_one_line(make_engine(cfg), source)
-    if head == "live":  # the live generation is damaged: named, never answered from
+    if head in ("live", "segment"):  # the live generation is damaged: named, never used
         assert error and str(victim) in error and "index --full" in error, error
         with pytest.raises(QaBotError, match=r"index --full"):
             make_engine(cfg).sync(progress=False)  # nor carried forward by a sync
@@ -115,7 +116,7 @@ def test_damage_is_answered_right_or_named_and_full_repairs(template, tmp_path, 
     assert check_answer_or_one_line(engine, source) is None
     for meta in engine.generation().documents.values():
         assert store.document_text(meta["hash"]) == Path(meta["path"]).read_text()
-    assert verify(cfg) == []
+    assert verify(cfg.index_dir) == []
 
 
 def _model() -> tuple[str, int]:
@@ -125,11 +126,14 @@ def _model() -> tuple[str, int]:
 
 
 def test_every_file_of_a_generation_is_covered(template):
-    """The list above is every file a generation holds (a new file joins the suite)."""
+    """The lists above are every file a generation and a segment hold (a new file joins
+    the suite)."""
     store = IndexStore(template / "index")
     live = store.root / store.current_name()
-    assert sorted(p.relative_to(live).as_posix() for p in live.rglob("*") if p.is_file()) \
-        == sorted(GENERATION_FILES)
+    assert [p.name for p in live.iterdir()] == ["manifest.json"]
+    for which in (0, -1):
+        segment = segment_file(store.root, live.name, "", which)
+        assert sorted(p.name for p in segment.iterdir()) == sorted(SEGMENT_FILES)
     assert os.path.isdir(template / "index" / "model")
 
 
@@ -137,7 +141,7 @@ def test_every_file_of_a_generation_is_covered(template):
 def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template, tmp_path,
                                                                        make_engine, capsys,
                                                                        fault):
-    from qa_bot.onnx_export import index_export, temp_name
+    from qa_bot.index.onnx_export import index_export, temp_name
 
     shutil.copytree(template / "index", tmp_path / "index")
     cfg = make_config(tmp_path, [template / "c"])
@@ -150,10 +154,10 @@ def test_a_damaged_onnx_export_is_never_used_and_a_sync_writes_it_again(template
     capsys.readouterr()
     assert index_export(tmp_path / "index") is None  # sentence-transformers serves instead
     assert ("damaged ONNX export" in capsys.readouterr().err) is (fault != "deleted")
-    assert any(str(export) in p and "ONNX" in p for p in verify(cfg))
+    assert any(str(export) in p and "ONNX" in p for p in verify(cfg.index_dir))
     report = make_engine(cfg).sync(progress=False)  # a plain sync repairs it
     assert report.unchanged == 2 and not report.changed
     assert index_export(tmp_path / "index") == export and export.read_bytes() == intact
     assert not temp_name(export).exists()
     assert (export.parent / ".mine.tmp-1").read_text() == "a user's file"
-    assert verify(cfg) == []
+    assert verify(cfg.index_dir) == []

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import IndexCorruptError, IndexIncompatibleError, InputError
-from qa_bot.store import CURRENT
+from qa_bot.index import CURRENT
 
-from conftest import SEED, make_config
+from conftest import SEED, make_config, segment_file
 
 ARTICLE = """economy
 
@@ -115,6 +115,6 @@ def test_foreign_model_and_corrupt_files_are_refused_with_the_fix(tmp_path, make
     assert "harbour rose" in fresh.ask("How much did shipping rise?").citations[0].quote
 
     gen = fresh.generation().name
-    (tmp_path / "index" / gen / "vectors.faiss").write_bytes(b"garbage")
-    with pytest.raises(IndexCorruptError, match="vectors.faiss.*index --full"):
+    segment_file(tmp_path / "index", gen, "vectors.npy").write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError, match="vectors.npy.*index --full"):
         make_engine(engine.cfg).ask("harbour")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import IndexCorruptError, IndexDirError, IndexWriteError
-from qa_bot.store import CURRENT, MARKER, IndexStore
+from qa_bot.index import CURRENT, MARKER, IndexStore
 
-from conftest import HARBOUR, RAIL, REPO, SEED, make_config
+from conftest import HARBOUR, RAIL, REPO, SEED, make_config, segment_file
 
 FERRY = """transport
 
@@ -76,7 +76,7 @@ def test_a_new_empty_or_readme_only_folder_becomes_a_marked_index(tmp_path, make
     (index / "README.md").write_text("# my notes about this folder\n")
     engine = make_engine(make_config(tmp_path, ["c"]))
     engine.sync(progress=False)
-    assert (index / MARKER).read_text().startswith("qa-bot index format 1\n")
+    assert (index / MARKER).read_text().startswith("qa-bot index format 2\n")
     assert (index / "README.md").read_text() == "# my notes about this folder\n"
     assert titles(engine) == {"Harbour Trade Rises"}
 
@@ -182,7 +182,7 @@ def test_readers_fall_back_to_the_newest_complete_generation(two_corpora, make_e
     assert json.loads(proc.stdout)["citations"][0]["title"] == "Rail Strike Ends"
 
     # the newest generation is damaged (a truncated vector file): the one before serves
-    vectors = index / "gen-000002" / "vectors.faiss"
+    vectors = segment_file(index, "gen-000002", "vectors.npy")  # its own, newest segment
     vectors.write_bytes(vectors.read_bytes()[:-10])
     (index / CURRENT).unlink()
     fresh = make_engine(engine.cfg)
@@ -194,9 +194,9 @@ def test_a_damaged_file_is_named_by_its_size_and_full_repairs(two_corpora, make_
     t = two_corpora
     engine = make_engine(make_config(t, ["A"]))
     name = engine.sync(progress=False).generation
-    vectors = t / "index" / name / "vectors.faiss"
+    vectors = segment_file(t / "index", name, "vectors.npy")
     vectors.write_bytes(vectors.read_bytes()[:-10])
-    with pytest.raises(IndexCorruptError, match=r"vectors\.faiss: \d+ bytes where the "
+    with pytest.raises(IndexCorruptError, match=r"vectors\.npy: \d+ bytes where the "
                                                 r"manifest records \d+.*index --full"):
         make_engine(engine.cfg).ask("harbour")
 
@@ -217,17 +217,17 @@ def test_bytes_overwritten_in_place_are_caught_by_the_checksum(two_corpora, make
     t = two_corpora
     engine = make_engine(make_config(t, ["A"]))
     name = engine.sync(progress=False).generation
-    gen = t / "index" / name
-    pristine = {f: (gen / f).read_bytes() for f in ("vectors.faiss", "chunks.jsonl")}
+    gen = segment_file(t / "index", name, "")  # the generation's one segment
+    pristine = {f: (gen / f).read_bytes() for f in ("vectors.npy", "chunks.jsonl")}
 
-    vectors = bytearray(pristine["vectors.faiss"])
+    vectors = bytearray(pristine["vectors.npy"])
     vectors[-200:-136] = os.urandom(64)
-    (gen / "vectors.faiss").write_bytes(bytes(vectors))
-    with pytest.raises(IndexCorruptError, match=r"vectors\.faiss: damaged.*index --full"):
+    (gen / "vectors.npy").write_bytes(bytes(vectors))
+    with pytest.raises(IndexCorruptError, match=r"vectors\.npy: damaged.*index --full"):
         make_engine(engine.cfg).ask("Why did shipping rise?")
-    with pytest.raises(IndexCorruptError, match=r"vectors\.faiss: damaged"):
+    with pytest.raises(IndexCorruptError, match=r"vectors\.npy: damaged"):
         make_engine(engine.cfg).sync(progress=False)  # never carried forward
-    (gen / "vectors.faiss").write_bytes(pristine["vectors.faiss"])
+    (gen / "vectors.npy").write_bytes(pristine["vectors.npy"])
 
     row = json.loads(pristine["chunks.jsonl"].splitlines()[0])
     moved = pristine["chunks.jsonl"].replace(f'"start": {row["start"]},'.encode(),
@@ -264,23 +264,23 @@ def test_a_manifest_changed_into_other_valid_json_is_caught_by_its_own_checksum(
 def test_verify_checks_stored_texts_against_the_chunks(tmp_path, make_engine):
     """An HTML page's stored text is not the page (no hash to compare): every chunk must
     still be found at its offsets in it; --full writes a changed text again."""
-    from qa_bot.indexer import verify
+    from qa_bot.index.verify import verify
     from test_lifecycle import HTML
 
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "bridge.html").write_text(HTML)
     engine = make_engine(make_config(tmp_path, ["c"]))
     engine.sync(progress=False)
-    assert verify(engine.cfg) == []
+    assert verify(engine.cfg.index_dir) == []
     (meta,) = engine.generation().documents.values()
     text = IndexStore(tmp_path / "index").text_path(meta["hash"])
     original = text.read_text()
     text.write_text(original.replace("two million", "ten million"))
-    (problem,) = verify(engine.cfg)
+    (problem,) = verify(engine.cfg.index_dir)
     assert problem.startswith(f"{text}: chunk ") and "bridge.html" in problem
     assert "index --full" in problem
     engine.sync(full=True, progress=False)
-    assert text.read_text() == original and verify(engine.cfg) == []
+    assert text.read_text() == original and verify(engine.cfg.index_dir) == []
 
 
 def test_index_verify_names_every_problem_and_full_repairs_them(two_corpora, make_engine):
@@ -301,13 +301,13 @@ def test_index_verify_names_every_problem_and_full_repairs_them(two_corpora, mak
 
     # one fault of each kind verify knows, all at once
     store = IndexStore(index)
-    gen = index / store.current_name()
+    gen = segment_file(index, store.current_name(), "")  # its one segment
     rail = next(m for m in engine.generation().documents.values() if m["title"] == "Rail "
                 "Strike Ends")
     text = store.text_path(rail["hash"])
-    vectors = bytearray((gen / "vectors.faiss").read_bytes())
+    vectors = bytearray((gen / "vectors.npy").read_bytes())
     vectors[-200:-136] = os.urandom(64)  # same size: only the CRC-32 sees it
-    (gen / "vectors.faiss").write_bytes(bytes(vectors))
+    (gen / "vectors.npy").write_bytes(bytes(vectors))
     text.write_text(text.read_text().replace("nine-day", "ten-day"))
     (index / "cache.sqlite").write_bytes(b"not a database" * 100)
     (index / CURRENT).write_text("gen-999999\n")
@@ -316,7 +316,7 @@ def test_index_verify_names_every_problem_and_full_repairs_them(two_corpora, mak
     assert proc.returncode == 1 and proc.stdout == "" and "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
     assert all(line.startswith("qa-bot: error: ") for line in lines), proc.stderr
-    for needle in (f"{index / CURRENT}: names gen-999999", f"{gen / 'vectors.faiss'}: damaged",
+    for needle in (f"{index / CURRENT}: names gen-999999", f"{gen / 'vectors.npy'}: damaged",
                    f"{index / 'cache.sqlite'}: damaged embedding cache"):
         assert sum(needle in line for line in lines) == 1, (needle, lines)
     assert tree(index) == before  # verify reads only
@@ -491,9 +491,10 @@ def test_bold_ranges_stay_on_their_characters_when_controls_are_dropped():
 
 
 def test_an_index_of_a_0600_source_is_readable_by_its_owner_only(tmp_path, make_engine):
-    """A generation holds document text (chunks.jsonl, bm25/, sentences): with any source
-    others may not read, its folders are 0700 and its files 0600, from the start; a public
-    corpus keeps the usual modes; a source made private later tightens the index too."""
+    """Generations and segments hold document text (the manifest's titles, a segment's
+    chunks.jsonl, BM25 vocabulary): with any source others may not read, their folders are
+    0700 and their files 0600, from the start; a public corpus keeps the usual modes; a
+    source made private later tightens the index too."""
     c = tmp_path / "c"
     c.mkdir()
     (c / "rail.txt").write_text(RAIL)
@@ -502,7 +503,9 @@ def test_an_index_of_a_0600_source_is_readable_by_its_owner_only(tmp_path, make_
     index = tmp_path / "index"
     first = index / engine.sync(progress=False).generation
     assert stat.S_IMODE(first.stat().st_mode) & 0o005 == 0o005  # public: left as it was
-    assert stat.S_IMODE((first / "chunks.jsonl").stat().st_mode) & 0o004
+    chunks = segment_file(index, first.name, "chunks.jsonl")
+    assert stat.S_IMODE(chunks.stat().st_mode) & 0o004
+    assert stat.S_IMODE(chunks.parent.stat().st_mode) & 0o005 == 0o005
 
     secret = c / "secret.txt"
     secret.write_text(HARBOUR)
@@ -511,7 +514,8 @@ def test_an_index_of_a_0600_source_is_readable_by_its_owner_only(tmp_path, make_
 
     def others_can_read() -> list[str]:
         return [p.relative_to(index).as_posix() for p in index.rglob("*")
-                if p.parts[len(index.parts)].startswith("gen-")
+                if (p.parts[len(index.parts)].startswith("gen-")
+                    or p.parent.name.startswith("seg-") or p.name.startswith("seg-"))
                 and stat.S_IMODE(p.stat().st_mode) & 0o077]
 
     assert others_can_read() == []  # the new generation and the one kept for rollback
@@ -524,7 +528,7 @@ def test_an_index_of_a_0600_source_is_readable_by_its_owner_only(tmp_path, make_
     # the generations holding its text are closed as well
     (secret).unlink()
     engine.sync(progress=False)
-    gens = sorted(index.glob("gen-*"))
+    gens = sorted(index.glob("gen-*")) + sorted(index.glob("segments/seg-*"))
     for g in gens:
         g.chmod(0o755)
         for f in g.rglob("*"):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.errors import IndexCorruptError
-from qa_bot.store import IndexStore
+from qa_bot.index import IndexStore
 
 from conftest import HARBOUR, RAIL, REPO, make_config
 
@@ -115,8 +115,8 @@ def test_html_and_pdf_are_cited_against_the_text_kept_with_the_index(tmp_path, m
             assert text[cit.start:cit.end] == cit.quote
 
 
-CRASH_POINTS = ["embedded", "chunks-written", "before-rename", "before-current",
-                "after-current"]
+CRASH_POINTS = ["embedded", "chunks-written", "segment-written", "before-rename",
+                "before-current", "after-current"]
 
 
 @pytest.mark.parametrize("point", CRASH_POINTS)

@@ -9,8 +9,8 @@ import faiss
 import numpy as np
 import pytest
 
-import qa_bot.vector_index as vector_index
-from qa_bot.vector_index import build_vector_index, ivf_params
+import qa_bot.index.vectors as vector_index
+from qa_bot.index.vectors import build_vector_index, ivf_params
 
 from conftest import SEED, make_config
 
@@ -58,8 +58,9 @@ def test_ivf_above_the_threshold_keeps_rows_params_and_recall(tmp_path):
 
 def test_engine_builds_and_answers_from_an_ivf_generation(tmp_path, make_engine,
                                                           monkeypatch):
-    """Past the threshold the generation holds IVF, the manifest says so, and questions
-    and incremental syncs work the same."""
+    """Past the threshold a segment holds IVF, its manifest entry says so, and questions
+    and incremental syncs work the same; the small segment of a sync is flat (nothing is
+    trained again)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(SEED, corpus / SEED.name)
@@ -67,9 +68,10 @@ def test_engine_builds_and_answers_from_an_ivf_generation(tmp_path, make_engine,
     engine = make_engine(make_config(tmp_path, ["corpus"]))
     engine.sync(progress=False)
     gen = engine.generation()
-    assert gen.manifest["vector_index"]["type"] == "ivf-flat"
-    assert gen.manifest["vector_index"]["n"] == len(gen.chunks) > 4
-    assert isinstance(gen.vectors, faiss.IndexIVFFlat)
+    (entry,) = gen.manifest["segments"]
+    assert entry["vector_index"]["type"] == "ivf-flat"
+    assert entry["vector_index"]["n"] == len(gen.chunks) > 4
+    assert isinstance(gen.segments[0].ivf, faiss.IndexIVFFlat)
     answer = engine.ask("Who is North Korea's ambassador to the United Nations?")
     assert answer.citations and "Kim Song" in " ".join(c.passage for c in answer.citations)
     before = gen.all_vectors()
@@ -78,6 +80,9 @@ def test_engine_builds_and_answers_from_an_ivf_generation(tmp_path, make_engine,
     report = engine.sync(progress=False)
     after = engine.generation()
     assert report.chunks_embedded == 1 and len(after.chunks) == len(gen.chunks) + 1
+    assert [s["vector_index"]["type"] for s in after.manifest["segments"]] == \
+        ["ivf-flat", "flat"]
+    assert engine.ask("When did shipping rise?").citations[0].title == "Harbour news"
     rows = {c.text: i for i, c in enumerate(after.chunks)}
     for i, c in enumerate(gen.chunks):
         assert np.array_equal(after.all_vectors()[rows[c.text]], before[i])

@@ -23,7 +23,7 @@ from qa_bot.answer.reader import Reader, Reading
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
 from qa_bot.retrieval import Hit
-from qa_bot.store import Generation
+from qa_bot.index import Generation
 
 # A second sentence (of another passage) joins the answer when its final score is within
 # this margin of the best.

@@ -15,11 +15,11 @@ from typing import Callable
 
 import numpy as np
 
-from qa_bot import sentences
+from qa_bot.index import sentences
 from qa_bot.chunking import Chunk, Sentence
-from qa_bot.lexical import terms
+from qa_bot.index.lexical import terms
 from qa_bot.retrieval import Hit
-from qa_bot.store import Generation
+from qa_bot.index import Generation
 
 DUPLICATE_JACCARD = 0.8
 # Sentence score = SENTENCE_WEIGHTS . sentence features (higher is better); only the
@@ -153,12 +153,10 @@ class QueryTerms:
 def sentence_vectors(hits: list[Hit], gen: Generation, texts: list[str], encode: Encode
                      ) -> np.ndarray:
     """Unit vectors of the hits' sentences in order: read from the index when it stores
-    them (qa_bot/sentences.py), else embedded now (an index built before they existed)."""
-    if gen.sentence_vectors is None:
+    them (qa_bot/index/sentences.py), else embedded now (an index built without them)."""
+    if not gen.has_sentences:
         return encode(texts)
-    off = gen.sentence_offsets
-    return np.concatenate([np.asarray(gen.sentence_vectors[off[h.row]:off[h.row + 1]])
-                           for h in hits]).astype(np.float32)
+    return np.concatenate([gen.sentence_vectors(h.row) for h in hits]).astype(np.float32)
 
 
 _YEAR_OR_DATE = re.compile(

@@ -75,7 +75,7 @@ class ClusterEmbedder:
         from distributed import Client
         from distributed.comm.addressing import parse_address, parse_host_port
 
-        from qa_bot.onnx_export import ensure_export
+        from qa_bot.index.onnx_export import ensure_export
 
         started = time.perf_counter()
         for name in ["distributed", *logging.root.manager.loggerDict]:  # errors: one line

@@ -8,7 +8,6 @@ import logging
 import os
 import re
 import signal
-import sys
 from functools import partial
 
 from telegram.error import InvalidToken, NetworkError, RetryAfter
@@ -16,7 +15,7 @@ from telegram.ext import Application
 
 from qa_bot.config import Config
 from qa_bot.engine import Engine
-from qa_bot.errors import ConfigError
+from qa_bot.errors import ConfigError, QaBotError
 from qa_bot.telegram.app import build_application, serve
 from qa_bot.telegram.redact import redactor
 
@@ -57,13 +56,12 @@ async def _main(app: Application, cfg: Config, engine: Engine, secret: str | Non
 
 
 def run(cfg: Config, base_url: str | None = None) -> int:
-    """`qa-bot telegram`: run until SIGINT/SIGTERM. Returns the exit code; a missing or
-    rejected token is one line on stderr and exit code 2."""
+    """`qa-bot telegram`: run until SIGINT/SIGTERM; returns 0. A missing or rejected token
+    is a ConfigError (exit code 2), an unreachable server a QaBotError."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
-        print(f"qa-bot: error: {TOKEN_ENV} is not set (create a bot with @BotFather and "
-              f"export its token)", file=sys.stderr)
-        return 2
+        raise ConfigError(f"{TOKEN_ENV} is not set (create a bot with @BotFather and "
+                          f"export its token)")
     secret = os.environ.get(SECRET_ENV, "").strip() or None
     redactor.add(token, secret)
     redactor.install()
@@ -77,12 +75,10 @@ def run(cfg: Config, base_url: str | None = None) -> int:
     try:
         asyncio.run(_main(app, cfg, engine, secret))
     except InvalidToken as exc:
-        print(f"qa-bot: error: the Bot API server rejected {TOKEN_ENV} "
-              f"({redactor.redact(str(exc))}); check the token @BotFather gave you",
-              file=sys.stderr)
-        return 2
+        raise ConfigError(f"the Bot API server rejected {TOKEN_ENV} "
+                          f"({redactor.redact(str(exc))}); check the token @BotFather gave "
+                          f"you") from None
     except (NetworkError, RetryAfter) as exc:
-        print(f"qa-bot: error: cannot reach the Bot API server: {redactor.redact(str(exc))}",
-              file=sys.stderr)
-        return 1
+        raise QaBotError(f"cannot reach the Bot API server: "
+                         f"{redactor.redact(str(exc))}") from None
     return 0

@@ -1,6 +1,6 @@
 """Sentence vectors computed at index time, so answering never runs the model on passages.
 
-Invariant: row i of a generation's `sentences.npy` is the unit vector of the i-th sentence
+Invariant: row i of a segment's `sentences.npy` is the unit vector of the i-th sentence
 of the flattened sentence list (chunk rows in order, each chunk's sentences in order), i.e.
 of `chunk.text[s.start - chunk.start:s.end - chunk.start]`. Vectors go through the same
 embedding cache as chunks (key = model + sentence text), so a rebuild embeds only new text."""
@@ -8,14 +8,12 @@ embedding cache as chunks (key = model + sentence text), so a rebuild embeds onl
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from qa_bot.chunking import Chunk
-
-FILE = "sentences.npy"
+from qa_bot.index.cache import EmbeddingCache, embed_key, embed_missing
 
 
 def texts(chunk: Chunk) -> list[str]:
@@ -23,18 +21,10 @@ def texts(chunk: Chunk) -> list[str]:
     return [chunk.text[s.start - chunk.start:s.end - chunk.start] for s in chunk.sentences]
 
 
-def offsets(chunks: list[Chunk]) -> np.ndarray:
-    """offsets[r] .. offsets[r + 1] are the rows of chunk r's sentences."""
-    return np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
-
-
-def compute(chunks: list[Chunk], cache, model: str, embed: Callable[[], object],
+def compute(chunks: list[Chunk], cache: EmbeddingCache, model: str, embed: Callable[[], object],
             progress: bool = False) -> np.ndarray:
-    """(number of sentences, dim) float32 unit vectors; served by `cache` (an
-    EmbeddingCache) where it can, the rest by `embed()`'s model (then cached)."""
-    from qa_bot.indexer import embed_missing  # the indexer imports this module
-    from qa_bot.store import embed_key
-
+    """(number of sentences, dim) float32 unit vectors; served by `cache` where it can,
+    the rest by `embed()`'s model (then cached, batch by batch for a cluster)."""
     flat = [t for c in chunks for t in texts(c)]
     keys = [embed_key(model, t) for t in flat]
     known = cache.get_many(list(dict.fromkeys(keys)))
@@ -49,19 +39,3 @@ def compute(chunks: list[Chunk], cache, model: str, embed: Callable[[], object],
     if not keys:
         return np.zeros((0, cache.dim), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)
-
-
-def save(folder: Path, vectors: np.ndarray) -> None:
-    np.save(folder / FILE, np.ascontiguousarray(vectors, dtype=np.float32))
-
-
-def load(folder: Path, n_sentences: int, dim: int) -> np.ndarray | None:
-    """The generation's sentence vectors (memory-mapped), or None when it has none.
-    Raises ValueError when the file does not match the chunk table."""
-    path = folder / FILE
-    if not path.exists():
-        return None
-    vectors = np.load(path, mmap_mode="r")
-    if vectors.shape != (n_sentences, dim):
-        raise ValueError(f"{vectors.shape} sentence vectors for {n_sentences} sentences")
-    return vectors

@@ -76,3 +76,54 @@ def load_vector_index(path: Path) -> object:
 
     faiss.omp_set_num_threads(1)
     return faiss.read_index(str(path))
+
+
+class SegmentVectors:
+    """Inner-product search over the live rows of several segments' vector arrays
+    (memory-mapped float32, unit rows), laid end to end as in Generation: exact (one
+    matrix product) for a segment without an IVF index, else its IVF index asked for as
+    many more rows as it has deleted ones; deleted rows are never returned."""
+
+    def __init__(self, arrays: list[np.ndarray], live: list[np.ndarray], dim: int,
+                 ivfs: list | None = None):
+        self.arrays = arrays
+        self.ivfs = ivfs or [None] * len(arrays)
+        self.live = live
+        self.d = dim
+        self.bases = np.concatenate([[0], np.cumsum([len(a) for a in arrays])]).astype(np.int64)
+        self.ntotal = int(sum(int(m.sum()) for m in live))
+
+    def search(self, query: np.ndarray, k: int) -> dict[int, float]:
+        """The best `k` live rows for `query`: {row: inner product}."""
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        best: list[tuple[float, int]] = []
+        for base, array, live, ivf in zip(self.bases, self.arrays, self.live, self.ivfs):
+            if not len(array):
+                continue
+            if ivf is not None:
+                want = min(len(array), k + int((~live).sum()))
+                scores, rows = ivf.search(q.reshape(1, -1), want)
+                best.extend((float(s), int(base + r)) for s, r in zip(scores[0], rows[0])
+                            if r >= 0 and live[r])
+                continue
+            scores = np.asarray(array @ q, dtype=np.float32)
+            scores[~live] = -np.inf
+            n = min(k, int(live.sum()))
+            if n <= 0:
+                continue
+            top = np.argpartition(-scores, n - 1)[:n]
+            best.extend((float(scores[r]), int(base + r)) for r in top)
+        best.sort(key=lambda sr: (-sr[0], sr[1]))
+        return {row: score for score, row in best[:k]}
+
+    def get(self, rows: list[int]) -> np.ndarray:
+        """The vectors of the given rows, in that order."""
+        out = np.zeros((len(rows), self.d), dtype=np.float32)
+        if not rows:
+            return out
+        at = np.asarray(rows, dtype=np.int64)
+        seg = np.searchsorted(self.bases, at, side="right") - 1
+        for i in np.unique(seg):
+            mask = seg == i
+            out[mask] = self.arrays[i][at[mask] - self.bases[i]]
+        return out

@@ -12,16 +12,17 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import warnings
 from pathlib import Path
 from typing import Callable
 
 from qa_bot.errors import QaBotError
+from qa_bot.index.files import replace_atomic, write_atomic
+from qa_bot.index.layout import MANIFEST, MODEL_FOLDER
+from qa_bot.terminal import warning
 
 OPSET = 17
 EXPORT_VERSION = 1  # bump when the graph's inputs, outputs or export settings change
-MODEL_FOLDER = "model"
 
 
 def temp_name(dst: Path, shared: bool = False) -> Path:
@@ -64,9 +65,7 @@ def export_onnx(model_path: Path, out: Path) -> Path:
                           "last_hidden_state": axes},
             opset_version=OPSET, do_constant_folding=True, dynamo=False,
         )
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, out)
+    replace_atomic(tmp, out)
     return out
 
 
@@ -107,9 +106,20 @@ def _copy_atomic(src: Path, dst: Path, shared: bool = False) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(dst, shared)
     shutil.copyfile(src, tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, dst)
+    replace_atomic(tmp, dst)
+
+
+_hashed: dict[tuple[str, int, int, int], str] = {}  # (path, inode, mtime, size) -> SHA-256
+
+
+def _sha256_once(path: Path) -> str:
+    """file_sha256, computed once a process while the file stays the same (inode, time,
+    size): a watch's syncs do not hash the 90 MB export again and again."""
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+    if key not in _hashed:
+        _hashed[key] = file_sha256(path)
+    return _hashed[key]
 
 
 def _recorded(out: Path) -> dict | None:
@@ -117,7 +127,7 @@ def _recorded(out: Path) -> dict | None:
     is the recorded one; else None."""
     try:
         entry = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-        return entry if file_sha256(out) == entry["sha256"] else None
+        return entry if _sha256_once(out) == entry["sha256"] else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -159,22 +169,20 @@ def ensure_export(index_dir: Path, warn: Callable[[str], None] | None = None) ->
 
 
 def _write_json_atomic(path: Path, data: dict, shared: bool = False) -> None:
-    tmp = temp_name(path, shared)
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=1).encode("utf-8"), tmp=temp_name(path, shared))
 
 
 def index_export(index_dir: Path) -> Path | None:
     """The ONNX file the live generation's manifest names, else the export for the
     installed versions if written, else None (sentence-transformers then serves); a file
     whose SHA-256 is not the recorded one is None too, with a warning."""
-    from qa_bot.store import IndexStore
+    from qa_bot.index.store import IndexStore
 
     entry = None
     try:
         name = IndexStore(index_dir).current_name()
         if name:
-            manifest = json.loads((index_dir / name / "manifest.json").read_text("utf-8"))
+            manifest = json.loads((index_dir / name / MANIFEST).read_text("utf-8"))
             entry = manifest.get("onnx")
     except (OSError, ValueError, QaBotError):
         pass  # loading the index reports it; here only the export is looked for
@@ -187,8 +195,8 @@ def index_export(index_dir: Path) -> Path | None:
     except (OSError, ValueError, KeyError, TypeError):
         intact = False
     if not intact:  # a damaged model would give wrong vectors: the slow path serves
-        print(f"warning: {path}: damaged ONNX export (SHA-256 differs); using "
-              f"sentence-transformers until `qa-bot index` writes it again", file=sys.stderr)
+        warning(f"{path}: damaged ONNX export (SHA-256 differs); using "
+                f"sentence-transformers until `qa-bot index` writes it again")
         return None
     return path
 

@@ -1,0 +1,170 @@
+"""BM25 over chunk texts: lower-cased word tokens, English stop words removed, Snowball
+(PyStemmer) stems. Title and section are part of each chunk's lexical text.
+
+Each segment keeps its own postings (`Postings`: term -> rows and term frequencies, and
+every row's length), never statistics. `LexicalIndex` scores the live rows of several
+segments with statistics combined at query time (N and the mean length over the live
+rows, a term's df counted over its live postings), so its scores are those of one BM25
+over the live rows (bm25s's "lucene" variant: idf = log(1 + (N - df + 0.5) / (df + 0.5)),
+tf / (tf + k1 (1 - b + b len / mean len))), whatever the number of segments."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+EMPTY = "\u2205"  # the one term of a text without content words
+FILES = ("vocab.json", "indptr.npy", "rows.npy", "tf.npy", "lengths.npy")
+
+
+@functools.lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    """The stemmed content words of text, in order."""
+    stop = _stopwords()
+    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+    return _stemmer().stemWords(words)
+
+
+class Postings:
+    """One segment's inverted index. Invariant: the postings of term t are
+    rows[indptr[t]:indptr[t + 1]] (ascending) with tf[...] occurrences each;
+    lengths[r] is the number of terms of row r (1 for a text without any)."""
+
+    def __init__(self, vocab: dict[str, int], indptr: np.ndarray, rows: np.ndarray,
+                 tf: np.ndarray, lengths: np.ndarray):
+        self.vocab, self.indptr, self.rows, self.tf, self.lengths = \
+            vocab, indptr, rows, tf, lengths
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "Postings":
+        by_term: dict[str, list[tuple[int, int]]] = {}
+        lengths = np.zeros(len(texts), dtype=np.int32)
+        for r, text in enumerate(texts):
+            words = terms(text) or [EMPTY]
+            lengths[r] = len(words)
+            for w, n in Counter(words).items():
+                by_term.setdefault(w, []).append((r, n))
+        vocab = {w: i for i, w in enumerate(sorted(by_term))}
+        sizes = [len(by_term[w]) for w in vocab]
+        indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        flat = [p for w in vocab for p in by_term[w]]
+        rows = np.array([p[0] for p in flat], dtype=np.int32)
+        tf = np.array([p[1] for p in flat], dtype=np.int32)
+        return cls(vocab, indptr, rows, tf, lengths)
+
+    def save(self, folder: Path, prefix: str = "") -> None:
+        (folder / f"{prefix}vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False),
+                                                    encoding="utf-8")
+        for name, array in (("indptr", self.indptr), ("rows", self.rows), ("tf", self.tf),
+                            ("lengths", self.lengths)):
+            np.save(folder / f"{prefix}{name}.npy", array)
+
+    @classmethod
+    def load(cls, folder: Path, n_rows: int, prefix: str = "") -> "Postings":
+        """Memory-mapped arrays (the vocabulary is parsed). Raises ValueError when the
+        files do not agree with each other or with `n_rows`."""
+        vocab = json.loads((folder / f"{prefix}vocab.json").read_text(encoding="utf-8"))
+        arrays = [np.load(folder / f"{prefix}{name}.npy", mmap_mode="r")
+                  for name in ("indptr", "rows", "tf", "lengths")]
+        indptr, rows, tf, lengths = arrays
+        if not isinstance(vocab, dict) or len(indptr) != len(vocab) + 1 \
+                or len(rows) != len(tf) or int(indptr[-1]) != len(rows) \
+                or lengths.shape != (n_rows,):
+            raise ValueError("BM25 postings that do not fit together")
+        return cls(vocab, indptr, rows, tf, lengths)
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        t = self.vocab.get(term)
+        if t is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+        return self.rows[self.indptr[t]:self.indptr[t + 1]], \
+            self.tf[self.indptr[t]:self.indptr[t + 1]]
+
+
+class LexicalIndex:
+    """BM25 over the live rows of segments laid end to end: segment i's row r is row
+    bases[i] + r. Deleted rows score 0 and count in no statistic."""
+
+    K1 = 0.9
+    B = 0.4
+
+    def __init__(self, parts: list[Postings], live: list[np.ndarray]):
+        self.parts = parts
+        self.live = live  # per part: bool per row
+        self.bases = np.concatenate([[0], np.cumsum([len(p.lengths) for p in parts])])
+        self.n_rows = int(self.bases[-1])
+        self.n_live = int(sum(int(m.sum()) for m in live))
+        total = sum(float(np.asarray(p.lengths, dtype=np.float64)[m].sum())
+                    for p, m in zip(parts, live))
+        self.avg_len = total / self.n_live if self.n_live else 1.0
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "LexicalIndex":
+        """One segment of `texts`, every row live."""
+        return cls([Postings.build(texts)], [np.ones(len(texts), dtype=bool)])
+
+    def save(self, folder: Path) -> None:
+        """The postings of a one-segment index (as `build` makes)."""
+        (part,) = self.parts
+        part.save(folder)
+
+    @classmethod
+    def load(cls, folder: Path, n_rows: int) -> "LexicalIndex":
+        return cls([Postings.load(folder, n_rows)], [np.ones(n_rows, dtype=bool)])
+
+    def _live_postings(self, term: str) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(part, rows, tf) of the term's postings in live rows, part by part."""
+        out = []
+        for i, (part, live) in enumerate(zip(self.parts, self.live)):
+            rows, tf = part.postings(term)
+            if len(rows):
+                keep = live[rows]
+                out.append((i, np.asarray(rows[keep]), np.asarray(tf[keep])))
+        return out
+
+    def _idf(self, df: int) -> float:
+        return float(np.log1p((self.n_live - df + 0.5) / (df + 0.5)))
+
+    def idf(self, words: list[str]) -> np.ndarray:
+        """BM25's idf of each stemmed term over the live rows; a term no live row holds
+        gets the idf of df = 0."""
+        return np.array([self._idf(sum(len(r) for _, r, _ in self._live_postings(w)))
+                         for w in words], dtype=np.float32)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row (0 where no query term occurs, and for deleted rows).
+        A term repeated in the query counts each time, as in bm25s."""
+        out = np.zeros(self.n_rows, dtype=np.float32)
+        cache: dict[str, list] = {}
+        for term in terms(query):
+            if term not in cache:
+                cache[term] = self._live_postings(term)
+            found = cache[term]
+            df = sum(len(r) for _, r, _ in found)
+            if not df:
+                continue
+            idf = self._idf(df)
+            for i, rows, tf in found:
+                length = np.asarray(self.parts[i].lengths[rows], dtype=np.float64)
+                tfc = tf / (self.K1 * ((1 - self.B) + self.B * length / self.avg_len) + tf)
+                out[self.bases[i] + rows] += (idf * tfc).astype(np.float32)
+        return out

@@ -1,0 +1,141 @@
+"""The first stage of a sync: what changed. The corpus files under the given roots are
+compared with the live generation's manifest by content hash; nothing is chunked,
+embedded or written. `qa-bot index --dry-run` prints exactly this plan; `indexer.apply`
+carries it out."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from qa_bot.documents import Document, Discovery, display_path, doc_id_for, load_document, \
+    read_file, content_hash
+from qa_bot.errors import DocumentError, InputError
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    skipped: list[str] = field(default_factory=list)
+    generation: str | None = None
+    dry_run: bool = False
+    merged: int = 0  # segments merged into others (qa_bot/index/merge.py)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed,
+                "unchanged": self.unchanged, "chunks_embedded": self.chunks_embedded,
+                "skipped": self.skipped, "generation": self.generation,
+                "dry_run": self.dry_run, "merged": self.merged}
+
+
+@dataclass
+class Plan:
+    """What a sync will do. Invariants: `documents` is the manifest's document table after
+    the sync (kept, changed and new documents, in corpus order, then those indexed from
+    other roots); `fresh` holds exactly the added and updated ones, parsed."""
+
+    report: SyncReport
+    documents: dict[str, dict]
+    fresh: dict[str, Document]
+    modes: dict[str, int]  # permission bits of each read source
+    private: bool  # a source others may not read: the index files holding it are 0600
+
+    @property
+    def changed(self) -> bool:
+        return self.report.changed
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+# A file whose size and modification time are those recorded is unchanged without being
+# read, if it had not been modified for STABLE_NS when it was read (as git's "racy clean"
+# rule: a write within the file system's clock tick cannot then go unseen).
+STABLE_NS = 2_000_000_000
+STAT_KEYS = ("size", "mtime_ns", "read_ns")  # recorded per document, internal
+
+
+def _meta(doc: Document, path: Path, mode: int, st: os.stat_result, read_ns: int) -> dict:
+    return {"source": doc.source, "path": str(path), "title": doc.title, "topic": doc.topic,
+            "hash": doc.content_hash, "paragraphs": len(doc.paragraphs),
+            "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "private": not mode & 0o004, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "read_ns": read_ns}
+
+
+def _stat_unchanged(prev: dict, st: os.stat_result) -> bool:
+    return (prev.get("size"), prev.get("mtime_ns")) == (st.st_size, st.st_mtime_ns) \
+        and st.st_mtime_ns < prev.get("read_ns", 0) - STABLE_NS
+
+
+def make_plan(found: Discovery, roots: list[Path], old_docs: dict[str, dict],
+              same_settings: bool, max_bytes: int, warn: Callable[[str], None],
+              dry_run: bool = False) -> Plan:
+    """Compare the files `found` under `roots` with `old_docs` (the live manifest's
+    documents; `same_settings`: chunked with today's settings). A document that cannot be
+    read is skipped with a warning, and kept as indexed if it was."""
+    report = SyncReport(skipped=list(found.skipped), dry_run=dry_run)
+    for line in found.skipped:
+        warn(line)
+    documents: dict[str, dict] = {}
+    fresh: dict[str, Document] = {}
+    modes: dict[str, int] = {}
+    seen: set[str] = set()
+    for path in found.files:
+        doc_id = doc_id_for(path)
+        seen.add(doc_id)
+        prev = old_docs.get(doc_id)
+        try:
+            st = os.stat(path)
+            if prev and same_settings and _stat_unchanged(prev, st):
+                documents[doc_id], modes[doc_id] = prev, stat.S_IMODE(st.st_mode)
+                report.unchanged += 1
+                continue
+            read_ns = time.time_ns()
+            raw, modes[doc_id] = read_file(path, max_bytes)
+            if prev and prev["hash"] == content_hash(raw) and same_settings:
+                documents[doc_id] = dict(prev, size=st.st_size, mtime_ns=st.st_mtime_ns,
+                                         read_ns=read_ns)  # kept when a build writes
+                report.unchanged += 1
+                continue
+            doc = load_document(path, raw)
+        except (DocumentError, OSError) as exc:
+            if isinstance(exc, OSError):  # vanished or unreadable since the walk
+                exc = DocumentError(f"{display_path(path)}: cannot read ({exc.strerror}), "
+                                    f"skipped")
+            report.skipped.append(str(exc))
+            warn(str(exc))
+            if prev:  # keep what was indexed rather than lose it
+                documents[doc_id] = prev
+                report.unchanged += 1
+            continue
+        (report.updated if prev else report.added).append(display_path(path))
+        fresh[doc_id] = doc
+        documents[doc_id] = _meta(doc, path, modes[doc_id], st, read_ns)
+    for doc_id, meta in old_docs.items():
+        if doc_id in seen:
+            continue
+        if _under(Path(meta["path"]), roots):
+            report.removed.append(meta["source"])
+        else:
+            documents[doc_id] = meta
+            report.unchanged += 1
+    if not found.files and not documents:
+        raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
+                         + " (.txt, .md, .html and .pdf files are read)")
+    private = any(not mode & 0o004 for mode in modes.values()) or any(
+        meta.get("private") for doc_id, meta in documents.items() if doc_id not in modes)
+    return Plan(report, documents, fresh, modes, private)
