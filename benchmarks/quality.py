@@ -30,6 +30,7 @@ import numpy as np
 from benchmarks import datasets
 from qa_bot.config import Config, load_config, with_index_dir
 from qa_bot.embedder import load_embedder
+from qa_bot.errors import IndexIncompatibleError
 from qa_bot.index import IndexStore
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import resolve
@@ -100,8 +101,12 @@ def engine_for(base: Config, name: str, paths: list[Path], seed_cache: str | Non
         shutil.copy(datasets.CACHE / seed_cache / "cache.sqlite", cache)
     eng = Engine(with_index_dir(base, index_dir), embedder_factory=embedder)
     t0 = time.perf_counter()
-    # an index written before sentence vectors existed is rebuilt (the cache serves chunks)
-    full = sentence_vectors and eng.has_index() and not eng.generation().has_sentences
+    # an index written before sentence vectors existed, or in an older format, is rebuilt
+    # (the embedding cache serves its vectors)
+    try:
+        full = sentence_vectors and eng.has_index() and not eng.generation().has_sentences
+    except IndexIncompatibleError:
+        full = True
     report = eng.sync(paths, full=full, progress=True)
     log(f"index {name}: {len(report.added)} added, {report.unchanged} unchanged, "
         f"{report.chunks_embedded} chunks embedded, {time.perf_counter() - t0:.0f} s")
