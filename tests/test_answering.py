@@ -135,3 +135,18 @@ def test_a_detail_the_question_states_is_not_its_answer():
     assert new_answer_type("Who leads Air Deccan?", "Air Deccan has 36 planes.") == 0.0
     assert missing_figures("Who scored in the 3-1 win in 2004?", "They won 3-1 in 2005.") == 0.5
     assert missing_figures("Who scored the winner?", "They won 3-1.") == 0.0
+
+
+def test_the_reader_tells_a_sentence_that_holds_the_answer_from_one_that_does_not():
+    """The span-over-"no answer" margin (SQuAD 2.0-style training): highest with the
+    answer in the sentence, lower with the answer cut out, negative off the topic."""
+    from qa_bot.answer.reader import Reader
+
+    question = "When was Jane Okafor born?"
+    holds, cut, other = Reader().read(question, [
+        "Jane Okafor was born in 1971 in Lagos.", "Jane Okafor was born in Lagos.",
+        "Jane Okafor is a painter who lives in Berlin."])
+    assert holds.answer_logit > cut.answer_logit + 1.0 > other.answer_logit + 1.0
+    assert other.answer_logit < 0.0 < holds.answer_logit
+    assert holds.span is not None and "1971" in "Jane Okafor was born in 1971 in Lagos."[
+        holds.span[0]:holds.span[1]]

@@ -171,28 +171,27 @@ _ASKS_NUMBER = re.compile(r"\bhow\s+(many|much|long|old|far|high|tall|large|big|
                           r"\bwhat\s+(percentage|percent|number|amount|proportion)\b", re.I)
 
 
-def answer_type(question: str, text: str) -> float:
+def answer_type(question: str, text: str, new_only: bool = False) -> float:
     """1 when the question asks for a date or a quantity and the sentence holds one, -1 when
-    it asks for one and the sentence holds none, 0 for other questions."""
+    it asks for one and the sentence holds none, 0 for other questions. With `new_only`,
+    a date or quantity the question itself states does not count ("How much did it pay
+    for the 36 planes?" is not answered by "36 planes")."""
     if _ASKS_WHEN.search(question):
-        return 1.0 if _YEAR_OR_DATE.search(text) else -1.0
-    if _ASKS_NUMBER.search(question):
-        return 1.0 if _NUMBER.search(text) else -1.0
-    return 0.0
-
-
-_FIGURE = re.compile(r"\d[\d,.:-]*\d|\d")
+        pattern = _YEAR_OR_DATE
+    elif _ASKS_NUMBER.search(question):
+        pattern = _NUMBER
+    else:
+        return 0.0
+    q = question.lower()
+    found = (m.group(0).lower() for m in pattern.finditer(text))
+    return 1.0 if any(not new_only or f not in q for f in found) else -1.0
 
 
 def new_answer_type(question: str, text: str) -> float:
-    """Like answer_type, but the date or quantity must be one the question does not already
-    state ("How much did it pay for the 36 planes?" is not answered by "36 planes")."""
-    asks_when = _ASKS_WHEN.search(question)
-    if not asks_when and not _ASKS_NUMBER.search(question):
-        return 0.0
-    pattern = _YEAR_OR_DATE if asks_when else _NUMBER
-    q = question.lower()
-    return 1.0 if any(m.group(0).lower() not in q for m in pattern.finditer(text)) else -1.0
+    return answer_type(question, text, new_only=True)
+
+
+_FIGURE = re.compile(r"\d[\d,.:-]*\d|\d")
 
 
 def missing_figures(question: str, text: str) -> float:
