@@ -287,25 +287,66 @@ def search_stats(index, queries: np.ndarray, truth: np.ndarray, k: int = 10) -> 
 
 
 LOAD_RSS = """
-import faiss, json, sys, time
+import json, sys, time
+from pathlib import Path
+import numpy as np
+from qa_bot.index.vectors import VectorPart
 def rss():
     return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')) / 1024
-before = rss(); t0 = time.perf_counter(); ix = faiss.read_index(sys.argv[1])
-print(json.dumps({"load_s": round(time.perf_counter() - t0, 2), "rss_mb": round(rss() - before, 1)}))
+n, before, t0 = int(sys.argv[2]), rss(), time.perf_counter()
+part = VectorPart(Path(sys.argv[1]), n, 384, json.loads(sys.argv[3]))
+q = np.asarray(part.vectors[0], dtype=np.float32)
+part.search(q, 100, np.ones(n, dtype=bool))
+print(json.dumps({"load_and_first_search_s": round(time.perf_counter() - t0, 3),
+                  "rss_mb": round(rss() - before, 1)}))
 """
 
 
-def loaded_rss(path: Path) -> dict:
-    """Load time and resident memory added by reading the index, in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", LOAD_RSS, str(path)], check=True,
-                         capture_output=True, text=True, env=env())
+class PartIndex:
+    """A segment's VectorPart behind the faiss search signature the sweep uses."""
+
+    def __init__(self, part, n: int):
+        self.part, self.live = part, np.ones(n, dtype=bool)
+
+    @property
+    def nprobe(self) -> int:
+        return self.part.nprobe
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        self.part.nprobe = value
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        rows = np.full((len(queries), k), -1, dtype=np.int64)
+        for i, q in enumerate(queries):
+            s, r = self.part.search(q, k, self.live)
+            order = np.argsort(-s, kind="stable")
+            scores[i, :len(s)], rows[i, :len(s)] = s[order], r[order]
+        return scores, rows
+
+
+def build_part(x: np.ndarray, folder: Path) -> tuple[PartIndex, dict]:
+    """An IVF segment's vector files for x, written into `folder` and opened."""
+    from qa_bot.index.vectors import VectorPart, write_ivf
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    params = write_ivf(folder, x, [])
+    return PartIndex(VectorPart(folder, len(x), x.shape[1], params), len(x)), params
+
+
+def loaded_rss(path: Path, n: int, params: dict) -> dict:
+    """Open time (with a first search) and resident memory added, in a fresh process."""
+    out = subprocess.run([sys.executable, "-c", LOAD_RSS, str(path), str(n), json.dumps(params)],
+                         check=True, capture_output=True, text=True, env=env())
     return json.loads(out.stdout)
 
 
 def part_million(n: int, n_queries: int, uniform: bool) -> dict:
     import faiss
 
-    from qa_bot.index.vectors import FLAT_MAX, build_vector_index
+    from qa_bot.index.vectors import FLAT_MAX
 
     dim, rng = 384, np.random.default_rng(0)
     faiss.omp_set_num_threads(1)  # searches as the engine runs them (vector_index.py)
@@ -334,7 +375,8 @@ def part_million(n: int, n_queries: int, uniform: bool) -> dict:
         f"{ {m: v['p50_ms'] for m, v in flat_sizes.items()} }")
 
     t0 = time.perf_counter()
-    index, params = build_vector_index(x, dim)
+    folder = CACHE / "speed-million" / "ivf"
+    index, params = build_part(x, folder)
     result["build_s"] = round(time.perf_counter() - t0, 1)
     result["params"] = params
     result["flat_max"] = FLAT_MAX
@@ -353,20 +395,17 @@ def part_million(n: int, n_queries: int, uniform: bool) -> dict:
         index.search(q[None], 100)
         t.append(time.perf_counter() - t1)
     result["default_k100"] = ms(t)
-    path = CACHE / "million" / "vectors.faiss"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    faiss.write_index(index, str(path))
-    result["file_mb"] = round(path.stat().st_size / 2**20, 1)
-    result["loaded"] = loaded_rss(path)
+    result["file_mb"] = round(sum(p.stat().st_size for p in folder.iterdir()) / 2**20, 1)
+    result["loaded"] = loaded_rss(folder, n, params)
     result["vectors_alone_mb"] = round(n * dim * 4 / 2**20, 1)
     del index
-    path.unlink()
+    shutil.rmtree(folder)
     if uniform:  # the worst case: no structure at all, every vector equally far
         xu = uniform_unit_vectors(n, dim, rng)
         qu = uniform_unit_vectors(n_queries, dim, rng)
         tu = exact_top(xu, qu, 10)
         t0 = time.perf_counter()
-        index, params = build_vector_index(xu, dim)
+        index, params = build_part(xu, CACHE / "speed-million" / "ivf-uniform")
         build_s = round(time.perf_counter() - t0, 1)
         del xu
         result["uniform"] = {"build_s": build_s, "params": params, "nprobe_sweep": {}}
@@ -375,6 +414,7 @@ def part_million(n: int, n_queries: int, uniform: bool) -> dict:
             result["uniform"]["nprobe_sweep"][nprobe] = search_stats(index, qu, tu)
             log(f"million uniform: nprobe {nprobe}: {result['uniform']['nprobe_sweep'][nprobe]}")
         del index
+        shutil.rmtree(CACHE / "speed-million" / "ivf-uniform")
     result["peak_rss_mb"] = peak_rss_mb()
     result["targets"] = {"p50_ms": 5, "recall_at_10": 0.95}
     return result
@@ -421,7 +461,7 @@ def part_bm25(n: int, n_queries: int) -> dict:
     lex = LexicalIndex.build(texts)
     build_s = round(time.perf_counter() - t0, 1)
     del texts
-    folder = CACHE / "million" / "bm25"
+    folder = CACHE / "speed-million" / "bm25"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     lex.save(folder)

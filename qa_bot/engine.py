@@ -177,7 +177,7 @@ class Engine:
     def documents(self) -> list[dict]:
         """What is indexed: one dict per document (source, title, topic, hash, ...)."""
         gen = self.generation()
-        internal = ("segment", "row", "size", "mtime_ns", "read_ns")
+        internal = ("id", "segment", "row", "size", "mtime_ns", "read_ns")
         return [dict({k: v for k, v in meta.items() if k not in internal},
                      doc_id=doc_id, chunks=meta.get("chunks", 0))
                 for doc_id, meta in sorted(gen.documents.items(),

@@ -17,11 +17,13 @@ from qa_bot.chunking import Chunk, Chunker, token_counter
 from qa_bot.config import Config
 from qa_bot.documents import Document, discover
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, tokenizer_file
-from qa_bot.errors import IndexWriteError
+from qa_bot.errors import IndexCorruptError, IndexWriteError
 from qa_bot.index import sentences
 from qa_bot.index.cache import embed_key, embed_missing
-from qa_bot.index.files import crash_point
+from qa_bot.index.doctable import live_entries
+from qa_bot.index.files import crash_point, file_problem
 from qa_bot.index.generation import Generation, live_mask
+from qa_bot.index.layout import SEGMENTS
 from qa_bot.index.merge import everything, live_rows, merged_manifest, tiers
 from qa_bot.index.onnx_export import try_export
 from qa_bot.index.store import IndexStore
@@ -80,7 +82,7 @@ def _sync(
             if full:
                 store.check_cache(MODEL_DIM)  # a rebuild never starts from a damaged cache
         old = store.load(MODEL_NAME, MODEL_DIM) if not full and store.exists() else None
-        plan = make_plan(found, roots, old.documents if old else {},
+        plan = make_plan(found, roots, old.documents if old else None,
                          old is not None and old.manifest.get("chunking") == settings,
                          int(cfg.corpus.max_file_mb * 1_000_000), warn, dry_run)
         if dry_run:
@@ -103,9 +105,15 @@ def _merge(cfg: Config, store: IndexStore, plan: Plan,
         return
     manifest = gen.manifest
     for names in groups:
-        chunks, keys, vectors, sentence_vectors = live_rows(gen, names)
-        entry = store.write_segment(chunks, keys, vectors, sentence_vectors, plan.private)
-        manifest = merged_manifest(manifest, names, entry)
+        for e in manifest["segments"]:  # read whole: check every byte, as a load does not
+            if e["name"] in names and (problem := file_problem(
+                    store.root / SEGMENTS / e["name"], e)):
+                raise IndexCorruptError(f"{problem}; run `qa-bot index --full`")
+        merged = live_rows(gen, names)
+        entry = store.write_segment(merged.chunks, merged.keys, merged.vectors,
+                                    merged.sentences, merged.documents, plan.private,
+                                    gen.quantizers())
+        manifest = merged_manifest(manifest, names, entry, merged)
         plan.report.merged += len(names)
     plan.report.generation = store.write_generation(manifest, private=plan.private)
     if plan.private:
@@ -149,18 +157,18 @@ def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, se
         raise IndexWriteError(f"{store.root}: cannot write ({exc}); the previous index "
                               f"is intact") from None
     segments = _kept_segments(old, plan)
-    documents = dict(plan.documents)
-    if chunks:
-        entry = store.write_segment(chunks, keys, vectors, sentence_vectors, plan.private)
-        segments.append(entry)
-        row = 0
+    if fresh:
+        entries, row = [], 0
         for doc_id, (_, doc_chunks) in fresh.items():
-            documents[doc_id] = dict(documents[doc_id], segment=entry["name"], row=row,
-                                     chunks=len(doc_chunks))
+            entries.append(dict(plan.entries[doc_id], row=row, chunks=len(doc_chunks)))
             row += len(doc_chunks)
+        segments.append(store.write_segment(chunks, keys, vectors, sentence_vectors, entries,
+                                            plan.private, old.quantizers() if old else []))
     manifest = {"model": MODEL_NAME, "dim": MODEL_DIM, "chunking": settings, "onnx": onnx,
-                "documents": documents, "segments": segments,
-                "chunks": sum(int(live_mask(e).sum()) for e in segments)}
+                "segments": segments, "stats": plan.stats,
+                "chunks": sum(int(live_mask(e).sum()) for e in segments),
+                "document_count": sum(int(live_entries(e, e["documents"]).sum())
+                                      for e in segments)}
     report.generation = store.write_generation(manifest, private=plan.private)
     if plan.private:
         store.restrict_generations()  # the earlier ones kept for rollback too
@@ -169,19 +177,35 @@ def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, se
 
 
 def _kept_segments(old: Generation | None, plan: Plan) -> list[dict]:
-    """The old generation's segment entries, with the rows of updated and removed
-    documents marked deleted; segments left without a live row are dropped."""
+    """The old generation's segment entries, with the entries and rows of the dropped
+    (updated and removed) documents marked deleted; segments left without a live row or
+    document are dropped."""
     if old is None:
         return []
-    entries = [dict(e, deleted=[list(d) for d in e.get("deleted", [])])
+    entries = [dict(e, deleted=[list(d) for d in e.get("deleted", [])],
+                    deleted_docs=[list(d) for d in e.get("deleted_docs", [])])
                for e in old.manifest["segments"]]
-    by_name = {e["name"]: e for e in entries}
-    for doc_id, meta in old.documents.items():
-        if meta.get("chunks") and (doc_id in plan.fresh or doc_id not in plan.documents):
-            by_name[meta["segment"]]["deleted"].append([meta["row"], meta["row"] + meta["chunks"]])
+    for doc_id in plan.dropped:
+        i, at = old.documents.where[doc_id]
+        meta = old.documents[doc_id]
+        entries[i]["deleted_docs"].append([at, at + 1])
+        if meta.get("chunks"):
+            entries[i]["deleted"].append([meta["row"], meta["row"] + meta["chunks"]])
     for e in entries:
-        e["deleted"].sort()
-    return [e for e in entries if live_mask(e).any()]
+        e["deleted"], e["deleted_docs"] = _ranges(e["deleted"]), _ranges(e["deleted_docs"])
+    return [e for e in entries if live_mask(e).any()
+            or live_entries(e, e["documents"]).any()]
+
+
+def _ranges(spans: list[list[int]]) -> list[list[int]]:
+    """Sorted [start, end) spans with touching or overlapping ones joined."""
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return out
 
 
 def _assemble(old: Generation | None, fresh: dict[str, tuple[Document, list[Chunk]]],

@@ -15,6 +15,7 @@ from typing import Callable
 from qa_bot.documents import Document, Discovery, display_path, doc_id_for, load_document, \
     read_file, content_hash
 from qa_bot.errors import DocumentError, InputError
+from qa_bot.index.doctable import DocumentTable
 
 
 @dataclass
@@ -42,13 +43,17 @@ class SyncReport:
 
 @dataclass
 class Plan:
-    """What a sync will do. Invariants: `documents` is the manifest's document table after
-    the sync (kept, changed and new documents, in corpus order, then those indexed from
-    other roots); `fresh` holds exactly the added and updated ones, parsed."""
+    """What a sync will do. Invariants: `fresh` holds exactly the added and updated
+    documents, parsed, and `entries` their new metadata; `dropped` the documents whose
+    entries (and rows) the new generation deletes: the updated and the removed ones;
+    `stats` the newer file stats of documents read again without a change (doctable.py),
+    the old generation's included. Every other live document is kept as it is."""
 
     report: SyncReport
-    documents: dict[str, dict]
     fresh: dict[str, Document]
+    entries: dict[str, dict]
+    dropped: set[str]
+    stats: dict[str, list[int]]
     modes: dict[str, int]  # permission bits of each read source
     private: bool  # a source others may not read: the index files holding it are 0600
 
@@ -65,50 +70,50 @@ def _under(path: Path, roots: list[Path]) -> bool:
 # read, if it had not been modified for STABLE_NS when it was read (as git's "racy clean"
 # rule: a write within the file system's clock tick cannot then go unseen).
 STABLE_NS = 2_000_000_000
-STAT_KEYS = ("size", "mtime_ns", "read_ns")  # recorded per document, internal
 
 
-def _meta(doc: Document, path: Path, mode: int, st: os.stat_result, read_ns: int) -> dict:
-    return {"source": doc.source, "path": str(path), "title": doc.title, "topic": doc.topic,
-            "hash": doc.content_hash, "paragraphs": len(doc.paragraphs),
+def _meta(doc: Document, doc_id: str, path: Path, mode: int, st: os.stat_result,
+          read_ns: int) -> dict:
+    return {"id": doc_id, "source": doc.source, "path": str(path), "title": doc.title,
+            "topic": doc.topic, "hash": doc.content_hash, "paragraphs": len(doc.paragraphs),
             "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "private": not mode & 0o004, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
             "read_ns": read_ns}
 
 
-def _stat_unchanged(prev: dict, st: os.stat_result) -> bool:
-    return (prev.get("size"), prev.get("mtime_ns")) == (st.st_size, st.st_mtime_ns) \
-        and st.st_mtime_ns < prev.get("read_ns", 0) - STABLE_NS
+def _stat_unchanged(prev: tuple[int, int, int, bool], st: os.stat_result) -> bool:
+    size, mtime, read_ns, _ = prev
+    return (size, mtime) == (st.st_size, st.st_mtime_ns) and st.st_mtime_ns < read_ns - STABLE_NS
 
 
-def make_plan(found: Discovery, roots: list[Path], old_docs: dict[str, dict],
+def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
               same_settings: bool, max_bytes: int, warn: Callable[[str], None],
               dry_run: bool = False) -> Plan:
-    """Compare the files `found` under `roots` with `old_docs` (the live manifest's
-    documents; `same_settings`: chunked with today's settings). A document that cannot be
-    read is skipped with a warning, and kept as indexed if it was."""
+    """Compare the files `found` under `roots` with `old` (the live generation's documents;
+    `same_settings`: chunked with today's settings). A document that cannot be read is
+    skipped with a warning, and kept as indexed if it was."""
     report = SyncReport(skipped=list(found.skipped), dry_run=dry_run)
     for line in found.skipped:
         warn(line)
-    documents: dict[str, dict] = {}
     fresh: dict[str, Document] = {}
+    entries: dict[str, dict] = {}
+    stats = dict(old.stats) if old is not None else {}
     modes: dict[str, int] = {}
     seen: set[str] = set()
     for path in found.files:
         doc_id = doc_id_for(path)
         seen.add(doc_id)
-        prev = old_docs.get(doc_id)
+        prev = old.stat(doc_id) if old is not None else None
         try:
             st = os.stat(path)
             if prev and same_settings and _stat_unchanged(prev, st):
-                documents[doc_id], modes[doc_id] = prev, stat.S_IMODE(st.st_mode)
+                modes[doc_id] = stat.S_IMODE(st.st_mode)
                 report.unchanged += 1
                 continue
             read_ns = time.time_ns()
             raw, modes[doc_id] = read_file(path, max_bytes)
-            if prev and prev["hash"] == content_hash(raw) and same_settings:
-                documents[doc_id] = dict(prev, size=st.st_size, mtime_ns=st.st_mtime_ns,
-                                         read_ns=read_ns)  # kept when a build writes
+            if prev and same_settings and old[doc_id]["hash"] == content_hash(raw):
+                stats[doc_id] = [st.st_size, st.st_mtime_ns, read_ns]  # kept when a build writes
                 report.unchanged += 1
                 continue
             doc = load_document(path, raw)
@@ -119,23 +124,25 @@ def make_plan(found: Discovery, roots: list[Path], old_docs: dict[str, dict],
             report.skipped.append(str(exc))
             warn(str(exc))
             if prev:  # keep what was indexed rather than lose it
-                documents[doc_id] = prev
                 report.unchanged += 1
             continue
         (report.updated if prev else report.added).append(display_path(path))
         fresh[doc_id] = doc
-        documents[doc_id] = _meta(doc, path, modes[doc_id], st, read_ns)
-    for doc_id, meta in old_docs.items():
+        entries[doc_id] = _meta(doc, doc_id, path, modes[doc_id], st, read_ns)
+    dropped = {d for d in fresh if old is not None and d in old}
+    for doc_id in old or ():
         if doc_id in seen:
             continue
-        if _under(Path(meta["path"]), roots):
-            report.removed.append(meta["source"])
+        if _under(Path(old.path(doc_id)), roots):
+            report.removed.append(old[doc_id]["source"])
+            dropped.add(doc_id)
         else:
-            documents[doc_id] = meta
             report.unchanged += 1
-    if not found.files and not documents:
+    for doc_id in dropped:
+        stats.pop(doc_id, None)
+    if not found.files and not (old is not None and len(old) > len(dropped)):
         raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
                          + " (.txt, .md, .html and .pdf files are read)")
-    private = any(not mode & 0o004 for mode in modes.values()) or any(
-        meta.get("private") for doc_id, meta in documents.items() if doc_id not in modes)
-    return Plan(report, documents, fresh, modes, private)
+    private = any(not mode & 0o004 for mode in modes.values()) or (
+        old is not None and old.any_private(set(modes) | dropped))
+    return Plan(report, fresh, entries, dropped, stats, modes, private)

@@ -28,11 +28,16 @@ def dense_scores(gen: Generation, query_vec: np.ndarray, k: int) -> dict[int, fl
 
 
 def top_rows(scores: np.ndarray, k: int) -> list[int]:
-    k = min(k, len(scores))
+    """The rows of the k best positive scores, best first (ties by row). Only the rows
+    with a score are ranked: a question's terms occur in a small part of a large index."""
+    rows = np.flatnonzero(scores > 0)
+    k = min(k, len(rows))
     if k == 0:
         return []
-    part = np.argpartition(-scores, k - 1)[:k]
-    return [int(r) for r in part[np.argsort(-scores[part], kind="stable")] if scores[r] > 0]
+    found = scores[rows]
+    part = np.argpartition(-found, k - 1)[:k]
+    best = part[np.lexsort((rows[part], -found[part]))]
+    return [int(r) for r in rows[best]]
 
 
 def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:

@@ -21,9 +21,11 @@ from conftest import HARBOUR, RAIL, make_config, segment_file
 
 QUESTION = "Why did shipping through the harbour rise?"
 
-SEGMENT_FILES = ["chunks.jsonl", "chunks.offsets.npy", "vectors.npy", "sentences.npy",
-                 "sentences.offsets.npy", "bm25.vocab.json", "bm25.indptr.npy",
-                 "bm25.rows.npy", "bm25.tf.npy", "bm25.lengths.npy"]
+SEGMENT_FILES = ["chunks.jsonl", "chunks.offsets.npy", "chunks.document.npy", "vectors.npy",
+                 "sentences.npy", "sentences.offsets.npy", "bm25.terms.txt",
+                 "bm25.terms.offsets.npy", "bm25.indptr.npy", "bm25.rows.npy", "bm25.tf.npy",
+                 "bm25.lengths.npy", "documents.jsonl", "documents.offsets.npy",
+                 "documents.ids.json", "documents.stat.npy"]
 # the live generation's manifest, and each file of the segment holding the harbour article
 TARGETS = ["CURRENT", "QA_BOT_INDEX", "cache.sqlite", "texts/harbour", "live/manifest.json"] \
     + [f"segment/{f}" for f in SEGMENT_FILES]

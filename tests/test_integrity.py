@@ -15,6 +15,7 @@ import pytest
 
 from qa_bot.errors import IndexCorruptError, IndexDirError, IndexWriteError
 from qa_bot.index import CURRENT, MARKER, IndexStore
+from qa_bot.index.layout import FORMAT_VERSION
 
 from conftest import HARBOUR, RAIL, REPO, SEED, make_config, segment_file
 
@@ -76,7 +77,7 @@ def test_a_new_empty_or_readme_only_folder_becomes_a_marked_index(tmp_path, make
     (index / "README.md").write_text("# my notes about this folder\n")
     engine = make_engine(make_config(tmp_path, ["c"]))
     engine.sync(progress=False)
-    assert (index / MARKER).read_text().startswith("qa-bot index format 2\n")
+    assert (index / MARKER).read_text().startswith(f"qa-bot index format {FORMAT_VERSION}\n")
     assert (index / "README.md").read_text() == "# my notes about this folder\n"
     assert titles(engine) == {"Harbour Trade Rises"}
 
@@ -244,14 +245,16 @@ def test_bytes_overwritten_in_place_are_caught_by_the_checksum(two_corpora, make
 
 def test_a_manifest_changed_into_other_valid_json_is_caught_by_its_own_checksum(
         two_corpora, make_engine):
-    """A bit flip that leaves the manifest valid JSON (a path, a title, a hash): the
+    """A bit flip that leaves the manifest valid JSON (a count, a deleted row): the
     manifest's CRC-32 of itself names it; never served, repaired by --full."""
     t = two_corpora
     engine = make_engine(make_config(t, ["A"]))
     name = engine.sync(progress=False).generation
     manifest = t / "index" / name / "manifest.json"
     pristine = manifest.read_bytes()
-    manifest.write_bytes(pristine.replace(b"Harbour Trade Rises", b"Harbour Trade Falls"))
+    changed = pristine.replace(b'"deleted": []', b'"deleted": [[0, 1]]', 1)
+    assert changed != pristine
+    manifest.write_bytes(changed)
     json.loads(manifest.read_bytes())  # still a manifest, as far as JSON goes
     with pytest.raises(IndexCorruptError, match=r"manifest\.json: damaged.*index --full"):
         make_engine(engine.cfg).ask("Why did shipping rise?")

@@ -16,6 +16,7 @@ import pytest
 from conftest import HARBOUR, RAIL, SEED, make_config
 from qa_bot.errors import IndexIncompatibleError
 from qa_bot.index import merge
+from qa_bot.index.layout import FORMAT_VERSION
 from qa_bot.index.verify import verify
 from qa_bot.index.lexical import LexicalIndex, Postings, terms
 from quality_corpus import ARTICLES
@@ -143,6 +144,8 @@ def test_a_sync_writes_one_new_segment_and_never_rewrites_one(tmp_path, make_eng
     index = tmp_path / "index"
     before = segment_files(index)
     old = manifest(index)
+    valve = next(m for m in engine.generation().documents.values()
+                 if m["path"].endswith("valve.txt"))
     (corpus / "valve.txt").write_text(ARTICLES["valve.txt"] + "\nThe valve was recalled.\n")
     report = engine.sync(progress=False)
     assert report.updated and report.chunks_embedded >= 1
@@ -151,9 +154,8 @@ def test_a_sync_writes_one_new_segment_and_never_rewrites_one(tmp_path, make_eng
     new = manifest(index)
     added = {s["name"] for s in new["segments"]} - {s["name"] for s in old["segments"]}
     assert len(added) == 1 and len(new["segments"]) == 2
-    valve = old["documents"][next(d for d, m in old["documents"].items()
-                                  if m["path"].endswith("valve.txt"))]
     assert new["segments"][0]["deleted"] == [[valve["row"], valve["row"] + valve["chunks"]]]
+    assert len(new["segments"][0]["deleted_docs"]) == 1  # its entry goes with its rows
     assert "recalled" in engine.ask("What happened to the valve?").answer
 
     # nothing changed: nothing written at all
@@ -175,28 +177,34 @@ def test_an_index_of_the_older_format_is_refused_with_the_fix(tmp_path, make_eng
     path = tmp_path / "index" / name / "manifest.json"
     m = json.loads(path.read_text())
     m.pop("manifest_crc32")
-    path.write_text(json.dumps(dict(m, format=1)))  # as a qa-bot before segments wrote it
+    path.write_text(json.dumps(dict(m, format=2)))  # as a qa-bot before doc tables wrote it
     with pytest.raises(IndexIncompatibleError) as info:
         make_engine(engine.cfg).ask("Why did shipping rise?")
     assert "\n" not in str(info.value) and str(info.value).endswith(
-        "index format 1, this qa-bot reads 2; run `qa-bot index --full`")
+        f"index format 2, this qa-bot reads {FORMAT_VERSION}; run `qa-bot index --full`")
     report = make_engine(engine.cfg).sync(full=True, progress=False)
     assert report.chunks_embedded == 0 and report.generation != name
     assert "fifth" in make_engine(engine.cfg).ask("How much did shipping rise?").answer
 
 
-def test_a_killed_builds_segment_is_removed_by_the_next_build(tmp_path, make_engine):
-    import subprocess
-    import sys
-
+def harbour_then_rail(tmp_path: Path, make_engine):
+    """An engine over c/ with harbour.txt indexed, and rail.txt written since."""
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "harbour.txt").write_text(HARBOUR)
     engine = make_engine(make_config(tmp_path, ["c"]))
     engine.sync(progress=False)
     (corpus / "rail.txt").write_text(RAIL)
+    return engine
+
+
+def test_a_killed_builds_segment_is_removed_by_the_next_build(tmp_path, make_engine):
+    import subprocess
+    import sys
+
+    engine = harbour_then_rail(tmp_path, make_engine)
     proc = subprocess.run([sys.executable, "-m", "qa_bot", "--index-dir", str(tmp_path / "index"),
-                           "index", str(corpus)], capture_output=True, text=True,
+                           "index", str(tmp_path / "c")], capture_output=True, text=True,
                           env=dict(os.environ, QA_BOT_CRASH_AT="segment-written"))
     assert proc.returncode == -9, proc.stderr
     index = tmp_path / "index"
@@ -296,3 +304,29 @@ def test_a_file_unchanged_since_it_was_read_is_not_read_again(tmp_path, make_eng
     report = engine.sync(progress=False)
     assert len(report.updated) == 1
     assert "sixth" in engine.ask("How much did shipping rise?").answer
+
+
+def test_a_large_segment_is_checked_by_size_at_load_and_whole_by_verify_and_merge(
+        tmp_path, make_engine, monkeypatch):
+    """Above LOAD_CRC_MAX bytes a segment's checksums are not read at every start (a
+    merged segment of a big index is gigabytes): damage that keeps the size is then found
+    by `--verify` and by a merge, which refuses to copy it; the live index stays."""
+    from qa_bot.errors import IndexCorruptError
+    from qa_bot.index import generation
+
+    engine = harbour_then_rail(tmp_path, make_engine)
+    live = engine.sync(progress=False).generation
+    index = tmp_path / "index"
+    damaged = index / "segments" / manifest(index)["segments"][0]["name"] / "vectors.npy"
+    data = bytearray(damaged.read_bytes())
+    data[-3] ^= 0x01  # one float of the last vector: the size kept, no parser notices
+    damaged.write_bytes(bytes(data))
+    monkeypatch.setattr(generation, "LOAD_CRC_MAX", 0)
+    assert make_engine(engine.cfg).ask("Why did shipping through the harbour rise?").citations
+    assert any(str(damaged) in p for p in verify(index))
+    with pytest.raises(IndexCorruptError, match=r"vectors\.npy: damaged"):
+        make_engine(engine.cfg).sync(merge=True, progress=False)
+    assert manifest(index)["generation"] == live
+    monkeypatch.setattr(generation, "LOAD_CRC_MAX", 256 << 20)  # small: checked whole
+    with pytest.raises(IndexCorruptError, match=r"vectors\.npy: damaged"):
+        make_engine(engine.cfg).ask("Why did shipping rise?")

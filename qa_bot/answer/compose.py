@@ -128,7 +128,7 @@ def _highlight(c: Candidate) -> tuple[int, int] | None:
 def _citation(n: int, hit: Hit, gen: Generation, sent: Sentence, text: str, score: float,
               cited: bool = False, highlight: tuple[int, int] | None = None) -> Citation:
     c = gen.chunks[hit.row]
-    meta = gen.documents.get(c.doc_id, {})
+    meta = gen.documents.of_row(hit.row)
     return Citation(n=n, doc_id=c.doc_id, title=c.title, source=meta.get("source", ""),
                     section=c.section, paragraph=sent.paragraph, quote=text,
                     start=sent.start, end=sent.end, passage=c.text,

@@ -61,6 +61,20 @@ def file_records(folder: Path) -> dict[str, dict]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+# A load checks the CRC-32 of every file of a segment of up to this many bytes (the newest
+# segments, and every segment of an index of up to some 30,000 chunks); a larger segment
+# (a merged one of a big index: reading gigabytes would make every start take seconds) is
+# checked by size at a load, and whole when written, when merged and by `index --verify`.
+LOAD_CRC_MAX = 256 << 20
+
+
+def records_size(entry: dict) -> int:
+    """The bytes of the files a manifest segment entry records."""
+    files = entry.get("files")
+    return sum(int(r.get("size") or 0) for r in files.values() if isinstance(r, dict)) \
+        if isinstance(files, dict) else 0
+
+
 def file_problem(folder: Path, manifest: dict, checksums: bool = True) -> str | None:
     """None when every file the manifest's `files` lists is in `folder` with its recorded
     size (and CRC-32, if `checksums`); else one line naming the first file that is not.

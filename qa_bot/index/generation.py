@@ -2,9 +2,10 @@
 each that are deleted.
 
 gen-NNNNNN/manifest.json holds the model, dim, chunk settings and ONNX export, the
-documents (each with its segment, first row and number of chunks), and the segments in
-row order, each with its number of rows, its deleted row ranges and the size and CRC-32
-of each of its files. A generation is complete before CURRENT names it and never modified
+segments in row order (each with its numbers of rows and of document entries, its deleted
+row and entry ranges and the size and CRC-32 of each of its files) and the newer file
+stats of some documents (see doctable.py). It is small: the documents themselves are
+entries of the segments that hold their rows. A generation is complete before CURRENT names it and never modified
 after; segments are shared by generations and never modified at all.
 
 Rows: segment i's row r is the generation's row bases[i] + r. A deleted row is never a
@@ -21,7 +22,8 @@ import numpy as np
 
 from qa_bot.chunking import Chunk
 from qa_bot.errors import IndexCorruptError, IndexIncompatibleError
-from qa_bot.index.files import file_problem, manifest_intact
+from qa_bot.index.doctable import DocumentTable
+from qa_bot.index.files import LOAD_CRC_MAX, file_problem, manifest_intact, records_size
 from qa_bot.index.layout import FORMAT_VERSION, MANIFEST, SEGMENTS
 from qa_bot.index.lexical import LexicalIndex
 from qa_bot.index.segment import Segment
@@ -90,13 +92,10 @@ class Generation:
         self.segment_base = {e["name"]: int(b)
                              for e, b in zip(self.manifest["segments"], self.bases)}
         self.chunks = ChunkTable(self)
+        self.documents = DocumentTable(self)
         self.lexical = LexicalIndex([s.postings for s in self.segments], self.live)
         self.vectors = SegmentVectors([s.vectors for s in self.segments], self.live,
-                                      int(self.manifest["dim"]), [s.ivf for s in self.segments])
-
-    @property
-    def documents(self) -> dict[str, dict]:
-        return self.manifest["documents"]
+                                      int(self.manifest["dim"]))
 
     @property
     def has_sentences(self) -> bool:
@@ -113,7 +112,7 @@ class Generation:
         return np.flatnonzero(np.concatenate(self.live))
 
     def rows_of(self, doc_id: str) -> list[int]:
-        """The document's chunk rows, in order (from the manifest: nothing is decoded)."""
+        """The document's chunk rows, in order."""
         m = self.documents.get(doc_id) or {}
         if not m.get("chunks"):
             return []
@@ -128,6 +127,12 @@ class Generation:
         """float32 unit vectors of the row's sentences (needs has_sentences)."""
         i, r = self.locate(row)
         return self.segments[i].sentence_vectors(r)
+
+    def quantizers(self) -> list:
+        """The IVF centroids of its segments, those trained for the most rows first."""
+        found = {p.quantizer.id: p.quantizer for p in (s.vectors for s in self.segments)
+                 if p.ivf}
+        return sorted(found.values(), key=lambda q: -q.trained_for)
 
     def all_vectors(self) -> np.ndarray:
         """The chunk vectors of the live rows, in row order (as `chunks` iterates)."""
@@ -168,8 +173,8 @@ def read_manifest(path: Path, model: str, dim: int, manifest: dict | None = None
 def load_generation(path: Path, model: str, dim: int,
                     opened: dict[str, Segment] | None = None,
                     manifest: dict | None = None) -> Generation:
-    """The generation in folder `path`. Every file of its segments is checked (size and
-    CRC-32) unless `opened` (segment name -> Segment, the caller's) already holds it with
+    """The generation in folder `path`. Every file of its segments is checked (size, and
+    CRC-32 in segments of up to LOAD_CRC_MAX bytes) unless `opened` (segment name -> Segment, the caller's) already holds it with
     the same file records (a name is reused only by a segment no generation named).
     Raises IndexCorruptError (naming the file) or IndexIncompatibleError."""
     root = path.parent
@@ -182,18 +187,21 @@ def load_generation(path: Path, model: str, dim: int,
             name = entry["name"]
             where = root / SEGMENTS / name
             if name not in opened or opened[name].records != entry["files"]:
-                problem = file_problem(where, entry)
+                whole = records_size(entry) <= LOAD_CRC_MAX
+                problem = file_problem(where, entry, checksums=whole)
                 if problem:
                     raise IndexCorruptError(f"{problem}; {FIX}")
-                opened[name] = Segment(where, int(entry["rows"]), dim)
+                opened[name] = Segment(where, int(entry["rows"]), dim,
+                                       entry.get("vector_index"))
                 opened[name].records = entry["files"]
             segments.append(opened[name])
             live.append(live_mask(entry))
         where = path / MANIFEST
         gen = Generation(path.name, path, manifest, segments, live)
-        if any(m.get("chunks") and m.get("segment") not in gen.segment_base
-               for m in gen.documents.values()):
-            raise ValueError("a document in a segment the manifest does not list")
+        for entry, segment in zip(manifest["segments"], segments):
+            if entry.get("documents") != segment.documents.count:
+                raise ValueError(f"{entry['name']} holds {segment.documents.count} "
+                                 f"documents, not {entry.get('documents')}")
     except FileNotFoundError as exc:
         raise IndexCorruptError(f"{exc.filename or where}: missing from the index; "
                                 f"{FIX}") from None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-FORMAT_VERSION = 2  # 2: segments (1: one folder of whole files per generation)
+FORMAT_VERSION = 3  # 3: documents in their segments (2: in the manifest; 1: no segments)
 CURRENT = "CURRENT"
 MARKER = "QA_BOT_INDEX"
 MARKER_TEXT = (f"qa-bot index format {FORMAT_VERSION}\n"

@@ -11,7 +11,7 @@ tf / (tf + k1 (1 - b + b len / mean len))), whatever the number of segments."""
 from __future__ import annotations
 
 import functools
-import json
+import mmap
 import re
 from collections import Counter
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy as np
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 EMPTY = "\u2205"  # the one term of a text without content words
-FILES = ("vocab.json", "indptr.npy", "rows.npy", "tf.npy", "lengths.npy")
+FILES = ("terms.txt", "terms.offsets.npy", "indptr.npy", "rows.npy", "tf.npy", "lengths.npy")
 
 
 @functools.lru_cache(maxsize=1)
@@ -44,13 +44,39 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
-class Postings:
-    """One segment's inverted index. Invariant: the postings of term t are
-    rows[indptr[t]:indptr[t + 1]] (ascending) with tf[...] occurrences each;
-    lengths[r] is the number of terms of row r (1 for a text without any)."""
+class SortedTerms:
+    """A segment's vocabulary as stored: the terms in sorted order, newline-separated UTF-8
+    in terms.txt, term t at txt[off[t]:off[t + 1] - 1]. Looked up by binary search on the
+    memory-mapped file, so opening it parses nothing."""
 
-    def __init__(self, vocab: dict[str, int], indptr: np.ndarray, rows: np.ndarray,
-                 tf: np.ndarray, lengths: np.ndarray):
+    def __init__(self, blob: bytes | mmap.mmap, offsets: np.ndarray):
+        self.blob, self.offsets = blob, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def term(self, t: int) -> str:
+        return self.blob[int(self.offsets[t]):int(self.offsets[t + 1]) - 1].decode("utf-8")
+
+    def get(self, term: str) -> int | None:
+        lo, hi = 0, len(self)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.term(mid) < term:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < len(self) and self.term(lo) == term else None
+
+
+class Postings:
+    """One segment's inverted index. Invariant: the postings of term t (vocab: term ->
+    t, terms in sorted order) are rows[indptr[t]:indptr[t + 1]] (ascending) with tf[...]
+    occurrences each; lengths[r] is the number of terms of row r (1 for a text without
+    any)."""
+
+    def __init__(self, vocab: dict[str, int] | SortedTerms, indptr: np.ndarray,
+                 rows: np.ndarray, tf: np.ndarray, lengths: np.ndarray):
         self.vocab, self.indptr, self.rows, self.tf, self.lengths = \
             vocab, indptr, rows, tf, lengths
 
@@ -72,21 +98,29 @@ class Postings:
         return cls(vocab, indptr, rows, tf, lengths)
 
     def save(self, folder: Path, prefix: str = "") -> None:
-        (folder / f"{prefix}vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False),
-                                                    encoding="utf-8")
+        words = sorted(self.vocab, key=self.vocab.get)  # built in sorted order
+        if words != sorted(words):
+            raise ValueError("postings of an unsorted vocabulary")
+        blob = [w.encode("utf-8") + b"\n" for w in words]
+        (folder / f"{prefix}terms.txt").write_bytes(b"".join(blob))
+        np.save(folder / f"{prefix}terms.offsets.npy",
+                np.concatenate([[0], np.cumsum([len(b) for b in blob])]).astype(np.int64))
         for name, array in (("indptr", self.indptr), ("rows", self.rows), ("tf", self.tf),
                             ("lengths", self.lengths)):
             np.save(folder / f"{prefix}{name}.npy", array)
 
     @classmethod
     def load(cls, folder: Path, n_rows: int, prefix: str = "") -> "Postings":
-        """Memory-mapped arrays (the vocabulary is parsed). Raises ValueError when the
-        files do not agree with each other or with `n_rows`."""
-        vocab = json.loads((folder / f"{prefix}vocab.json").read_text(encoding="utf-8"))
+        """Memory-mapped files: nothing is parsed. Raises ValueError when the files do not
+        agree with each other or with `n_rows`."""
         arrays = [np.load(folder / f"{prefix}{name}.npy", mmap_mode="r")
-                  for name in ("indptr", "rows", "tf", "lengths")]
-        indptr, rows, tf, lengths = arrays
-        if not isinstance(vocab, dict) or len(indptr) != len(vocab) + 1 \
+                  for name in ("terms.offsets", "indptr", "rows", "tf", "lengths")]
+        offsets, indptr, rows, tf, lengths = arrays
+        size = (folder / f"{prefix}terms.txt").stat().st_size
+        with open(folder / f"{prefix}terms.txt", "rb") as f:
+            blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        vocab = SortedTerms(blob, offsets)
+        if len(offsets) < 1 or int(offsets[-1]) != size or len(indptr) != len(vocab) + 1 \
                 or len(rows) != len(tf) or int(indptr[-1]) != len(rows) \
                 or lengths.shape != (n_rows,):
             raise ValueError("BM25 postings that do not fit together")

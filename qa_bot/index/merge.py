@@ -13,6 +13,7 @@ number of segments grows with the logarithm of the index, not with the number of
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,28 +42,48 @@ def tiers(entries: list[dict]) -> list[list[str]]:
 
 def everything(entries: list[dict]) -> list[list[str]]:
     """`qa-bot index --merge`: all segments into one (nothing when that is done already)."""
-    if len(entries) > 1 or any(e.get("deleted") for e in entries):
+    if len(entries) > 1 or any(e.get("deleted") or e.get("deleted_docs") for e in entries):
         return [[e["name"] for e in entries]]
     return []
 
 
-def live_rows(gen: Generation, names: list[str]) -> tuple[list[Chunk], list[str], np.ndarray,
-                                                          np.ndarray | None]:
-    """(chunks, keys, vectors, sentence vectors or None) of the live rows of the named
-    segments of `gen`, segment by segment in manifest order, rows ascending."""
-    chunks: list[Chunk] = []
-    keys: list[str] = []
+@dataclass
+class Merged:
+    """The live rows of the merged segments, in order, and their documents' entries."""
+
+    chunks: list[Chunk]
+    keys: list[str]
+    vectors: np.ndarray
+    sentences: np.ndarray | None
+    documents: list[dict]
+
+
+def live_rows(gen: Generation, names: list[str]) -> Merged:
+    """The live rows and live document entries of the named segments of `gen`, segment by
+    segment in manifest order, rows ascending; entries renumbered to the merged rows, with
+    the generation's newer file stats folded in."""
+    out = Merged([], [], np.zeros((0, int(gen.manifest["dim"])), np.float32), None, [])
     vectors, sentences = [], []
     with_sentences = True
-    for entry, segment, live in zip(gen.manifest["segments"], gen.segments, gen.live):
+    for i, (entry, segment, live) in enumerate(zip(gen.manifest["segments"], gen.segments,
+                                                    gen.live)):
         if entry["name"] not in names:
             continue
         rows = np.flatnonzero(live)
+        new_row = np.cumsum(live) - 1 + len(out.chunks)
         for r in rows:
             row = segment.row(int(r))
-            chunks.append(row_to_chunk(row))
-            keys.append(row["key"])
-        vectors.append(np.asarray(segment.vectors[rows], dtype=np.float32))
+            out.chunks.append(row_to_chunk(row))
+            out.keys.append(row["key"])
+        for e in np.flatnonzero(gen.documents.live[i]):
+            meta = gen.documents._meta(i, int(e))
+            meta.pop("segment")
+            if meta["chunks"]:
+                meta["row"] = int(new_row[meta["row"]])
+            else:
+                meta["row"] = len(out.chunks)
+            out.documents.append(meta)
+        vectors.append(segment.vectors.get(rows))
         if segment.sentences is None:
             with_sentences = False
         elif with_sentences:
@@ -70,33 +91,25 @@ def live_rows(gen: Generation, names: list[str]) -> tuple[list[Chunk], list[str]
             sentences.extend(np.asarray(segment.sentences[int(off[r]):int(off[r + 1])])
                              for r in rows)
     dim = int(gen.manifest["dim"])
-    sent = (np.concatenate(sentences) if sentences else np.zeros((0, dim), np.float16)) \
-        if with_sentences else None
-    return chunks, keys, np.concatenate(vectors) if vectors else np.zeros((0, dim)), sent
+    if vectors:
+        out.vectors = np.concatenate(vectors)
+    if with_sentences:
+        out.sentences = np.concatenate(sentences) if sentences else np.zeros((0, dim), np.float16)
+    out.documents.sort(key=lambda m: m["row"])  # stable: a row's document stays with it
+    return out
 
 
-def merged_manifest(manifest: dict, names: list[str], entry: dict) -> dict:
+def merged_manifest(manifest: dict, names: list[str], entry: dict, merged: Merged) -> dict:
     """`manifest` with the named segments replaced by the merged segment `entry` (at the
-    place of the first of them), their documents' rows renumbered to match."""
-    new_row: dict[str, np.ndarray] = {}  # old segment -> new row of each of its rows
-    at = 0
-    for e in manifest["segments"]:
-        if e["name"] in names:
-            live = live_mask(e)
-            new_row[e["name"]] = np.cumsum(live) - 1 + at
-            at += int(live.sum())
-    documents = {}
-    for doc_id, meta in manifest["documents"].items():
-        if meta.get("segment") in new_row:
-            meta = dict(meta, segment=entry["name"],
-                        row=int(new_row[meta["segment"]][meta["row"]]))
-        documents[doc_id] = meta
+    place of the first of them); the file stats folded into its entries are dropped."""
     segments: list[dict] = []
     for e in manifest["segments"]:
         if e["name"] not in names:
             segments.append(e)
         elif entry not in segments:
             segments.append(entry)
+    folded = {m["id"] for m in merged.documents}
+    stats = {d: v for d, v in (manifest.get("stats") or {}).items() if d not in folded}
     rest = {k: v for k, v in manifest.items()
             if k not in ("generation", "files", "manifest_crc32")}
-    return dict(rest, documents=documents, segments=segments)
+    return dict(rest, segments=segments, stats=stats)

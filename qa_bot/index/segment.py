@@ -4,12 +4,13 @@ row by row through its offsets):
 
     chunks.jsonl           one chunk row a line (JSON, with its embedding-cache key)
     chunks.offsets.npy     int64 (rows + 1): row r is chunks.jsonl[off[r]:off[r + 1]]
-    vectors.npy            float32 (rows, dim): unit chunk vectors
+    vectors.npy            float32 (rows, dim): unit chunk vectors (in list order if IVF)
     sentences.npy          float16 (sentences, dim): unit sentence vectors (optional)
     sentences.offsets.npy  int64 (rows + 1): row r's sentences are off[r]..off[r + 1]
     bm25.*                 the row's BM25 postings (qa_bot/index/lexical.py)
-    vectors.ivf.faiss      above vectors.FLAT_MAX rows only: an IVF index of the vectors,
-                           trained once when the segment is written (never on a later sync)
+    documents.*            the entries of the documents of these rows (qa_bot/index/doctable.py)
+    ivf.*                  above vectors.FLAT_MAX rows only: the inverted lists of the
+                           vectors (qa_bot/index/vectors.py), with reused centroids
 
 A segment is written whole into a temp folder, fsynced and renamed into place; after that
 nothing writes to it. Deletions are not the segment's business: the generation manifest
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from qa_bot.chunking import Chunk, Sentence
+from qa_bot.index.doctable import SegmentDocuments, write_entries
 from qa_bot.index.files import crash_point, file_records, fsync_dir
 from qa_bot.index import vectors as vector_index
 from qa_bot.index.lexical import Postings
@@ -46,29 +48,31 @@ def row_to_chunk(row: dict) -> Chunk:
 
 
 def write_segment(folder: Path, chunks: list[Chunk], keys: list[str], vectors: np.ndarray,
-                  sentence_vectors: np.ndarray | None, private: bool = False
+                  sentence_vectors: np.ndarray | None, documents: list[dict],
+                  private: bool = False, quantizers: list[vector_index.Quantizer] = ()
                   ) -> tuple[dict, dict]:
     """Write a segment into the new folder `folder`, every file fsynced; returns the
-    {"size", "crc32"} of each file by name, and the vector index parameters."""
+    {"size", "crc32"} of each file by name, and the vector index parameters. `documents`:
+    the entries of the documents of these rows, in row order (see doctable.write_entries);
+    `quantizers`: the IVF centroids the generation has, for a large segment to reuse."""
     folder.mkdir(parents=True, mode=0o700 if private else 0o777)
+    write_entries(folder, documents, len(chunks))
     blob = [json.dumps(chunk_to_row(c, k), ensure_ascii=False).encode("utf-8") + b"\n"
             for c, k in zip(chunks, keys)]
     (folder / "chunks.jsonl").write_bytes(b"".join(blob))
     crash_point("chunks-written")
     np.save(folder / "chunks.offsets.npy",
             np.concatenate([[0], np.cumsum([len(b) for b in blob])]).astype(np.int64))
-    np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+    if len(chunks) > vector_index.FLAT_MAX:
+        params = vector_index.write_ivf(folder, vectors, list(quantizers))
+    else:
+        np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+        params = {"type": "flat", "n": len(chunks)}
     if sentence_vectors is not None:
         np.save(folder / "sentences.npy", np.asarray(sentence_vectors, dtype=SENTENCE_DTYPE))
         np.save(folder / "sentences.offsets.npy", np.concatenate(
             [[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64))
     Postings.build([c.embed_text for c in chunks]).save(folder, "bm25.")
-    params = {"type": "flat", "n": len(chunks)}
-    if len(chunks) > vector_index.FLAT_MAX:
-        import faiss
-
-        index, params = vector_index.build_vector_index(vectors, vectors.shape[1])
-        faiss.write_index(index, str(folder / "vectors.ivf.faiss"))
     for p in folder.iterdir():
         with open(p, "rb") as f:
             os.fsync(f.fileno())
@@ -81,7 +85,7 @@ class Segment:
     are decoded when asked for. Raises ValueError (naming no file: the caller knows the
     folder) when its files do not fit together or with `rows` and `dim`."""
 
-    def __init__(self, folder: Path, rows: int, dim: int):
+    def __init__(self, folder: Path, rows: int, dim: int, vector_params: dict | None = None):
         self.folder = folder
         self.rows = rows
         self.records: dict = {}  # the manifest's records of its files, once checked
@@ -91,9 +95,7 @@ class Segment:
             raise ValueError(f"chunks.offsets.npy does not fit chunks.jsonl ({rows} rows)")
         with open(folder / "chunks.jsonl", "rb") as f:
             self.blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-        if self.vectors.shape != (rows, dim) or self.vectors.dtype != np.float32:
-            raise ValueError(f"vectors.npy holds {self.vectors.shape}, not ({rows}, {dim})")
+        self.vectors = vector_index.VectorPart(folder, rows, dim, vector_params)
         self.sentences: np.ndarray | None = None
         self.sentence_offsets: np.ndarray | None = None
         if (folder / "sentences.npy").exists():
@@ -103,10 +105,7 @@ class Segment:
                     int(self.sentence_offsets[-1]), dim):
                 raise ValueError("sentences.npy does not fit its offsets")
         self.postings = Postings.load(folder, rows, "bm25.")
-        ivf = folder / "vectors.ivf.faiss"
-        self.ivf = vector_index.load_vector_index(ivf) if ivf.exists() else None
-        if self.ivf is not None and (self.ivf.ntotal, self.ivf.d) != (rows, dim):
-            raise ValueError(f"vectors.ivf.faiss holds {self.ivf.ntotal} vectors of {rows}")
+        self.documents = SegmentDocuments(folder, rows)
 
     def row(self, r: int) -> dict:
         return json.loads(self.blob[int(self.offsets[r]):int(self.offsets[r + 1])])

@@ -1,25 +1,32 @@
-"""The FAISS index over a generation's unit vectors (inner product = cosine), by size:
+"""Vector search over the segments' unit vectors (inner product = cosine), by size:
 
-- up to FLAT_MAX vectors: exact search (`IndexFlatIP`); one query scans every vector,
-  ~0.2-0.3 ms per 1,000 vectors on one core of the busy test machine, so ~5 ms at 20,000.
-- above: IVF-Flat (inverted lists of full vectors, spherical k-means centroids), `nlist`
-  ~ 4 sqrt(n) lists, nprobe = nlist / 64 lists scanned per query. Chosen with
-  `python -m benchmarks.speed --only million` (benchmarks/results/speed-million.json): at
-  1,000,000 topic-structured vectors, nlist 4096, nprobe 64 gave p50 3.2 ms at recall@10
-  0.98 (nprobe 32: 1.7 ms, 0.978; 128: 5.9 ms, 0.988). HNSW was not taken: its build ran
-  at ~500 vectors/s here (100,000 in 3-4 minutes, so ~40 minutes for a million), where IVF
-  builds a million in ~5 minutes.
+- a segment of up to FLAT_MAX rows: exact search, one matrix product over its memory-
+  mapped vectors (~0.2-0.3 ms per 1,000 vectors on one core here, ~5 ms at 20,000).
+- above: an inverted file (IVF). The segment's vectors are stored grouped by their nearest
+  centroid (list), so a question reads the `nprobe` lists nearest to it, each one
+  contiguous slice of the memory-mapped file, and nothing else: a cold start opens a
+  million vectors without reading them. nlist ~ 4 sqrt(n) lists, nprobe = nlist / 64
+  (at least 16); at 1,000,000 topic-structured vectors nlist 4096, nprobe 64 kept recall@10
+  0.98 (`python -m benchmarks.speed --only million`).
 
-Both keep the exact vectors (so `reconstruct` and the sync's vector reuse work), and the
-search parameters are stored in the index file itself: a reader needs no settings.
-Searches run one question at a time, on one OpenMP thread: for one query the fork/join of a
-second thread costs more than it saves (4x slower flat search measured on the busy 2-core
-machine); builds use every core."""
+The coarse quantizer (the centroids, spherical k-means) is trained once and reused: a
+segment written while the generation already has an IVF segment whose centroids were
+trained on at least 1/REUSE_GROWTH of its rows takes those centroids (a merge of IVF
+segments assigns rows to lists, it never trains); only a segment that outgrows every
+quantizer trains a new one. Files of an IVF segment:
+
+    vectors.npy         float32 (rows, dim): the unit vectors in list order
+    ivf.centroids.npy   float32 (nlist, dim)
+    ivf.lists.npy       int64 (nlist + 1): list l is positions lists[l]..lists[l + 1]
+    ivf.order.npy       int32 (rows,): the row at each position
+    ivf.position.npy    int32 (rows,): the position of each row"""
 
 from __future__ import annotations
 
 import math
 import os
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,93 +35,177 @@ FLAT_MAX = 20_000
 TRAIN_PER_LIST = 40  # k-means sample: this many vectors per list (faiss warns below 39)
 NPROBE_FRACTION = 1 / 64  # lists scanned per query, as a share of nlist
 MIN_NPROBE = 16
+REUSE_GROWTH = 16  # centroids trained on n rows serve segments of up to 16 n rows
+IVF_FILES = ("ivf.centroids.npy", "ivf.lists.npy", "ivf.order.npy", "ivf.position.npy")
 
 
 def ivf_params(n: int) -> dict:
     """IVF settings for n vectors: nlist a power of two near 4 sqrt(n)."""
     nlist = min(2 ** round(math.log2(4 * math.sqrt(n))), max(1, n // TRAIN_PER_LIST))
-    nprobe = max(MIN_NPROBE, int(nlist * NPROBE_FRACTION))
-    return {"type": "ivf-flat", "nlist": nlist, "nprobe": min(nprobe, nlist),
+    return {"type": "ivf", "nlist": nlist, "nprobe": nprobe_for(nlist),
             "train": min(n, nlist * TRAIN_PER_LIST)}
 
 
-def build_vector_index(vectors: np.ndarray, dim: int, flat_max: int | None = None
-                       ) -> tuple[object, dict]:
-    """(faiss index holding `vectors` as rows 0..n-1, its parameters for the manifest).
-    Rows must be unit vectors; the index ranks by inner product. Flat up to `flat_max`
-    (default FLAT_MAX) vectors, IVF above."""
+def nprobe_for(nlist: int) -> int:
+    return min(nlist, max(MIN_NPROBE, int(nlist * NPROBE_FRACTION)))
+
+
+@dataclass
+class Quantizer:
+    """Trained centroids and the number of rows they were trained for."""
+
+    centroids: np.ndarray
+    trained_for: int
+
+    @property
+    def id(self) -> str:
+        return f"{zlib.crc32(np.ascontiguousarray(self.centroids).tobytes()):08x}"
+
+    def serves(self, n: int) -> bool:
+        return n <= REUSE_GROWTH * self.trained_for
+
+
+def train(x: np.ndarray) -> Quantizer:
+    """Spherical k-means centroids for the rows of x (a seeded sample of them)."""
     import faiss
 
-    flat_max = FLAT_MAX if flat_max is None else flat_max
-    x = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim)
+    params = ivf_params(len(x))
+    sample = np.sort(np.random.default_rng(0).choice(len(x), params["train"], replace=False))
+    kmeans = faiss.Kmeans(x.shape[1], params["nlist"], niter=20, spherical=True, seed=1234)
+    with _all_cores():
+        kmeans.train(np.ascontiguousarray(x[sample], dtype=np.float32))
+    return Quantizer(np.asarray(kmeans.centroids, dtype=np.float32), len(x))
+
+
+def assign(x: np.ndarray, centroids: np.ndarray, batch: int = 65536) -> np.ndarray:
+    """The list (nearest centroid by inner product) of each row of x."""
+    import faiss
+
+    index = faiss.IndexFlatIP(centroids.shape[1])
+    index.add(np.ascontiguousarray(centroids, dtype=np.float32))
+    out = np.empty(len(x), dtype=np.int64)
+    with _all_cores():
+        for a in range(0, len(x), batch):
+            _, nearest = index.search(np.ascontiguousarray(x[a:a + batch], np.float32), 1)
+            out[a:a + batch] = nearest[:, 0]
+    return out
+
+
+class _all_cores:
+    """Builds use every core; searches run on one (set back on exit)."""
+
+    def __enter__(self) -> None:
+        import faiss
+
+        self.threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)
+
+    def __exit__(self, *exc: object) -> None:
+        import faiss
+
+        faiss.omp_set_num_threads(self.threads)
+
+
+def write_ivf(folder: Path, vectors: np.ndarray, quantizers: list[Quantizer]) -> dict:
+    """Write vectors.npy in list order and the ivf.* files of a segment; the centroids are
+    the first of `quantizers` that serves this many rows, else trained now. Returns the
+    segment's vector index parameters."""
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
     n = len(x)
-    if n <= flat_max:
-        index = faiss.IndexFlatIP(dim)
-        if n:
-            index.add(x)
-        return index, {"type": "flat", "n": n}
-    params = ivf_params(n)
-    quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, params["nlist"], faiss.METRIC_INNER_PRODUCT)
-    index.cp.spherical = True  # centroids on the unit sphere, like the data
-    sample = np.random.default_rng(0).choice(n, params["train"], replace=False)
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
-    try:
-        index.train(x[np.sort(sample)])
-        index.add(x)
-    finally:
-        faiss.omp_set_num_threads(threads)
-    index.make_direct_map()  # reconstruct(row) for the fusion and the sync
-    index.nprobe = params["nprobe"]
-    return index, dict(params, n=n)
+    quantizer = next((q for q in quantizers if q.serves(n)), None)
+    trained = quantizer is None
+    quantizer = quantizer or train(x)
+    lists = assign(x, quantizer.centroids)
+    order = np.argsort(lists, kind="stable").astype(np.int32)
+    position = np.empty(n, dtype=np.int32)
+    position[order] = np.arange(n, dtype=np.int32)
+    nlist = len(quantizer.centroids)
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(lists, minlength=nlist))])
+    np.save(folder / "vectors.npy", x[order])
+    np.save(folder / "ivf.centroids.npy", quantizer.centroids)
+    np.save(folder / "ivf.lists.npy", bounds.astype(np.int64))
+    np.save(folder / "ivf.order.npy", order)
+    np.save(folder / "ivf.position.npy", position)
+    return {"type": "ivf", "n": n, "nlist": nlist, "nprobe": nprobe_for(nlist),
+            "quantizer": quantizer.id, "trained_for": quantizer.trained_for,
+            "trained": trained}
 
 
-def load_vector_index(path: Path) -> object:
-    """Read an index written by `faiss.write_index`, set up for one query at a time."""
-    import faiss
+class VectorPart:
+    """One segment's vectors, memory-mapped: exact search, or its inverted lists when it
+    has them. Local rows in, local rows out. Raises ValueError when files do not fit."""
 
-    faiss.omp_set_num_threads(1)
-    return faiss.read_index(str(path))
+    def __init__(self, folder: Path, rows: int, dim: int, params: dict | None = None):
+        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        if self.vectors.shape != (rows, dim) or self.vectors.dtype != np.float32:
+            raise ValueError(f"vectors.npy holds {self.vectors.shape}, not ({rows}, {dim})")
+        self.ivf = (folder / IVF_FILES[0]).exists()
+        if self.ivf:
+            self.centroids, self.lists, self.order, self.position = (
+                np.load(folder / f, mmap_mode="r") for f in IVF_FILES)
+            nlist = len(self.centroids)
+            if self.centroids.shape != (nlist, dim) or self.lists.shape != (nlist + 1,) \
+                    or int(self.lists[-1]) != rows or self.order.shape != (rows,) \
+                    or self.position.shape != (rows,):
+                raise ValueError("ivf.* files that do not fit vectors.npy")
+            self.nprobe = int((params or {}).get("nprobe") or nprobe_for(nlist))
+            self.quantizer = Quantizer(np.asarray(self.centroids),
+                                       int((params or {}).get("trained_for") or rows))
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def get(self, rows: np.ndarray) -> np.ndarray:
+        """float32 vectors of the given local rows, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        at = np.asarray(self.position[rows], dtype=np.int64) if self.ivf else rows
+        return np.asarray(self.vectors[at], dtype=np.float32)
+
+    def search(self, q: np.ndarray, k: int, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, local rows) of up to k live rows, best among those it looks at."""
+        if self.ivf:
+            near = np.asarray(self.centroids @ q)
+            probe = min(self.nprobe, len(near))
+            lists = np.argpartition(-near, probe - 1)[:probe]
+            bounds = np.asarray(self.lists)
+            parts = [(int(bounds[l]), int(bounds[l + 1])) for l in lists]
+            parts = [(a, b) for a, b in parts if b > a]
+            if not parts:
+                return np.zeros(0, np.float32), np.zeros(0, np.int64)
+            scores = np.concatenate([self.vectors[a:b] @ q for a, b in parts])
+            rows = np.concatenate([self.order[a:b] for a, b in parts]).astype(np.int64)
+        else:
+            scores = np.asarray(self.vectors @ q, dtype=np.float32)
+            rows = np.arange(len(scores), dtype=np.int64)
+        keep = live[rows]
+        scores, rows = scores[keep], rows[keep]
+        if len(scores) > k:
+            top = np.argpartition(-scores, k - 1)[:k]
+            scores, rows = scores[top], rows[top]
+        return scores.astype(np.float32), rows
 
 
 class SegmentVectors:
-    """Inner-product search over the live rows of several segments' vector arrays
-    (memory-mapped float32, unit rows), laid end to end as in Generation: exact (one
-    matrix product) for a segment without an IVF index, else its IVF index asked for as
-    many more rows as it has deleted ones; deleted rows are never returned."""
+    """Inner-product search over the live rows of several segments, laid end to end as in
+    Generation (segment i's row r is row bases[i] + r); deleted rows are never returned."""
 
-    def __init__(self, arrays: list[np.ndarray], live: list[np.ndarray], dim: int,
-                 ivfs: list | None = None):
-        self.arrays = arrays
-        self.ivfs = ivfs or [None] * len(arrays)
+    def __init__(self, parts: list[VectorPart], live: list[np.ndarray], dim: int):
+        self.parts = parts
         self.live = live
         self.d = dim
-        self.bases = np.concatenate([[0], np.cumsum([len(a) for a in arrays])]).astype(np.int64)
+        self.bases = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
         self.ntotal = int(sum(int(m.sum()) for m in live))
 
     def search(self, query: np.ndarray, k: int) -> dict[int, float]:
         """The best `k` live rows for `query`: {row: inner product}."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         best: list[tuple[float, int]] = []
-        for base, array, live, ivf in zip(self.bases, self.arrays, self.live, self.ivfs):
-            if not len(array):
-                continue
-            if ivf is not None:
-                want = min(len(array), k + int((~live).sum()))
-                scores, rows = ivf.search(q.reshape(1, -1), want)
-                best.extend((float(s), int(base + r)) for s, r in zip(scores[0], rows[0])
-                            if r >= 0 and live[r])
-                continue
-            scores = np.asarray(array @ q, dtype=np.float32)
-            scores[~live] = -np.inf
-            n = min(k, int(live.sum()))
-            if n <= 0:
-                continue
-            top = np.argpartition(-scores, n - 1)[:n]
-            best.extend((float(scores[r]), int(base + r)) for r in top)
+        for base, part, live in zip(self.bases, self.parts, self.live):
+            if len(part) and k > 0:
+                scores, rows = part.search(q, k, live)
+                best.extend(zip(scores.tolist(), (rows + base).tolist()))
         best.sort(key=lambda sr: (-sr[0], sr[1]))
-        return {row: score for score, row in best[:k]}
+        return {int(row): float(score) for score, row in best[:k]}
 
     def get(self, rows: list[int]) -> np.ndarray:
         """The vectors of the given rows, in that order."""
@@ -125,5 +216,5 @@ class SegmentVectors:
         seg = np.searchsorted(self.bases, at, side="right") - 1
         for i in np.unique(seg):
             mask = seg == i
-            out[mask] = self.arrays[i][at[mask] - self.bases[i]]
+            out[mask] = self.parts[i].get(at[mask] - self.bases[i])
         return out

@@ -113,7 +113,8 @@ def verified_counts(index_dir: Path) -> dict:
     name = store.current_name()
     manifest = (store.manifest(name) if name else None) or {}
     files = _segment_files(store.root, manifest) + [(store.root, MANIFEST, {})]
-    docs = manifest.get("documents") if isinstance(manifest.get("documents"), dict) else {}
+    docs = manifest.get("document_count")
+    docs = docs if isinstance(docs, int) else 0
     extra = (index_export(store.root) is not None) + (cache_path(store.root)).is_file()
-    return {"generation": name, "files": len(files) + len(docs) + extra,
-            "documents": len(docs), "chunks": manifest.get("chunks", 0)}
+    return {"generation": name, "files": len(files) + docs + extra,
+            "documents": docs, "chunks": manifest.get("chunks", 0)}

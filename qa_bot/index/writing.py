@@ -12,6 +12,7 @@ import numpy as np
 
 from qa_bot.chunking import Chunk
 from qa_bot.errors import IndexWriteError
+from qa_bot.index.doctable import live_entries, read_ids
 from qa_bot.index.files import crash_point, fsync_dir, sealed, write_atomic
 from qa_bot.index.layout import CURRENT, FORMAT_VERSION, GEN_PREFIX, GEN_TMP, HASH_NAME, \
     MANIFEST, SEG_NAME, SEG_PREFIX, SEG_TMP, SEGMENTS, TEMP_FILES, TEXT_TMP, number_of
@@ -92,10 +93,14 @@ class Writing:
             write_atomic(self.root / CURRENT, (name + "\n").encode())
 
     def write_segment(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray,
-                      sentence_vectors: np.ndarray | None, private: bool = False) -> dict:
-        """Write a new immutable segment of these rows; returns its manifest entry
-        {"name", "rows", "deleted", "files", "vector_index"}. It is in the ledger before it exists, so a
-        killed build's segment is found and removed by the next one."""
+                      sentence_vectors: np.ndarray | None, documents: list[dict],
+                      private: bool = False, quantizers: list = ()) -> dict:
+        """Write a new immutable segment of these rows and the entries of their documents
+        (`documents`, see doctable.write_entries), reusing one of `quantizers` (the
+        generation's IVF centroids) if it is large; returns its manifest entry {"name",
+        "rows", "documents", "deleted", "deleted_docs", "files", "vector_index"}. It is in
+        the ledger before it exists, so a killed build's segment is found and removed by
+        the next one."""
         names = self._segment_names()
         name = f"{SEG_PREFIX}{number_of(names[-1]) + 1 if names else 1:06d}"
         folder = self.root / SEGMENTS
@@ -104,7 +109,7 @@ class Writing:
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             files, params = write_segment(tmp, chunks, keys, vectors, sentence_vectors,
-                                          private)
+                                          documents, private, quantizers)
         except (OSError, RuntimeError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             reason = getattr(exc, "strerror", None) or exc
@@ -114,8 +119,8 @@ class Writing:
         os.rename(tmp, folder / name)
         fsync_dir(folder)
         crash_point("segment-written")
-        return {"name": name, "rows": len(chunks), "deleted": [], "files": files,
-                "vector_index": params}
+        return {"name": name, "rows": len(chunks), "documents": len(documents),
+                "deleted": [], "deleted_docs": [], "files": files, "vector_index": params}
 
     def write_generation(self, manifest: dict, private: bool = False) -> str:
         """Write a new generation (its manifest, which names its segments, all written
@@ -170,26 +175,37 @@ class Writing:
         dropped: set[str] = set()
         for n in owned:
             if n not in kept:
-                dropped.update(_hashes(self.manifest(n, manifests) or {}))
+                dropped.update(self._hashes(self.manifest(n, manifests)) or ())
                 shutil.rmtree(self.root / n, ignore_errors=True)
         if len(kept) < len(owned):
             self._record()  # forgets the ones removed
-        self._drop_unused_segments(manifests)
-        live_manifest = self.manifest(live, manifests)
-        if live_manifest is None:
-            return  # never delete texts the live generation may use
-        used = _hashes(live_manifest)
+        used: set[str] = set()
         for n in self._generation_names():
-            used.update(_hashes(self.manifest(n, manifests) or {}))
+            hashes = self._hashes(self.manifest(n, manifests))
+            if hashes is None:
+                dropped = set()  # never delete texts a generation may use
+            used.update(hashes or ())
+        self._drop_unused_segments(manifests)
         for h in dropped - used:
             self.text_path(h).unlink(missing_ok=True)
 
-
-def _hashes(manifest: dict) -> set[str]:
-    """Content hashes of a manifest's documents (only well-formed ones: they name files)."""
-    docs = manifest.get("documents")
-    if not isinstance(docs, dict):
-        return set()
-    return {d["hash"] for d in docs.values()
-            if isinstance(d, dict) and isinstance(d.get("hash"), str)
-            and HASH_NAME.fullmatch(d["hash"])}
+    def _hashes(self, manifest: dict | None) -> set[str] | None:
+        """Content hashes of a generation's live documents (well-formed ones: they name
+        files); none for a manifest that cannot be read (not a generation of ours), None
+        when the document ids of a segment it names cannot be read."""
+        if manifest is None:
+            return set()
+        out: set[str] = set()
+        try:
+            for entry in manifest.get("segments", []):
+                name = str(entry.get("name"))
+                key = f"{name} {entry['files']['documents.ids.json'].get('crc32')}"
+                if key not in self._ids:  # segments are immutable: read once
+                    self._ids[key] = read_ids(self.root / SEGMENTS / name)
+                ids = self._ids[key]
+                live = live_entries(entry, len(ids))
+                out.update(ids[e][2] for e in np.flatnonzero(live)
+                           if HASH_NAME.fullmatch(ids[e][2]))
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            return None
+        return out

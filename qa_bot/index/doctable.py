@@ -1,0 +1,176 @@
+"""The documents of a generation, kept where their chunks are: each segment holds the
+entries of the documents whose rows it holds (and of documents without chunks indexed by
+the same sync), so a sync writes the entries of what changed and never the whole table.
+
+Segment files (written by `write_entries`, read by `SegmentDocuments`):
+
+    documents.jsonl           one document entry a line: its manifest metadata, with
+                              "id", "row" (its first row in the segment) and "chunks"
+    documents.offsets.npy     int64 (entries + 1): entry e is documents.jsonl[off[e]:off[e+1]]
+    documents.ids.json        [[id, path, content hash], ...] in entry order (read whole)
+    documents.stat.npy        int64 (entries, 4): size, mtime_ns, read_ns, private
+    chunks.document.npy       int32 (rows,): the entry of each row
+
+A generation's manifest marks deleted entries per segment ("deleted_docs" ranges, as rows
+are marked) and keeps `stats`: newer size / mtime_ns / read_ns of documents whose content
+did not change since their entry was written (folded into the entry by the next merge).
+`DocumentTable` is the live entries of all segments as a read-only mapping id -> metadata;
+nothing is decoded until asked for."""
+
+from __future__ import annotations
+
+import json
+import mmap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from qa_bot.index.generation import Generation
+
+STAT_FIELDS = ("size", "mtime_ns", "read_ns")
+
+
+def write_entries(folder: Path, entries: list[dict], rows: int) -> None:
+    """Write the document files of a segment of `rows` rows; `entries` in row order, each
+    with "id", "path", "row" and "chunks" (rows row..row+chunks-1 are its chunks)."""
+    blob = [json.dumps(e, ensure_ascii=False).encode("utf-8") + b"\n" for e in entries]
+    (folder / "documents.jsonl").write_bytes(b"".join(blob))
+    np.save(folder / "documents.offsets.npy",
+            np.concatenate([[0], np.cumsum([len(b) for b in blob])]).astype(np.int64))
+    (folder / "documents.ids.json").write_text(
+        json.dumps([[e["id"], e["path"], e["hash"]] for e in entries], ensure_ascii=False),
+        encoding="utf-8")
+    stat = np.array([[int(e.get(f, 0) or 0) for f in STAT_FIELDS] + [int(bool(e.get("private")))]
+                     for e in entries], dtype=np.int64).reshape(len(entries), 4)
+    np.save(folder / "documents.stat.npy", stat)
+    of_row = np.full(rows, -1, dtype=np.int32)
+    for i, e in enumerate(entries):
+        of_row[e["row"]:e["row"] + e["chunks"]] = i
+    if (of_row < 0).any():
+        raise ValueError("a row without a document")
+    np.save(folder / "chunks.document.npy", of_row)
+
+
+class SegmentDocuments:
+    """A segment's document entries, opened: arrays memory-mapped, the ids read when first
+    needed. Raises ValueError when the files do not fit together or with `rows`."""
+
+    def __init__(self, folder: Path, rows: int):
+        self.folder = folder
+        self.offsets = np.load(folder / "documents.offsets.npy", mmap_mode="r")
+        self.stat = np.load(folder / "documents.stat.npy", mmap_mode="r")
+        self.of_row = np.load(folder / "chunks.document.npy", mmap_mode="r")
+        n = len(self.offsets) - 1
+        size = (folder / "documents.jsonl").stat().st_size
+        with open(folder / "documents.jsonl", "rb") as f:
+            self.blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        if n < 0 or int(self.offsets[-1]) != size or self.stat.shape != (n, 4) \
+                or self.of_row.shape != (rows,):
+            raise ValueError("document files that do not fit together")
+        self.count = n
+        self._ids: list[list[str]] | None = None
+
+    @property
+    def ids(self) -> list[list[str]]:
+        """[id, path, content hash] of each entry."""
+        if self._ids is None:
+            self._ids = read_ids(self.folder, self.count)
+        return self._ids
+
+    def entry(self, e: int) -> dict:
+        return json.loads(self.blob[int(self.offsets[e]):int(self.offsets[e + 1])])
+
+
+def read_ids(folder: Path, count: int | None = None) -> list[list[str]]:
+    """A segment's documents.ids.json, checked. Raises ValueError or OSError."""
+    ids = json.loads((folder / "documents.ids.json").read_text(encoding="utf-8"))
+    if not isinstance(ids, list) or (count is not None and len(ids) != count) or not all(
+            isinstance(i, list) and len(i) == 3 and all(isinstance(x, str) for x in i)
+            for i in ids):
+        raise ValueError("documents.ids.json does not fit documents.jsonl")
+    return ids
+
+
+def live_entries(entry: dict, count: int) -> np.ndarray:
+    """True for each document entry of a manifest segment entry that is not deleted."""
+    live = np.ones(count, dtype=bool)
+    for start, end in entry.get("deleted_docs", []):
+        live[start:end] = False
+    return live
+
+
+class DocumentTable(Mapping):
+    """The generation's live documents: id -> metadata (with "segment", its row in that
+    segment and its number of chunks). Looking an id up builds the id index once; `of_row`
+    and `stat` decode nothing they do not return."""
+
+    def __init__(self, gen: "Generation"):
+        self.gen = gen
+        self.docs = [s.documents for s in gen.segments]
+        self.live = [live_entries(e, d.count)
+                     for e, d in zip(gen.manifest["segments"], self.docs)]
+        self.stats: dict = gen.manifest.get("stats") or {}
+        self._where: dict[str, tuple[int, int]] | None = None
+
+    @property
+    def where(self) -> dict[str, tuple[int, int]]:
+        """id -> (segment index, entry index) of each live document."""
+        if self._where is None:
+            where: dict[str, tuple[int, int]] = {}
+            for i, (docs, live) in enumerate(zip(self.docs, self.live)):
+                ids = docs.ids
+                for e in np.flatnonzero(live):
+                    where[ids[e][0]] = (i, int(e))
+            self._where = where
+        return self._where
+
+    def _meta(self, i: int, e: int) -> dict:
+        meta = self.docs[i].entry(e)
+        meta["segment"] = self.gen.manifest["segments"][i]["name"]
+        if meta["id"] in self.stats:
+            meta.update(zip(STAT_FIELDS, self.stats[meta["id"]]))
+        return meta
+
+    def __getitem__(self, doc_id: str) -> dict:
+        i, e = self.where[doc_id]
+        return self._meta(i, e)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self.where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.where)
+
+    def __len__(self) -> int:
+        return int(sum(int(m.sum()) for m in self.live))
+
+    def of_row(self, row: int) -> dict:
+        """The metadata of the document a generation row belongs to."""
+        i, r = self.gen.locate(row)
+        return self._meta(i, int(self.docs[i].of_row[r]))
+
+    def stat(self, doc_id: str) -> tuple[int, int, int, bool] | None:
+        """(size, mtime_ns, read_ns, private) of a live document, None if there is none."""
+        at = self.where.get(doc_id)
+        if at is None:
+            return None
+        size, mtime, read, private = (int(v) for v in self.docs[at[0]].stat[at[1]])
+        if doc_id in self.stats:
+            size, mtime, read = self.stats[doc_id]
+        return size, mtime, read, bool(private)
+
+    def path(self, doc_id: str) -> str:
+        i, e = self.where[doc_id]
+        return self.docs[i].ids[e][1]
+
+    def any_private(self, besides: set[str]) -> bool:
+        """Some live document not in `besides` came from a source others may not read."""
+        for docs, live in zip(self.docs, self.live):
+            flags = np.asarray(docs.stat[:, 3]) != 0
+            for e in np.flatnonzero(flags & live):
+                if docs.ids[e][0] not in besides:
+                    return True
+        return False
