@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import mmap
 import re
+from array import array
 from collections import Counter
 from pathlib import Path
 
@@ -82,20 +83,28 @@ class Postings:
 
     @classmethod
     def build(cls, texts: list[str]) -> "Postings":
-        by_term: dict[str, list[tuple[int, int]]] = {}
+        """Postings of `texts` (row r is texts[r]). Collected as flat int32 arrays, not
+        Python objects per posting: a million texts stay well under a gigabyte."""
+        ids: dict[str, int] = {}
+        term_of, row_of, tf_of = array("i"), array("i"), array("i")
         lengths = np.zeros(len(texts), dtype=np.int32)
         for r, text in enumerate(texts):
             words = terms(text) or [EMPTY]
             lengths[r] = len(words)
             for w, n in Counter(words).items():
-                by_term.setdefault(w, []).append((r, n))
-        vocab = {w: i for i, w in enumerate(sorted(by_term))}
-        sizes = [len(by_term[w]) for w in vocab]
-        indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        flat = [p for w in vocab for p in by_term[w]]
-        rows = np.array([p[0] for p in flat], dtype=np.int32)
-        tf = np.array([p[1] for p in flat], dtype=np.int32)
-        return cls(vocab, indptr, rows, tf, lengths)
+                term_of.append(ids.setdefault(w, len(ids)))
+                row_of.append(r)
+                tf_of.append(n)
+        words = sorted(ids)
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[[ids[w] for w in words]] = np.arange(len(words))
+        term = rank[np.frombuffer(term_of, dtype=np.int32)] if term_of else rank[:0]
+        order = np.argsort(term, kind="stable")  # by term, rows ascending within a term
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(term, minlength=len(words)))])
+        rows = np.frombuffer(row_of, dtype=np.int32)[order] if row_of else np.zeros(0, np.int32)
+        tf = np.frombuffer(tf_of, dtype=np.int32)[order] if tf_of else np.zeros(0, np.int32)
+        return cls({w: i for i, w in enumerate(words)}, indptr.astype(np.int64),
+                   rows.astype(np.int32), tf.astype(np.int32), lengths)
 
     def save(self, folder: Path, prefix: str = "") -> None:
         words = sorted(self.vocab, key=self.vocab.get)  # built in sorted order

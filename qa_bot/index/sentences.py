@@ -14,6 +14,7 @@ import numpy as np
 
 from qa_bot.chunking import Chunk
 from qa_bot.index.cache import EmbeddingCache, embed_key, embed_missing
+from qa_bot.index.segment import SENTENCE_DTYPE
 
 
 def texts(chunk: Chunk) -> list[str]:
@@ -21,21 +22,33 @@ def texts(chunk: Chunk) -> list[str]:
     return [chunk.text[s.start - chunk.start:s.end - chunk.start] for s in chunk.sentences]
 
 
+BATCH = 65536  # sentences looked up and embedded at a time: memory stays bounded
+
+
 def compute(chunks: list[Chunk], cache: EmbeddingCache, model: str, embed: Callable[[], object],
             progress: bool = False) -> np.ndarray:
-    """(number of sentences, dim) float32 unit vectors; served by `cache` where it can,
-    the rest by `embed()`'s model (then cached, batch by batch for a cluster)."""
+    """(number of sentences, dim) unit vectors, stored precision (SENTENCE_DTYPE); served
+    by `cache` where it can, the rest by `embed()`'s model (then cached). Worked through
+    in batches of BATCH sentences, so a build of millions of sentences holds their
+    vectors once, at 2 bytes a dimension, and nothing more."""
     flat = [t for c in chunks for t in texts(c)]
-    keys = [embed_key(model, t) for t in flat]
-    known = cache.get_many(list(dict.fromkeys(keys)))
-    todo = list(dict.fromkeys(k for k in keys if k not in known))
-    if todo:
-        text_of = dict(zip(keys, flat))
-        order = sorted(todo, key=lambda k: len(text_of[k]))
-        if progress:
-            print(f"embedding {len(order)} sentences with {model}...", file=sys.stderr)
-        known.update(embed_missing(embed(), order, [text_of[k] for k in order], cache,
-                                   progress))
-    if not keys:
-        return np.zeros((0, cache.dim), dtype=np.float32)
-    return np.stack([known[k] for k in keys]).astype(np.float32)
+    out = np.zeros((len(flat), cache.dim), dtype=SENTENCE_DTYPE)
+    embedder = None
+    told = False
+    for at in range(0, len(flat), BATCH):
+        part = flat[at:at + BATCH]
+        keys = [embed_key(model, t) for t in part]
+        known = cache.get_many(list(dict.fromkeys(keys)))
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
+        if todo:
+            text_of = dict(zip(keys, part))
+            order = sorted(todo, key=lambda k: len(text_of[k]))
+            if progress and not told:
+                print(f"embedding sentences with {model}...", file=sys.stderr)
+                told = True
+            embedder = embedder or embed()
+            known.update(embed_missing(embedder, order, [text_of[k] for k in order], cache,
+                                       progress))
+        if keys:
+            out[at:at + len(keys)] = np.stack([known[k] for k in keys])
+    return out
