@@ -55,12 +55,21 @@ class TokenCounter:
         self._tok = Tokenizer.from_file(str(tokenizer_file))
         self._tok.no_truncation()
         self._tok.no_padding()
+        self._memo: dict[str, int] = {}
+
+    MEMO = 262_144  # counts of sentence texts remembered (a re-chunked article is free)
 
     def count(self, text: str) -> int:
         return len(self._tok.encode(text).ids)
 
     def count_many(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self._tok.encode_batch(texts)]
+        memo = self._memo
+        todo = list({t for t in texts if t not in memo})
+        if todo:
+            if len(memo) + len(todo) > self.MEMO:
+                memo.clear()
+            memo.update(zip(todo, (len(e.ids) for e in self._tok.encode_batch(todo))))
+        return [memo[t] for t in texts]
 
     def piece_starts(self, text: str) -> list[int]:
         """Character offsets where each word piece (no special tokens) starts."""
@@ -137,8 +146,10 @@ class Chunker:
 
     def sentences(self, doc: Document, para: Paragraph, budget: int) -> list[Sentence]:
         out: list[Sentence] = []
-        for s, e in split_sentences(doc.text, para.start, para.end):
-            if self.counter.count(doc.text[s:e]) - 2 > budget:
+        spans = split_sentences(doc.text, para.start, para.end)
+        sizes = self.counter.count_many([doc.text[s:e] for s, e in spans])
+        for (s, e), size in zip(spans, sizes):
+            if size - 2 > budget:
                 out.extend(Sentence(a, b, para.number, para.page)
                            for a, b in self._split_long(doc.text, s, e, budget))
             else:

@@ -31,7 +31,7 @@ class Document:
     topic: str = ""
 
 
-def doc_id_for(path: Path) -> str:
+def doc_id_for(path: Path | str) -> str:
     return hashlib.sha1(os.path.abspath(path).encode("utf-8")).hexdigest()[:12]
 
 
@@ -108,8 +108,16 @@ def load_document(path: Path, raw: bytes | None = None) -> Document:
 
 @dataclass
 class Discovery:
-    files: list[Path]
+    """Invariant: paths[i] (absolute, as a string: a walk of a million files builds no
+    Path objects) was found with stats[i] (os.stat, symlinks followed)."""
+
+    paths: list[str]
+    stats: list[os.stat_result]
     skipped: list[str]  # one line each: why a file under the given paths was not taken
+
+    @property
+    def files(self) -> list[Path]:
+        return [Path(p) for p in self.paths]
 
 
 def _kind(mode: int) -> str:
@@ -132,7 +140,7 @@ def discover(paths: list[Path], *, follow_symlinks: bool = False,
     extensions, FIFOs, devices and sockets, broken symlinks, directory loops and (unless
     `follow_symlinks`) symlinks that lead out of `paths`. The `exclude` directories (the
     index itself) are passed over silently."""
-    found: dict[Path, None] = {}
+    found: dict[str, os.stat_result] = {}
     skipped: list[str] = []
     roots = [os.path.realpath(p) for p in paths]
     excluded = set()
@@ -141,24 +149,26 @@ def discover(paths: list[Path], *, follow_symlinks: bool = False,
             st = os.stat(d)
             excluded.add((st.st_dev, st.st_ino))
 
-    def take(p: Path, mode: int) -> None:
-        if not stat.S_ISREG(mode):
-            skipped.append(f"{display_path(p)}: not a regular file ({_kind(mode)}), skipped")
-        elif p.suffix.lower() in LOADERS:
-            found[p.absolute()] = None
+    def take(p: str, name: str, st: os.stat_result) -> None:
+        if not stat.S_ISREG(st.st_mode):
+            skipped.append(f"{display_path(Path(p))}: not a regular file "
+                           f"({_kind(st.st_mode)}), skipped")
+        elif "." + name.rpartition(".")[2].lower() in LOADERS and "." in name:
+            found[p] = st
         else:
-            skipped.append(f"{display_path(p)}: unsupported file type, skipped")
+            skipped.append(f"{display_path(Path(p))}: unsupported file type, skipped")
 
     for given in paths:
         try:
             st = os.stat(given)
         except OSError:
             raise InputError(f"{display_path(given)}: no such file or directory") from None
+        top = str(given) if os.path.isabs(given) else os.path.join(os.getcwd(), given)
         if not stat.S_ISDIR(st.st_mode):
-            take(given, st.st_mode)
+            take(top, os.path.basename(top), st)
             continue
         seen_dirs: set[tuple[int, int]] = set()
-        stack = [given]
+        stack = [top]
         while stack:
             folder = stack.pop()
             try:
@@ -166,40 +176,43 @@ def discover(paths: list[Path], *, follow_symlinks: bool = False,
                 if (st.st_dev, st.st_ino) in excluded:
                     continue
                 if (st.st_dev, st.st_ino) in seen_dirs:
-                    skipped.append(f"{display_path(folder)}: directory loop, skipped")
+                    skipped.append(f"{display_path(Path(folder))}: directory loop, skipped")
                     continue
                 seen_dirs.add((st.st_dev, st.st_ino))
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                entries = list(os.scandir(folder))  # in no order: the files are sorted last
             except OSError as exc:
-                skipped.append(f"{display_path(folder)}: cannot list ({exc.strerror}), skipped")
+                skipped.append(f"{display_path(Path(folder))}: cannot list ({exc.strerror}), "
+                               f"skipped")
                 continue
-            subdirs: list[Path] = []
+            subdirs: list[str] = []
             for e in entries:
                 if e.name.startswith("."):
                     continue
-                p = Path(folder, e.name)
+                p = os.path.join(folder, e.name)
                 try:
                     if e.is_symlink():
                         target = os.path.realpath(p)
-                        mode = os.stat(p).st_mode  # FileNotFoundError: broken link
+                        st = os.stat(p)  # FileNotFoundError: broken link
                         if not follow_symlinks and not _inside(target, roots):
                             skipped.append(
-                                f"{display_path(p)}: symbolic link out of the corpus paths "
-                                f"(to {target}), skipped; [corpus] follow_symlinks = true "
-                                f"follows it")
+                                f"{display_path(Path(p))}: symbolic link out of the corpus "
+                                f"paths (to {target}), skipped; [corpus] follow_symlinks = "
+                                f"true follows it")
                             continue
                     else:
-                        mode = e.stat(follow_symlinks=False).st_mode
+                        st = e.stat(follow_symlinks=False)
                 except FileNotFoundError:
-                    skipped.append(f"{display_path(p)}: symbolic link to a file that vanished "
-                                   f"or never was, skipped")
+                    skipped.append(f"{display_path(Path(p))}: symbolic link to a file that "
+                                   f"vanished or never was, skipped")
                     continue
                 except OSError as exc:
-                    skipped.append(f"{display_path(p)}: cannot read ({exc.strerror}), skipped")
+                    skipped.append(f"{display_path(Path(p))}: cannot read ({exc.strerror}), "
+                                   f"skipped")
                     continue
-                if stat.S_ISDIR(mode):
+                if stat.S_ISDIR(st.st_mode):
                     subdirs.append(p)
                 else:
-                    take(p, mode)
-            stack.extend(reversed(subdirs))
-    return Discovery(sorted(found), skipped)
+                    take(p, e.name, st)
+            stack.extend(sorted(subdirs, reverse=True))
+    order = sorted(found, key=lambda p: p.replace(os.sep, "\0"))  # as Path sorts: by part
+    return Discovery(order, [found[p] for p in order], skipped)

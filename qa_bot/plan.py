@@ -100,16 +100,17 @@ def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
     stats = dict(old.stats) if old is not None else {}
     modes: dict[str, int] = {}
     seen: set[str] = set()
-    for path in found.files:
-        doc_id = doc_id_for(path)
+    for name, walked in zip(found.paths, found.stats):
+        doc_id = doc_id_for(name)
         seen.add(doc_id)
         prev = old.stat(doc_id) if old is not None else None
+        if prev and same_settings and _stat_unchanged(prev, walked):
+            modes[doc_id] = stat.S_IMODE(walked.st_mode)
+            report.unchanged += 1
+            continue
+        path = Path(name)
         try:
             st = os.stat(path)
-            if prev and same_settings and _stat_unchanged(prev, st):
-                modes[doc_id] = stat.S_IMODE(st.st_mode)
-                report.unchanged += 1
-                continue
             read_ns = time.time_ns()
             raw, modes[doc_id] = read_file(path, max_bytes)
             if prev and same_settings and old[doc_id]["hash"] == content_hash(raw):
@@ -140,7 +141,7 @@ def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
             report.unchanged += 1
     for doc_id in dropped:
         stats.pop(doc_id, None)
-    if not found.files and not (old is not None and len(old) > len(dropped)):
+    if not found.paths and not (old is not None and len(old) > len(dropped)):
         raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
                          + " (.txt, .md, .html and .pdf files are read)")
     private = any(not mode & 0o004 for mode in modes.values()) or (

@@ -3,6 +3,7 @@ hot reload in a running engine, and --watch."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -218,10 +219,36 @@ def test_watch_resyncs_on_change_until_interrupted(corpus, make_engine):
         assert '"added": [' in report and "rail.txt" in report
         engine = make_engine(make_config(corpus, ["c"]))
         assert titles(engine) == {"Harbour Trade Rises", "Rail Strike Ends"}
+        # later syncs walk only the folders that changed: a new folder, then its removal
+        (corpus / "c" / "wire").mkdir()
+        (corpus / "c" / "wire" / "rail-copy.txt").write_text(RAIL.replace("Rail", "Wire"))
+        report = json.loads(proc.stdout.readline())
+        assert [Path(a).name for a in report["added"]] == ["rail-copy.txt"]
+        assert not report["removed"]  # documents outside the walked folders are kept
+        shutil.rmtree(corpus / "c" / "wire")
+        report = json.loads(proc.stdout.readline())
+        assert len(report["removed"]) == 1 and "rail-copy.txt" in report["removed"][0]
+        assert titles(engine) == {"Harbour Trade Rises", "Rail Strike Ends"}
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "stopped watching" in err, err
+
+
+def test_a_watch_resyncs_the_folders_where_files_changed(tmp_path):
+    from qa_bot.watch import changed_roots
+
+    c = tmp_path / "c"
+    (c / "a").mkdir(parents=True)
+    roots = [c]
+    assert changed_roots({(1, str(c / "a" / "new.txt"))}, roots) == [c / "a"]
+    assert changed_roots({(1, str(c / "top.txt")), (2, str(c / "a" / "x.txt"))},
+                         roots) == [c, c / "a"]
+    assert changed_roots({(3, str(c / "gone" / "deep" / "x.txt"))}, roots) == [c]
+    assert changed_roots({(3, str(c))}, roots) is None  # a root itself: everything
+    assert changed_roots({(1, str(tmp_path / "elsewhere.txt"))}, roots) is None
+    single = [c / "a" / "one.txt"]  # a file given as the corpus
+    assert changed_roots({(2, str(single[0]))}, single) is None
 
 
 def test_oversized_and_vanished_files_are_skipped_by_name(tmp_path, make_engine):
