@@ -153,6 +153,7 @@ class LexicalIndex:
     def __init__(self, parts: list[Postings], live: list[np.ndarray]):
         self.parts = parts
         self.live = live  # per part: bool per row
+        self.whole = [bool(m.all()) for m in live]  # parts without a deleted row
         self.bases = np.concatenate([[0], np.cumsum([len(p.lengths) for p in parts])])
         self.n_rows = int(self.bases[-1])
         self.n_live = int(sum(int(m.sum()) for m in live))
@@ -179,7 +180,9 @@ class LexicalIndex:
         out = []
         for i, (part, live) in enumerate(zip(self.parts, self.live)):
             rows, tf = part.postings(term)
-            if len(rows):
+            if len(rows) and self.whole[i]:
+                out.append((i, np.asarray(rows), np.asarray(tf)))
+            elif len(rows):
                 keep = live[rows]
                 out.append((i, np.asarray(rows[keep]), np.asarray(tf[keep])))
         return out
@@ -197,17 +200,16 @@ class LexicalIndex:
         """BM25 score of every row (0 where no query term occurs, and for deleted rows).
         A term repeated in the query counts each time, as in bm25s."""
         out = np.zeros(self.n_rows, dtype=np.float32)
-        cache: dict[str, list] = {}
-        for term in terms(query):
-            if term not in cache:
-                cache[term] = self._live_postings(term)
-            found = cache[term]
+        k1, b = np.float32(self.K1), np.float32(self.B)
+        slope = np.float32(self.K1 * self.B / self.avg_len)
+        for term, times in Counter(terms(query)).items():
+            found = self._live_postings(term)
             df = sum(len(r) for _, r, _ in found)
             if not df:
                 continue
-            idf = self._idf(df)
+            weight = np.float32(times * self._idf(df))
             for i, rows, tf in found:
-                length = np.asarray(self.parts[i].lengths[rows], dtype=np.float64)
-                tfc = tf / (self.K1 * ((1 - self.B) + self.B * length / self.avg_len) + tf)
-                out[self.bases[i] + rows] += (idf * tfc).astype(np.float32)
+                length = np.asarray(self.parts[i].lengths[rows], dtype=np.float32)
+                tf = tf.astype(np.float32)
+                out[self.bases[i] + rows] += weight * tf / (k1 * (1 - b) + slope * length + tf)
         return out
