@@ -20,7 +20,8 @@ disk (segments, generations, texts) and per chunk; the embedding cache apart. Th
 come from a stand-in embedder derived from real MiniLM vectors (see StandInEmbedder), so
 the build costs minutes, not the ~10 hours the model would take; texts, chunking, BM25,
 FAISS, sentences and manifest are all real. An index that no longer loads (another format
-version) is rebuilt with --full semantics from the embedding cache.
+version) is rebuilt with --full semantics: cleared but for its embedding cache, which
+serves every vector again.
 
 cold: the real CLI, `qa-bot --config C ask Q --json`, as a child process, alternating with
 the same command over a seed index (one article), one warm-up each then 5 rounds each:
@@ -44,6 +45,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -253,9 +255,22 @@ def config_file(path: Path, corpus: Path, index: Path) -> Path:
 
 
 # ---- build --------------------------------------------------------------------------------
+def clear_index(index: Path) -> None:
+    """Remove every file of the index but its embedding cache (and lock and marker): what
+    `qa-bot index --full` builds from, without the old generations it keeps for rollback."""
+    keep = ("cache.sqlite", "QA_BOT_INDEX", ".lock")
+    for p in index.iterdir():
+        if p.name.startswith(keep):
+            continue
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+
+
 def sync_or_rebuild(cfg: Config, embedder_factory, **kw):
     """indexer.sync; an index another format version wrote ("run `qa-bot index --full`")
-    is rebuilt from scratch instead (the embedding cache still serves)."""
+    is cleared but for its embedding cache and built again (the cache serves)."""
     from qa_bot.errors import QaBotError
     from qa_bot.indexer import sync
 
@@ -265,7 +280,26 @@ def sync_or_rebuild(cfg: Config, embedder_factory, **kw):
         if "--full" not in str(exc):
             raise
         print(f"rebuilding: {exc}", file=sys.stderr)
-        return sync(cfg, embedder_factory=embedder_factory, full=True, **kw), True
+        clear_index(cfg.index_dir)
+        return sync(cfg, embedder_factory=embedder_factory, **kw), True
+
+
+def index_loads(base: Path) -> bool:
+    """Whether the index exists and this qa_bot reads it (False for one that asks for
+    `qa-bot index --full`: another format version)."""
+    from qa_bot.engine import Engine
+    from qa_bot.errors import QaBotError
+
+    if not (base / "index" / "CURRENT").exists():
+        return False
+    try:
+        Engine(config(base)).generation()
+        return True
+    except QaBotError as exc:
+        if "--full" not in str(exc):
+            raise
+        print(f"the index needs a rebuild: {exc}", file=sys.stderr)
+        return False
 
 
 def index_bytes(index: Path) -> dict:
@@ -323,12 +357,16 @@ def timed_child(cmd: list[str], env: dict) -> tuple[float, int, int, str]:
 
 
 def seed_index(base: Path) -> Path:
-    """A config over seeds/ with its own index (built with the real model if missing)."""
+    """A config over seeds/ with its own index, synced by `qa-bot index` with the real model
+    (rebuilt with --full when the index format changed)."""
     cfg_path = config_file(base / "seed-config.toml", SEEDS, base / "seed-index")
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    if not (base / "seed-index" / "CURRENT").exists():
-        subprocess.run([str(QA_BOT), "--config", str(cfg_path), "index"], env=env, check=True,
-                       capture_output=True)
+    cmd = [str(QA_BOT), "--config", str(cfg_path), "index"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0 and "--full" in proc.stderr:
+        proc = subprocess.run(cmd + ["--full"], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: {proc.stderr.strip()}")
     return cfg_path
 
 
@@ -429,8 +467,8 @@ def bench_sync(base: Path, rounds: int = 3) -> dict:
     model = load_embedder(index_export(cfg.index_dir))  # as `qa-bot index --watch` runs it
     engine = Engine(cfg, embedder_factory=lambda: model)
     model.encode(["warm up"])
-    files = sorted((base / "corpus").glob("0000/*.txt"))
-    targets = [files[i] for i in (42, 420, 777) if i < len(files)][:rounds]
+    files = sorted((base / "corpus").glob("*/*.txt"))
+    targets = [files[(42 + k * len(files) // rounds) % len(files)] for k in range(rounds)]
     originals = {p: p.read_bytes() for p in targets}
     runs = []
     try:
@@ -469,8 +507,12 @@ def code_version() -> dict:
     if note.exists():
         version = note.read_text().strip()
     else:
-        version = subprocess.run(["git", "-C", str(PROJECT), "describe", "--always", "--dirty"],
-                                 capture_output=True, text=True).stdout.strip()
+        git = ["git", "-C", str(PROJECT)]
+        last = subprocess.run(git + ["log", "-1", "--format=%h", "--", "qa_bot"],
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(git + ["status", "--porcelain", "--", "qa_bot"],
+                               capture_output=True, text=True).stdout.strip()
+        version = f"qa_bot as of {last}" + (" with uncommitted changes" if dirty else "")
     return {"qa_bot": str(folder), "version": version}
 
 
@@ -502,7 +544,7 @@ def main() -> None:
     parts = [args.only] if args.only else ["corpus", "build", "cold", "warm", "sync"]
     result["corpus"] = write_corpus(base, args.chunks)
     needs_index = any(x in parts for x in ("cold", "warm", "sync"))
-    if "build" in parts or needs_index and not (base / "index" / "CURRENT").exists():
+    if "build" in parts or needs_index and not index_loads(base):
         build = bench_build(base)
         if build is not None:
             result["build"] = build
