@@ -330,3 +330,24 @@ def test_a_large_segment_is_checked_by_size_at_load_and_whole_by_verify_and_merg
     monkeypatch.setattr(generation, "LOAD_CRC_MAX", 256 << 20)  # small: checked whole
     with pytest.raises(IndexCorruptError, match=r"vectors\.npy: damaged"):
         make_engine(engine.cfg).ask("Why did shipping rise?")
+
+
+def test_newer_file_stats_stay_in_the_manifest_until_a_merge_folds_them(tmp_path, make_engine):
+    """A file touched without a change is read once (its hash is the same): its new stats
+    go into the manifest, so the next sync does not read it again, and a merge folds them
+    into the document's entry in the merged segment."""
+    engine = harbour_then_rail(tmp_path, make_engine)
+    index = tmp_path / "index"
+    harbour = tmp_path / "c" / "harbour.txt"
+    (doc_id,) = [d for d, m in engine.generation().documents.items()
+                 if m["path"] == str(harbour)]
+    touched = harbour.stat().st_mtime_ns - 60_000_000_000  # a minute earlier, same bytes
+    os.utime(harbour, ns=(touched, touched))
+    report = engine.sync(progress=False)  # rail.txt is new: a generation is written
+    assert [Path(a).name for a in report.added] == ["rail.txt"] and report.unchanged == 1
+    assert manifest(index)["stats"][doc_id][1] == touched
+    assert engine.generation().documents.stat(doc_id)[1] == touched
+    assert engine.generation().documents[doc_id]["mtime_ns"] == touched
+    engine.sync(progress=False, merge=True)
+    assert manifest(index)["stats"] == {} and len(manifest(index)["segments"]) == 1
+    assert engine.generation().documents[doc_id]["mtime_ns"] == touched
