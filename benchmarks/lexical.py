@@ -4,6 +4,7 @@ against tantivy, fed the same tokens.
     .venv/bin/pip install tantivy                 # benchmark only, not a project dependency
     OPENBLAS_NUM_THREADS=1 python -m benchmarks.lexical             # everything (~20 min)
     OPENBLAS_NUM_THREADS=1 python -m benchmarks.lexical --rows 100000   # a quick look
+    OPENBLAS_NUM_THREADS=1 python -m benchmarks.lexical --reuse    # keep the built indexes
 
 Same tokens: tantivy indexes `" ".join(terms(text))` (our lower-cased, stop-word-free,
 Snowball-stemmed terms) with a whitespace tokenizer and no filter, so both engines see the
@@ -11,9 +12,10 @@ same terms. tantivy's BM25 is fixed at k1 1.2, b 0.75 (Lucene idf); it stores ea
 document's length as a one-byte "fieldnorm" (exact below 40 terms, rounded down above).
 
 Measured:
-- equality: SciFact (5,183 abstracts, 8 segments each side) and its 300 test claims, tantivy
-  against our LexicalIndex at k1 1.2, b 0.75 (scores / (1 + k1), top-10 lists), and against
-  ours with lengths rounded as tantivy's fieldnorms;
+- equality: SciFact (5,183 abstracts, 8 segments of ours; tantivy in 8 commits, which its
+  merge policy makes one segment, and in 4 commits, left as 4) and its 300 test claims,
+  tantivy against our LexicalIndex at k1 1.2, b 0.75 (scores / (1 + k1), top-10 lists),
+  and against ours with lengths rounded as tantivy's fieldnorms;
 - SciFact test nDCG@10, BM25 only, one row per abstract (title + text);
 - scale: `--rows` (1,000,000) chunk-sized texts (60-120 words) cut from SQuAD train + dev
   paragraphs, SciFact abstracts and BBC articles, replicated with small variations (sentences
@@ -21,10 +23,11 @@ Measured:
   tantivy: one commit per segment, one indexing thread, its default merge policy). Build
   time (tokenising included), size on disk, cold open (a fresh process: open the index and
   answer one query), latency p50 / p95 of 200 SQuAD dev questions returning the top 100
-  rows, peak RSS of each phase (each runs in its own process). Ours is timed three ways:
-  `scores()` over every row then argpartition (what qa_bot/retrieval.py does), a sparse
-  top-k touching only the rows holding a query term, and tantivy's search + the row ids
-  read from a fast field.
+  rows, wall and CPU time (the machine is shared), peak RSS of each phase (each runs in its
+  own process). Ours is timed two ways: `scores()` of every row then
+  qa_bot.retrieval.top_rows (as the retriever does), and a sparse top-k touching only the
+  rows holding a query term; plus the CPU of the dense path's whole-array steps alone.
+  tantivy: its search + the row ids read from a fast field.
 
 Results -> benchmarks/results/lexical.json, and a summary table on stdout. Indexes are
 written under benchmarks/cache/lexical/ (git-ignored)."""
@@ -48,6 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from qa_bot.index.lexical import EMPTY, LexicalIndex, Postings, terms
+from qa_bot.retrieval import top_rows
 
 ROOT = Path(__file__).resolve().parent
 SHARED = ROOT.parent.parent / "shared" / "benchmarks"
@@ -198,12 +202,9 @@ def ours_build(folder: Path, texts_of, parts: list[tuple[int, int]]) -> None:
 
 
 def dense_top(index: LexicalIndex, query: str, k: int = TOP) -> list[tuple[int, float]]:
-    """The retriever's way (qa_bot/retrieval.py): a score for every row, then argpartition."""
+    """The retriever's way: `scores()` of every row, then qa_bot.retrieval.top_rows."""
     scores = index.scores(query)
-    k = min(k, len(scores))
-    part = np.argpartition(-scores, k - 1)[:k]
-    order = part[np.argsort(-scores[part], kind="stable")]
-    return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
+    return [(r, float(scores[r])) for r in top_rows(scores, k)]
 
 
 def sparse_top(index: LexicalIndex, query: str, k: int = TOP) -> list[tuple[int, float]]:
@@ -350,6 +351,21 @@ def compare(a: list[tuple[int, float]], b: list[tuple[int, float]], scale: float
     return same, diff
 
 
+def unmerged_check(texts: list[str], queries: dict[str, str], qids: list[str],
+                   ref: LexicalIndex) -> dict:
+    """tantivy merges 8 commits into one segment; 4 commits stay 4 segments (its default
+    policy waits for 8 of a level): statistics over several tantivy segments."""
+    folder = CACHE / "scifact-tantivy-4"
+    tv_build(folder, lambda a, b: texts[a:b], bounds(len(texts), 4))
+    index = tv_index(folder, create=False)
+    searcher = index.searcher()
+    checks = [compare(dense_top(ref, queries[q], 10), tv_top(index, searcher, queries[q], 10),
+                      1 + Lucene12.K1) for q in qids]
+    return {"segments_tantivy": searcher.num_segments,
+            "top10_identical": sum(ok for ok, _ in checks),
+            "max_abs_score_diff": max(d for _, d in checks)}
+
+
 def phase_equality() -> dict:
     """SciFact in 8 segments each side: tantivy vs ours at k1 1.2, b 0.75; and nDCG@10."""
     ids, texts = scifact_docs()
@@ -377,6 +393,8 @@ def phase_equality() -> dict:
         out[f"vs_ours_k1_1.2_b_0.75_{name}"] = {"top10_identical": same,
                                                  "max_abs_score_diff": worst}
         log(f"equality ({name}): {same}/{len(qids)} identical top-10, max diff {worst:.2e}")
+    out["vs_fieldnorm_lengths_tantivy_in_4_segments"] = unmerged_check(texts, queries, qids,
+                                                                        l12q)
     checks = [compare(dense_top(plain, queries[q]), sparse_top(plain, queries[q]), 1.0)
               for q in qids]
     out["sparse_vs_dense_top100"] = {"identical": sum(ok for ok, _ in checks),
@@ -447,6 +465,33 @@ def phase_cold(engine: str, rows: int) -> dict:
             "cold_peak_rss_mb": round(peak_rss_mb())}
 
 
+def dense_array_cost(rows: int, qs: list[str]) -> dict:
+    """CPU of the dense path's whole-index parts alone, on the real queries' scores: a
+    zeroed float32 score per row; argpartition + sort of the top 100 over all rows (the
+    retriever before 9b81401); and over only the rows that scored (its top_rows now)."""
+    index = ours_open(CACHE / f"ours-{rows}")
+    zeros, select, touched = [], [], []
+    for q in qs:
+        scores = index.scores(q)
+        c0 = cpu_s()
+        np.zeros(index.n_rows, dtype=np.float32)
+        c1 = cpu_s()
+        part = np.argpartition(-scores, TOP - 1)[:TOP]
+        part[np.argsort(-scores[part], kind="stable")]
+        c2 = cpu_s()
+        cand = np.flatnonzero(scores)
+        if len(cand) > TOP:
+            cand = cand[np.argpartition(-scores[cand], TOP - 1)[:TOP]]
+        cand[np.argsort(-scores[cand], kind="stable")]
+        c3 = cpu_s()
+        zeros.append(c1 - c0)
+        select.append(c2 - c1)
+        touched.append(c3 - c2)
+    return {"dense_zeros_cpu_p50_ms": round(1000 * float(np.median(zeros)), 3),
+            "dense_top100_select_cpu_p50_ms": round(1000 * float(np.median(select)), 3),
+            "scored_rows_top100_select_cpu_p50_ms": round(1000 * float(np.median(touched)), 3)}
+
+
 def phase_query(engine: str, rows: int) -> dict:
     """p50 / p95 over the questions (after one warm-up pass), and the top 100 lists."""
     qs = squad_questions()
@@ -461,12 +506,14 @@ def phase_query(engine: str, rows: int) -> dict:
         cpus.append(cpu_s() - c0)
     ms, cms = np.array(times) * 1000, np.array(cpus) * 1000
     (CACHE / f"top-{engine}-{rows}.json").write_text(json.dumps(tops))
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 2),
+    rss = round(peak_rss_mb())  # before the measure below loads a second copy
+    extra = dense_array_cost(rows, qs) if engine == "ours" else {}
+    return {**extra, "p50_ms": round(float(np.percentile(ms, 50)), 2),
             "p95_ms": round(float(np.percentile(ms, 95)), 2),
             "mean_ms": round(float(ms.mean()), 2),
             "cpu_p50_ms": round(float(np.percentile(cms, 50)), 2),
             "cpu_p95_ms": round(float(np.percentile(cms, 95)), 2), "queries": len(qs),
-            "query_peak_rss_mb": round(peak_rss_mb())}
+            "query_peak_rss_mb": rss}
 
 
 PHASES = {"build": phase_build, "cold": phase_cold, "query": phase_query}
@@ -503,11 +550,22 @@ def overlap(rows: int) -> dict:
             "tantivy_vs_ours_top10_rows_in_common": round(float(np.mean(top10)), 3)}
 
 
-def scale(rows: int) -> dict:
+def built(engine: str, rows: int, reuse: bool) -> dict:
+    """The build phase's result; with `reuse`, that of the last build of this index (kept
+    beside it) when there is one."""
+    kept = CACHE / f"build-{engine}-{rows}.json"
+    if reuse and kept.exists():
+        return json.loads(kept.read_text())
+    res = in_process("build", engine, rows)
+    kept.write_text(json.dumps(res))
+    return res
+
+
+def scale(rows: int, reuse: bool) -> dict:
     out: dict = {"rows": rows, "segments": SEGMENTS, "top": TOP,
                  "tokenise": in_process("tokenise", "ours", rows)}
     for engine in ("ours", "tantivy"):
-        out[engine] = in_process("build", engine, rows)
+        out[engine] = built(engine, rows, reuse)
         log(f"{engine} build: {out[engine]}")
     for engine in ("ours", "ours-sparse", "tantivy"):
         res = out.setdefault(engine, {})
@@ -545,6 +603,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--phase", choices=["tokenise", *PHASES], help=argparse.SUPPRESS)
     p.add_argument("--engine", default="ours", help=argparse.SUPPRESS)
     p.add_argument("--skip-scale", action="store_true", help="equality and SciFact only")
+    p.add_argument("--reuse", action="store_true",
+                   help="keep the scale indexes of an earlier run (and its build figures)")
     args = p.parse_args(argv)
     tantivy_module()
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -559,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
     import tantivy
 
     res: dict = {"tantivy_version": getattr(tantivy, "__version__", "0.27.0"),
+                 "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,
+                                          text=True, cwd=ROOT.parent).stdout.strip(),
                  "lexical_py_sha1": hashlib.sha1((ROOT.parent / "qa_bot" / "index" /
                                                  "lexical.py").read_bytes()).hexdigest(),
                  "load_average_at_start": os.getloadavg(),
@@ -567,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
                                      "lengths as one-byte fieldnorms"},
                  "equality": phase_equality()}
     if not args.skip_scale:
-        res["scale"] = scale(args.rows)
+        res["scale"] = scale(args.rows, args.reuse)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("lexical.json" if args.rows == 1_000_000 else f"lexical-{args.rows}.json")
     out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
