@@ -27,17 +27,25 @@ def dense_scores(gen: Generation, query_vec: np.ndarray, k: int) -> dict[int, fl
     return gen.vectors.search(query_vec, k)
 
 
+SAMPLE_STEP = 64  # top_rows: one score in 64 sets the bar a row must reach
+
+
 def top_rows(scores: np.ndarray, k: int) -> list[int]:
-    """The rows of the k best positive scores, best first (ties by row). Only the rows
-    with a score are ranked: a question's terms occur in a small part of a large index."""
-    rows = np.flatnonzero(scores > 0)
+    """The rows of the k best positive scores, best first (ties by row). Exact, without
+    sorting every scored row: the k-th best of every 64th score is a score that at least k
+    rows reach, so only rows at or above it can be among the k best."""
+    bar = 0.0
+    sample = scores[::SAMPLE_STEP]
+    if k and np.count_nonzero(sample > 0) >= k:
+        bar = float(np.partition(sample, len(sample) - k)[len(sample) - k])
+    rows = np.flatnonzero(scores >= bar) if bar > 0 else np.flatnonzero(scores > 0)
     k = min(k, len(rows))
     if k == 0:
         return []
     found = scores[rows]
-    part = np.argpartition(-found, k - 1)[:k]
-    best = part[np.lexsort((rows[part], -found[part]))]
-    return [int(r) for r in rows[best]]
+    kth = np.partition(found, len(found) - k)[len(found) - k]
+    rows, found = rows[found >= kth], found[found >= kth]  # ties at the k-th: all of them
+    return [int(r) for r in rows[np.lexsort((rows, -found))][:k]]
 
 
 def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import is_follow_up, names, resolve
-from qa_bot.retrieval import rank_documents, rrf, weighted
+from qa_bot.retrieval import rank_documents, rrf, top_rows, weighted
 from quality_corpus import corpus_engine
 
 
@@ -118,3 +119,18 @@ def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
     assert second.answered and "Uppsala" in second.answer
     conv.reset()
     assert not conv.history
+
+
+def test_top_rows_is_exact_with_ties_by_row():
+    """The sampled bar never drops a row of the k best; ties at the k-th score go to the
+    lower rows, as a full sort would give."""
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        n = int(rng.integers(1, 50_000))
+        scores = np.zeros(n, dtype=np.float32)
+        hit = rng.choice(n, int(rng.integers(0, n + 1)), replace=False)
+        scores[hit] = rng.choice([0.5, 1.0, 2.0], len(hit)) if trial % 2 else rng.random(len(hit))
+        k = int(rng.integers(0, 150))
+        rows = np.flatnonzero(scores > 0)
+        want = rows[np.lexsort((rows, -scores[rows]))][:k].tolist()
+        assert top_rows(scores, k) == want
