@@ -31,8 +31,10 @@ class Document:
     topic: str = ""
 
 
-def doc_id_for(path: Path | str) -> str:
-    return hashlib.sha1(os.path.abspath(path).encode("utf-8")).hexdigest()[:12]
+def doc_id_for(path: Path | str, normalized: bool = False) -> str:
+    """A document's id: from its absolute path (`normalized`: `path` is already that)."""
+    name = path if normalized else os.path.abspath(path)
+    return hashlib.sha1(str(name).encode("utf-8")).hexdigest()[:12]
 
 
 def load_txt(raw: bytes, path: Path) -> Parsed:
@@ -108,8 +110,8 @@ def load_document(path: Path, raw: bytes | None = None) -> Document:
 
 @dataclass
 class Discovery:
-    """Invariant: paths[i] (absolute, as a string: a walk of a million files builds no
-    Path objects) was found with stats[i] (os.stat, symlinks followed)."""
+    """Invariant: paths[i] (absolute and normalized; strings: a walk of a million files
+    builds no Path objects) was found with stats[i] (os.stat, symlinks followed)."""
 
     paths: list[str]
     stats: list[os.stat_result]
@@ -163,7 +165,7 @@ def discover(paths: list[Path], *, follow_symlinks: bool = False,
             st = os.stat(given)
         except OSError:
             raise InputError(f"{display_path(given)}: no such file or directory") from None
-        top = str(given) if os.path.isabs(given) else os.path.join(os.getcwd(), given)
+        top = os.path.abspath(given)  # normalized: doc_id_for(p, normalized=True) holds
         if not stat.S_ISDIR(st.st_mode):
             take(top, os.path.basename(top), st)
             continue
@@ -188,7 +190,7 @@ def discover(paths: list[Path], *, follow_symlinks: bool = False,
             for e in entries:
                 if e.name.startswith("."):
                     continue
-                p = os.path.join(folder, e.name)
+                p = e.path  # folder + "/" + name, already built
                 try:
                     if e.is_symlink():
                         target = os.path.realpath(p)

@@ -62,10 +62,6 @@ class Plan:
         return self.report.changed
 
 
-def _under(path: Path, roots: list[Path]) -> bool:
-    return any(path == r or r in path.parents for r in roots)
-
-
 # A file whose size and modification time are those recorded is unchanged without being
 # read, if it had not been modified for STABLE_NS when it was read (as git's "racy clean"
 # rule: a write within the file system's clock tick cannot then go unseen).
@@ -81,8 +77,9 @@ def _meta(doc: Document, doc_id: str, path: Path, mode: int, st: os.stat_result,
             "read_ns": read_ns}
 
 
-def _stat_unchanged(prev: tuple[int, int, int, bool], st: os.stat_result) -> bool:
-    size, mtime, read_ns, _ = prev
+def _stat_unchanged(prev: tuple, st: os.stat_result) -> bool:
+    """prev: (size, mtime_ns, read_ns, ...) as recorded (DocumentTable.files)."""
+    size, mtime, read_ns = prev[:3]
     return (size, mtime) == (st.st_size, st.st_mtime_ns) and st.st_mtime_ns < read_ns - STABLE_NS
 
 
@@ -98,12 +95,13 @@ def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
     fresh: dict[str, Document] = {}
     entries: dict[str, dict] = {}
     stats = dict(old.stats) if old is not None else {}
+    files = old.files if old is not None else {}
     modes: dict[str, int] = {}
     seen: set[str] = set()
     for name, walked in zip(found.paths, found.stats):
-        doc_id = doc_id_for(name)
+        doc_id = doc_id_for(name, normalized=True)
         seen.add(doc_id)
-        prev = old.stat(doc_id) if old is not None else None
+        prev = files.get(doc_id)
         if prev and same_settings and _stat_unchanged(prev, walked):
             modes[doc_id] = stat.S_IMODE(walked.st_mode)
             report.unchanged += 1
@@ -130,11 +128,14 @@ def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
         (report.updated if prev else report.added).append(display_path(path))
         fresh[doc_id] = doc
         entries[doc_id] = _meta(doc, doc_id, path, modes[doc_id], st, read_ns)
-    dropped = {d for d in fresh if old is not None and d in old}
-    for doc_id in old or ():
+    dropped = {d for d in fresh if d in files}
+    tops = {str(r) for r in roots}
+    under = tuple(os.path.join(top, "") for top in tops)  # "root/": prefixes of its files
+    for doc_id, recorded in files.items():
         if doc_id in seen:
             continue
-        if _under(Path(old.path(doc_id)), roots):
+        path = recorded[4]
+        if path in tops or path.startswith(under):
             report.removed.append(old[doc_id]["source"])
             dropped.add(doc_id)
         else:

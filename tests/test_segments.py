@@ -346,7 +346,7 @@ def test_newer_file_stats_stay_in_the_manifest_until_a_merge_folds_them(tmp_path
     report = engine.sync(progress=False)  # rail.txt is new: a generation is written
     assert [Path(a).name for a in report.added] == ["rail.txt"] and report.unchanged == 1
     assert manifest(index)["stats"][doc_id][1] == touched
-    assert engine.generation().documents.stat(doc_id)[1] == touched
+    assert engine.generation().documents.files[doc_id][1] == touched
     assert engine.generation().documents[doc_id]["mtime_ns"] == touched
     engine.sync(progress=False, merge=True)
     assert manifest(index)["stats"] == {} and len(manifest(index)["segments"]) == 1

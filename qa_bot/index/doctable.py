@@ -72,6 +72,8 @@ class SegmentDocuments:
             raise ValueError("document files that do not fit together")
         self.count = n
         self._ids: list[list[str]] | None = None
+        self._files: dict[str, tuple[int, int, int, int, str]] | None = None
+        self._index: dict[str, int] | None = None
 
     @property
     def ids(self) -> list[list[str]]:
@@ -79,6 +81,21 @@ class SegmentDocuments:
         if self._ids is None:
             self._ids = read_ids(self.folder, self.count)
         return self._ids
+
+    @property
+    def files(self) -> dict[str, tuple[int, int, int, int, str]]:
+        """id -> (size, mtime_ns, read_ns, private, path) of every entry, deleted or not."""
+        if self._files is None:
+            stat = np.asarray(self.stat).tolist()
+            self._files = {i[0]: (*st, i[1]) for i, st in zip(self.ids, stat)}
+        return self._files
+
+    @property
+    def index(self) -> dict[str, int]:
+        """id -> entry number (made once)."""
+        if self._index is None:
+            self._index = {i[0]: e for e, i in enumerate(self.ids)}
+        return self._index
 
     def entry(self, e: int) -> dict:
         return json.loads(self.blob[int(self.offsets[e]):int(self.offsets[e + 1])])
@@ -114,6 +131,7 @@ class DocumentTable(Mapping):
                      for e, d in zip(gen.manifest["segments"], self.docs)]
         self.stats: dict = gen.manifest.get("stats") or {}
         self._where: dict[str, tuple[int, int]] | None = None
+        self._files: dict[str, tuple[int, int, int, int, str]] | None = None
 
     @property
     def where(self) -> dict[str, tuple[int, int]]:
@@ -152,25 +170,30 @@ class DocumentTable(Mapping):
         i, r = self.gen.locate(row)
         return self._meta(i, int(self.docs[i].of_row[r]))
 
-    def stat(self, doc_id: str) -> tuple[int, int, int, bool] | None:
-        """(size, mtime_ns, read_ns, private) of a live document, None if there is none."""
-        at = self.where.get(doc_id)
-        if at is None:
-            return None
-        size, mtime, read, private = (int(v) for v in self.docs[at[0]].stat[at[1]])
-        if doc_id in self.stats:
-            size, mtime, read = self.stats[doc_id]
-        return size, mtime, read, bool(private)
-
-    def path(self, doc_id: str) -> str:
-        i, e = self.where[doc_id]
-        return self.docs[i].ids[e][1]
+    @property
+    def files(self) -> dict[str, tuple[int, int, int, int, str]]:
+        """id -> (size, mtime_ns, read_ns, private, path) of each live document (the
+        newer stats applied): what a sync's plan compares the corpus with. Each segment's
+        table is made once (segments are immutable), a generation's from them."""
+        if self._files is None:
+            files: dict[str, tuple[int, int, int, int, str]] = {}
+            dead: set[str] = set()
+            for docs, live in zip(self.docs, self.live):
+                files.update(docs.files)  # every entry; a document has one live entry
+                if not live.all():
+                    dead.update(docs.ids[e][0] for e in np.flatnonzero(~live).tolist())
+            for doc_id in dead:  # the live entry, if another segment holds one
+                files.pop(doc_id)
+                for docs, live in zip(self.docs, self.live):
+                    e = docs.index.get(doc_id)
+                    if e is not None and live[e]:
+                        files[doc_id] = docs.files[doc_id]
+            for doc_id, (size, mtime, read) in self.stats.items():
+                if doc_id in files:
+                    files[doc_id] = (size, mtime, read, *files[doc_id][3:])
+            self._files = files
+        return self._files
 
     def any_private(self, besides: set[str]) -> bool:
         """Some live document not in `besides` came from a source others may not read."""
-        for docs, live in zip(self.docs, self.live):
-            flags = np.asarray(docs.stat[:, 3]) != 0
-            for e in np.flatnonzero(flags & live):
-                if docs.ids[e][0] not in besides:
-                    return True
-        return False
+        return any(f[3] and doc_id not in besides for doc_id, f in self.files.items())

@@ -48,7 +48,8 @@ class IndexStore(Ownership, Writing):
         self._complete: dict[tuple[str, int, int, int], bool] = {}  # (name, manifest stat)
         self._opened: dict[str, Segment] = {}  # segments of the last load, checked then
         self._manifests: dict[tuple[str, int, int, int], dict | None] = {}
-        self._ids: dict[str, list[list[str]]] = {}  # a segment's document ids, by name and CRC
+        self._ids: dict[str, tuple[list[str], set[str]]] = {}  # a segment's content hashes
+        self._gen_hashes: dict[str, set[str]] = {}  # a generation's content hashes
 
     # ---- the pointer ---------------------------------------------------------------
     def read_pointer(self) -> tuple[str | None, str]:

@@ -188,24 +188,37 @@ class Writing:
         self._drop_unused_segments(manifests)
         for h in dropped - used:
             self.text_path(h).unlink(missing_ok=True)
+        names = set(self._generation_names())
+        self._gen_hashes = {k: v for k, v in self._gen_hashes.items()
+                            if k.split(" ", 1)[0] in names}
 
     def _hashes(self, manifest: dict | None) -> set[str] | None:
         """Content hashes of a generation's live documents (well-formed ones: they name
         files); none for a manifest that cannot be read (not a generation of ours), None
-        when the document ids of a segment it names cannot be read."""
+        when the document ids of a segment it names cannot be read. Generations are
+        immutable: each one's set is made once per store."""
         if manifest is None:
             return set()
+        key = f"{manifest.get('generation')} {manifest.get('manifest_crc32')}"
+        if key in self._gen_hashes:
+            return self._gen_hashes[key]
         out: set[str] = set()
         try:
             for entry in manifest.get("segments", []):
                 name = str(entry.get("name"))
-                key = f"{name} {entry['files']['documents.ids.json'].get('crc32')}"
-                if key not in self._ids:  # segments are immutable: read once
-                    self._ids[key] = read_ids(self.root / SEGMENTS / name)
-                ids = self._ids[key]
-                live = live_entries(entry, len(ids))
-                out.update(ids[e][2] for e in np.flatnonzero(live)
-                           if HASH_NAME.fullmatch(ids[e][2]))
+                ids_key = f"{name} {entry['files']['documents.ids.json'].get('crc32')}"
+                if ids_key not in self._ids:  # segments are immutable: read once
+                    ids = read_ids(self.root / SEGMENTS / name)
+                    hashes = [i[2] if HASH_NAME.fullmatch(i[2]) else "" for i in ids]
+                    self._ids[ids_key] = (hashes, set(hashes) - {""})
+                hashes, every = self._ids[ids_key]
+                live = live_entries(entry, len(hashes))
+                if live.all():
+                    out |= every
+                else:
+                    out.update(hashes[e] for e in np.flatnonzero(live).tolist())
         except (OSError, ValueError, TypeError, AttributeError, KeyError):
             return None
+        out.discard("")
+        self._gen_hashes[key] = out
         return out
