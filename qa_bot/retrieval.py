@@ -102,9 +102,8 @@ def with_sentences(gen: Generation, query_vec: np.ndarray, dense: dict[int, floa
     if not gen.has_sentences or not dense:
         return dense
     rows = list(dense)
-    per_row = [gen.sentence_vectors(r) for r in rows]
-    cos = np.asarray(np.concatenate(per_row) @ query_vec, dtype=np.float32)
-    lengths = np.array([len(v) for v in per_row])
+    vectors, lengths = gen.sentence_vectors_of(rows)
+    cos = np.asarray(vectors @ query_vec, dtype=np.float32)
     firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     best = np.maximum.reduceat(cos, firsts) if len(cos) else np.zeros(len(rows))
     return {r: (1 - weight) * dense[r] + weight * (float(b) if n else dense[r])

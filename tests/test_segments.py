@@ -110,6 +110,17 @@ def test_many_segments_answer_as_one(indexes, question):
         [(c.doc_id, c.start, c.end, c.quote) for c in b.citations]
 
 
+def test_sentence_vectors_of_many_rows_are_those_of_each_row(indexes):
+    grown, _ = indexes
+    gen = grown.generation()
+    rows = [int(r) for r in gen.live_rows()][::-3]  # every segment, out of order
+    assert len({gen.locate(r)[0] for r in rows}) > 3
+    vectors, counts = gen.sentence_vectors_of(rows)
+    each = [gen.sentence_vectors(r) for r in rows]
+    assert counts.tolist() == [len(v) for v in each]
+    assert np.array_equal(vectors, np.concatenate(each))
+
+
 def test_bm25_over_segments_scores_as_bm25s_over_the_live_rows():
     import bm25s
 

@@ -48,7 +48,8 @@ def test_ivf_part_keeps_rows_and_recall_reading_only_its_lists(tmp_path):
     x, queries = np.split(clustered_unit_vectors(8200), [8000])
     params = vector_index.write_ivf(tmp_path, x, [])
     assert params["type"] == "ivf" and params["trained"] and params["n"] == 8000
-    assert 1 <= params["nprobe"] <= params["nlist"] <= 8000 // vector_index.TRAIN_PER_LIST
+    assert 1 <= vector_index.nprobe_for(params["nlist"]) <= params["nlist"] \
+        <= 8000 // vector_index.TRAIN_PER_LIST
     part = VectorPart(tmp_path, 8000, 384, params)
     assert part.ivf and isinstance(part.vectors, np.memmap)  # opened, not read
     rows = np.array([4321, 0, 7999])

@@ -156,7 +156,7 @@ def sentence_vectors(hits: list[Hit], gen: Generation, texts: list[str], encode:
     them (qa_bot/index/sentences.py), else embedded now (an index built without them)."""
     if not gen.has_sentences:
         return encode(texts)
-    return np.concatenate([gen.sentence_vectors(h.row) for h in hits]).astype(np.float32)
+    return gen.sentence_vectors_of([h.row for h in hits])[0]
 
 
 _YEAR_OR_DATE = re.compile(

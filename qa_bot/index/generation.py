@@ -128,6 +128,26 @@ class Generation:
         i, r = self.locate(row)
         return self.segments[i].sentence_vectors(r)
 
+    def sentence_vectors_of(self, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(float32 unit vectors of the sentences of `rows`, row after row; the number of
+        sentences of each row): one gather per segment (needs has_sentences)."""
+        at = np.asarray(rows, dtype=np.int64)
+        seg = np.searchsorted(self.bases, at, side="right") - 1
+        starts = np.zeros(len(at), dtype=np.int64)
+        counts = np.zeros(len(at), dtype=np.int64)
+        for i in np.unique(seg).tolist():
+            mask = seg == i
+            off, local = self.segments[i].sentence_offsets, at[mask] - self.bases[i]
+            starts[mask] = off[local]
+            counts[mask] = off[local + 1] - starts[mask]
+        out = np.zeros((int(counts.sum()), int(self.manifest["dim"])), dtype=np.float32)
+        owner = np.repeat(seg, counts)  # the segment of each output sentence
+        source = _spans(starts, counts)
+        for i in np.unique(seg).tolist():
+            take = owner == i
+            out[take] = self.segments[i].sentences[source[take]]
+        return out, counts
+
     def quantizers(self) -> list:
         """The IVF centroids of its segments, those trained for the most rows first."""
         found = {p.quantizer.id: p.quantizer for p in (s.vectors for s in self.segments)
@@ -145,6 +165,13 @@ class Generation:
     def all_sentence_vectors(self) -> np.ndarray:
         """The sentence vectors of the live rows, in row order (needs has_sentences)."""
         return np.concatenate([self.sentence_vectors(int(r)) for r in self.live_rows()])
+
+
+def _spans(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """starts[0]..starts[0]+counts[0]-1, then starts[1].., ... as one index array."""
+    ends = np.cumsum(counts)
+    return np.repeat(starts - ends + counts, counts) + np.arange(int(ends[-1]) if len(ends)
+                                                                  else 0)
 
 
 def read_manifest(path: Path, model: str, dim: int, manifest: dict | None = None) -> dict:
