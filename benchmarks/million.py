@@ -7,7 +7,11 @@
     python -m benchmarks.million --out PATH           # results elsewhere (default
                                                       # benchmarks/results/million.json)
 
-Run with HF_HUB_OFFLINE=1 and OPENBLAS_NUM_THREADS=1 from the project root.
+Run with HF_HUB_OFFLINE=1 and OPENBLAS_NUM_THREADS=1 from the project root. To measure a
+fixed commit while the tree changes: `git archive REV qa_bot | tar -x -C DIR`, then from
+another folder `PYTHONPATH=DIR:/work/main python -m benchmarks.million ...` (the CLI children
+inherit it; a CODE_VERSION file in DIR names the code in the results). Parts merge into the
+results file; each records the date and qa_bot version it ran on.
 
 corpus: natural documents read in place from ../shared/benchmarks (a BBC article, a SciFact
 title + abstract, a SQuAD Wikipedia article: its paragraphs, title first), replicated into
@@ -31,8 +35,10 @@ warm: an Engine over the 1M index asks 200 questions (SQuAD dev and BBC news que
 query vectors by the real model): p50/p95 of `engine.ask`, of the query embedding and of
 the retrieval alone (`qa_bot.retrieval.search`, BM25 included).
 
-sync: with the real model loaded, one document gets a new paragraph and `Engine.sync`
-runs: wall time and bytes written, 3 rounds, a different document each round.
+sync: with the real model loaded and a first sync with nothing changed done (its time is
+reported: the floor of any sync), one document gets a new paragraph and `Engine.sync` runs:
+wall time and bytes written, 3 rounds, a different document each round; the files get
+their generated text back and a last sync brings the index in line.
 Results: benchmarks/results/million.json."""
 
 from __future__ import annotations
