@@ -34,7 +34,6 @@ def compute(chunks: list[Chunk], cache: EmbeddingCache, model: str, embed: Calla
     flat = [t for c in chunks for t in texts(c)]
     out = np.zeros((len(flat), cache.dim), dtype=SENTENCE_DTYPE)
     embedder = None
-    told = False
     for at in range(0, len(flat), BATCH):
         part = flat[at:at + BATCH]
         keys = [embed_key(model, t) for t in part]
@@ -43,9 +42,8 @@ def compute(chunks: list[Chunk], cache: EmbeddingCache, model: str, embed: Calla
         if todo:
             text_of = dict(zip(keys, part))
             order = sorted(todo, key=lambda k: len(text_of[k]))
-            if progress and not told:
-                print(f"embedding sentences with {model}...", file=sys.stderr)
-                told = True
+            if progress:  # a line per batch that needs the model
+                print(f"embedding {len(order)} sentences with {model}...", file=sys.stderr)
             embedder = embedder or embed()
             known.update(embed_missing(embedder, order, [text_of[k] for k in order], cache,
                                        progress))
