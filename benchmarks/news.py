@@ -132,10 +132,14 @@ SEED_FOLLOW_UP = ("Who is North Korea's ambassador to the United Nations?",
 def seed_margins() -> dict:
     """Confidence minus threshold for the seed questions, on the seed index (embeddings/,
     built by `qa-bot index` if missing)."""
+    from benchmarks.sync import rebuild_if_older
+
     cfg = load_config(None)
     eng = Engine(cfg)
     if not eng.has_index():
         eng.sync(progress=False)
+    rebuild_if_older(eng)
+
     def row(a: Answer) -> dict:
         return {"answered": a.answered, "answer": a.answer,
                 "margin": round(a.confidence - cfg.retrieval.min_confidence, 3)}
