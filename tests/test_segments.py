@@ -123,6 +123,11 @@ def test_sentence_vectors_of_many_rows_are_those_of_each_row(indexes):
 
 def test_bm25_over_segments_scores_as_bm25s_over_the_live_rows():
     import bm25s
+    from bm25s.stopwords import STOPWORDS_EN
+
+    from qa_bot.index.lexical import STOPWORDS
+
+    assert STOPWORDS == frozenset(STOPWORDS_EN)  # the same words as bm25s removes
 
     texts = [t for t in ARTICLES.values()] + [HARBOUR, RAIL]
     parts = [Postings.build(texts[i:i + 3]) for i in range(0, len(texts), 3)]

@@ -24,11 +24,12 @@ EMPTY = "\u2205"  # the one term of a text without content words
 FILES = ("terms.txt", "terms.offsets.npy", "indptr.npy", "rows.npy", "tf.npy", "lengths.npy")
 
 
-@functools.lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
+# bm25s's English stop words (bm25s.stopwords.STOPWORDS_EN, the Lucene list), kept here so
+# a start does not import bm25s and scipy for 33 words (~0.2 s); a test checks they agree.
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
+    "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
+    "these", "they", "this", "to", "was", "will", "with"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -40,7 +41,7 @@ def _stemmer():
 
 def terms(text: str) -> list[str]:
     """The stemmed content words of text, in order."""
-    stop = _stopwords()
+    stop = STOPWORDS
     words = [w for w in _WORD.findall(text.lower()) if w not in stop]
     return _stemmer().stemWords(words)
 
