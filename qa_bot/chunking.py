@@ -63,13 +63,16 @@ class TokenCounter:
         return len(self._tok.encode(text).ids)
 
     def count_many(self, texts: list[str]) -> list[int]:
-        memo = self._memo
-        todo = list({t for t in texts if t not in memo})
+        memo = self._memo  # shared by threads: read into `known`, never relied on after
+        known = {t: n for t in set(texts) if (n := memo.get(t)) is not None}
+        todo = [t for t in set(texts) if t not in known]
         if todo:
-            if len(memo) + len(todo) > self.MEMO:
+            counted = dict(zip(todo, (len(e.ids) for e in self._tok.encode_batch(todo))))
+            if len(memo) + len(counted) > self.MEMO:
                 memo.clear()
-            memo.update(zip(todo, (len(e.ids) for e in self._tok.encode_batch(todo))))
-        return [memo[t] for t in texts]
+            memo.update(counted)
+            known.update(counted)
+        return [known[t] for t in texts]
 
     def piece_starts(self, text: str) -> list[int]:
         """Character offsets where each word piece (no special tokens) starts."""

@@ -155,7 +155,7 @@ def discover(paths: list[Path], *, follow_symlinks: bool = False,
         if not stat.S_ISREG(st.st_mode):
             skipped.append(f"{display_path(Path(p))}: not a regular file "
                            f"({_kind(st.st_mode)}), skipped")
-        elif "." + name.rpartition(".")[2].lower() in LOADERS and "." in name:
+        elif os.path.splitext(name)[1].lower() in LOADERS:
             found[p] = st
         else:
             skipped.append(f"{display_path(Path(p))}: unsupported file type, skipped")

@@ -178,23 +178,21 @@ def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, se
 
 def _kept_segments(old: Generation | None, plan: Plan) -> list[dict]:
     """The old generation's segment entries, with the entries and rows of the dropped
-    (updated and removed) documents marked deleted; segments left without a live row or
-    document are dropped."""
+    (updated and removed) documents marked deleted; segments left without a live row are
+    dropped."""
     if old is None:
         return []
     entries = [dict(e, deleted=[list(d) for d in e.get("deleted", [])],
                     deleted_docs=[list(d) for d in e.get("deleted_docs", [])])
                for e in old.manifest["segments"]]
     for doc_id in plan.dropped:
-        i, at = old.documents.where[doc_id]
-        meta = old.documents[doc_id]
+        i, at = old.documents.locate(doc_id)
+        meta = old.documents.meta(i, at)
         entries[i]["deleted_docs"].append([at, at + 1])
-        if meta.get("chunks"):
-            entries[i]["deleted"].append([meta["row"], meta["row"] + meta["chunks"]])
+        entries[i]["deleted"].append([meta["row"], meta["row"] + meta["chunks"]])
     for e in entries:
         e["deleted"], e["deleted_docs"] = _ranges(e["deleted"]), _ranges(e["deleted_docs"])
-    return [e for e in entries if live_mask(e).any()
-            or live_entries(e, e["documents"]).any()]
+    return [e for e in entries if live_mask(e).any()]  # a live document has live rows
 
 
 def _ranges(spans: list[list[int]]) -> list[list[int]]:

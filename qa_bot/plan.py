@@ -129,7 +129,7 @@ def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
         fresh[doc_id] = doc
         entries[doc_id] = _meta(doc, doc_id, path, modes[doc_id], st, read_ns)
     dropped = {d for d in fresh if d in files}
-    tops = {str(r) for r in roots}
+    tops = {os.path.abspath(r) for r in roots}  # normalized, as the walk's paths are
     under = tuple(os.path.join(top, "") for top in tops)  # "root/": prefixes of its files
     for doc_id, recorded in files.items():
         if doc_id in seen:

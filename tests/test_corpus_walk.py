@@ -132,3 +132,20 @@ def test_an_index_inside_the_corpus_is_not_indexed(tmp_path, make_engine):
     again = engine.sync(progress=False)
     assert (again.added, again.removed, again.unchanged) == ([], [], 1)
     assert [d["title"] for d in engine.documents()] == ["Harbour Trade Rises"]
+
+
+def test_a_root_given_with_dot_dot_sees_its_removed_files(tmp_path, make_engine):
+    """The walk normalizes paths; so does the plan's check of which indexed documents lie
+    under the roots, or a file removed under `x/../c` would stay indexed."""
+    from conftest import RAIL
+
+    (tmp_path / "x").mkdir()
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "harbour.txt").write_text(HARBOUR)
+    (tmp_path / "c" / "rail.txt").write_text(RAIL)
+    engine = make_engine(make_config(tmp_path, [tmp_path / "x" / ".." / "c"]))
+    assert len(engine.sync(progress=False).added) == 2
+    (tmp_path / "c" / "rail.txt").unlink()
+    report = engine.sync(progress=False)
+    assert len(report.removed) == 1 and "rail.txt" in report.removed[0]
+    assert len(engine.generation().documents) == 1

@@ -1,6 +1,6 @@
 """The documents of a generation, kept where their chunks are: each segment holds the
-entries of the documents whose rows it holds (and of documents without chunks indexed by
-the same sync), so a sync writes the entries of what changed and never the whole table.
+entries of the documents whose rows it holds (every document has at least one chunk), so
+a sync writes the entries of what changed and never the whole table.
 
 Segment files (written by `write_entries`, read by `SegmentDocuments`):
 
@@ -121,8 +121,8 @@ def live_entries(entry: dict, count: int) -> np.ndarray:
 
 class DocumentTable(Mapping):
     """The generation's live documents: id -> metadata (with "segment", its row in that
-    segment and its number of chunks). Looking an id up builds the id index once; `of_row`
-    and `stat` decode nothing they do not return."""
+    segment and its number of chunks). Built from the segments' own tables, each made once
+    (segments are immutable); an entry is decoded only when asked for."""
 
     def __init__(self, gen: "Generation"):
         self.gen = gen
@@ -130,22 +130,18 @@ class DocumentTable(Mapping):
         self.live = [live_entries(e, d.count)
                      for e, d in zip(gen.manifest["segments"], self.docs)]
         self.stats: dict = gen.manifest.get("stats") or {}
-        self._where: dict[str, tuple[int, int]] | None = None
         self._files: dict[str, tuple[int, int, int, int, str]] | None = None
 
-    @property
-    def where(self) -> dict[str, tuple[int, int]]:
-        """id -> (segment index, entry index) of each live document."""
-        if self._where is None:
-            where: dict[str, tuple[int, int]] = {}
-            for i, (docs, live) in enumerate(zip(self.docs, self.live)):
-                ids = docs.ids
-                for e in np.flatnonzero(live):
-                    where[ids[e][0]] = (i, int(e))
-            self._where = where
-        return self._where
+    def locate(self, doc_id: str) -> tuple[int, int] | None:
+        """(segment index, entry index) of the document's live entry, None if none."""
+        for i, (docs, live) in enumerate(zip(self.docs, self.live)):
+            e = docs.index.get(doc_id)
+            if e is not None and live[e]:
+                return i, e
+        return None
 
-    def _meta(self, i: int, e: int) -> dict:
+    def meta(self, i: int, e: int) -> dict:
+        """Entry e of segment i, with its segment's name and the newer stats applied."""
         meta = self.docs[i].entry(e)
         meta["segment"] = self.gen.manifest["segments"][i]["name"]
         if meta["id"] in self.stats:
@@ -153,14 +149,16 @@ class DocumentTable(Mapping):
         return meta
 
     def __getitem__(self, doc_id: str) -> dict:
-        i, e = self.where[doc_id]
-        return self._meta(i, e)
+        at = self.locate(doc_id)
+        if at is None:
+            raise KeyError(doc_id)
+        return self.meta(*at)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self.where
+        return doc_id in self.files
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.where)
+        return iter(self.files)
 
     def __len__(self) -> int:
         return int(sum(int(m.sum()) for m in self.live))
@@ -168,7 +166,7 @@ class DocumentTable(Mapping):
     def of_row(self, row: int) -> dict:
         """The metadata of the document a generation row belongs to."""
         i, r = self.gen.locate(row)
-        return self._meta(i, int(self.docs[i].of_row[r]))
+        return self.meta(i, int(self.docs[i].of_row[r]))
 
     @property
     def files(self) -> dict[str, tuple[int, int, int, int, str]]:
@@ -184,10 +182,8 @@ class DocumentTable(Mapping):
                     dead.update(docs.ids[e][0] for e in np.flatnonzero(~live).tolist())
             for doc_id in dead:  # the live entry, if another segment holds one
                 files.pop(doc_id)
-                for docs, live in zip(self.docs, self.live):
-                    e = docs.index.get(doc_id)
-                    if e is not None and live[e]:
-                        files[doc_id] = docs.files[doc_id]
+                if (at := self.locate(doc_id)) is not None:
+                    files[doc_id] = self.docs[at[0]].files[doc_id]
             for doc_id, (size, mtime, read) in self.stats.items():
                 if doc_id in files:
                     files[doc_id] = (size, mtime, read, *files[doc_id][3:])

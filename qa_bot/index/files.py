@@ -77,17 +77,14 @@ def records_size(entry: dict) -> int:
 
 def file_problem(folder: Path, manifest: dict, checksums: bool = True) -> str | None:
     """None when every file the manifest's `files` lists is in `folder` with its recorded
-    size (and CRC-32, if `checksums`); else one line naming the first file that is not.
-    A manifest from before `files` was kept: chunks.jsonl and vectors.faiss exist."""
+    size (and CRC-32, if `checksums`); else one line naming the first file that is not."""
     files = manifest.get("files")
     if not isinstance(files, dict):
-        files = {"chunks.jsonl": {}, "vectors.faiss": {}}
+        return f"{folder}: the manifest records none of its files"
     for rel, record in files.items():
         path = folder / rel
-        if isinstance(record, int) and not isinstance(record, bool):
-            record = {"size": record}  # written before checksums were kept
         if Path(rel).is_absolute() or ".." in Path(rel).parts or not isinstance(record, dict):
-            return f"{folder / 'manifest.json'}: bad file entry {ascii(rel)}"
+            return f"{folder}: bad file entry {ascii(rel)} in the manifest"
         try:
             size = path.stat().st_size
             if record.get("size") not in (None, size):

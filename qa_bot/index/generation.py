@@ -119,33 +119,24 @@ class Generation:
         start = self.segment_base[m["segment"]] + m["row"]
         return list(range(start, start + m["chunks"]))
 
-    def doc_rows(self) -> dict[str, list[int]]:
-        """Each document's chunk rows, in order."""
-        return {doc_id: rows for doc_id in self.documents if (rows := self.rows_of(doc_id))}
-
     def sentence_vectors(self, row: int) -> np.ndarray:
         """float32 unit vectors of the row's sentences (needs has_sentences)."""
-        i, r = self.locate(row)
-        return self.segments[i].sentence_vectors(r)
+        return self.sentence_vectors_of([row])[0]
 
     def sentence_vectors_of(self, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(float32 unit vectors of the sentences of `rows`, row after row; the number of
         sentences of each row): one gather per segment (needs has_sentences)."""
         at = np.asarray(rows, dtype=np.int64)
         seg = np.searchsorted(self.bases, at, side="right") - 1
-        starts = np.zeros(len(at), dtype=np.int64)
         counts = np.zeros(len(at), dtype=np.int64)
+        found = {}
         for i in np.unique(seg).tolist():
-            mask = seg == i
-            off, local = self.segments[i].sentence_offsets, at[mask] - self.bases[i]
-            starts[mask] = off[local]
-            counts[mask] = off[local + 1] - starts[mask]
+            found[i], counts[seg == i] = self.segments[i].sentence_vectors_of(
+                at[seg == i] - self.bases[i])
         out = np.zeros((int(counts.sum()), int(self.manifest["dim"])), dtype=np.float32)
-        owner = np.repeat(seg, counts)  # the segment of each output sentence
-        source = _spans(starts, counts)
-        for i in np.unique(seg).tolist():
-            take = owner == i
-            out[take] = self.segments[i].sentences[source[take]]
+        owner = np.repeat(seg, counts)  # the segment of each sentence, in output order
+        for i, vectors in found.items():
+            out[owner == i] = vectors
         return out, counts
 
     def quantizers(self) -> list:
@@ -164,14 +155,7 @@ class Generation:
 
     def all_sentence_vectors(self) -> np.ndarray:
         """The sentence vectors of the live rows, in row order (needs has_sentences)."""
-        return np.concatenate([self.sentence_vectors(int(r)) for r in self.live_rows()])
-
-
-def _spans(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """starts[0]..starts[0]+counts[0]-1, then starts[1].., ... as one index array."""
-    ends = np.cumsum(counts)
-    return np.repeat(starts - ends + counts, counts) + np.arange(int(ends[-1]) if len(ends)
-                                                                  else 0)
+        return self.sentence_vectors_of(self.live_rows().tolist())[0]
 
 
 def read_manifest(path: Path, model: str, dim: int, manifest: dict | None = None) -> dict:

@@ -75,27 +75,21 @@ def live_rows(gen: Generation, names: list[str]) -> Merged:
             row = segment.row(int(r))
             out.chunks.append(row_to_chunk(row))
             out.keys.append(row["key"])
-        for e in np.flatnonzero(gen.documents.live[i]):
-            meta = gen.documents._meta(i, int(e))
-            meta.pop("segment")
-            if meta["chunks"]:
-                meta["row"] = int(new_row[meta["row"]])
-            else:
-                meta["row"] = len(out.chunks)
+        for e in np.flatnonzero(gen.documents.live[i]).tolist():
+            meta = gen.documents.meta(i, e)  # the newer file stats folded in
+            del meta["segment"]
+            meta["row"] = int(new_row[meta["row"]])
             out.documents.append(meta)
         vectors.append(segment.vectors.get(rows))
         if segment.sentences is None:
             with_sentences = False
         elif with_sentences:
-            off = segment.sentence_offsets
-            sentences.extend(np.asarray(segment.sentences[int(off[r]):int(off[r + 1])])
-                             for r in rows)
+            sentences.append(segment.sentence_vectors_of(rows)[0])
     dim = int(gen.manifest["dim"])
     if vectors:
         out.vectors = np.concatenate(vectors)
     if with_sentences:
         out.sentences = np.concatenate(sentences) if sentences else np.zeros((0, dim), np.float16)
-    out.documents.sort(key=lambda m: m["row"])  # stable: a row's document stays with it
     return out
 
 

@@ -81,9 +81,9 @@ def write_segment(folder: Path, chunks: list[Chunk], keys: list[str], vectors: n
 
 
 class Segment:
-    """A segment opened for reading: nothing is parsed but the BM25 vocabulary; chunk rows
-    are decoded when asked for. Raises ValueError (naming no file: the caller knows the
-    folder) when its files do not fit together or with `rows` and `dim`."""
+    """A segment opened for reading: its files are memory-mapped, nothing is parsed; chunk
+    rows are decoded when asked for. Raises ValueError (naming no file: the caller knows
+    the folder) when its files do not fit together or with `rows` and `dim`."""
 
     def __init__(self, folder: Path, rows: int, dim: int, vector_params: dict | None = None):
         self.folder = folder
@@ -113,7 +113,17 @@ class Segment:
     def chunk(self, r: int) -> Chunk:
         return row_to_chunk(self.row(r))
 
-    def sentence_vectors(self, r: int) -> np.ndarray:
-        """float32 unit vectors of row r's sentences, in order."""
+    def sentence_vectors_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the stored vectors of the sentences of local `rows`, row after row; the number
+        of sentences of each row): one gather."""
         off = self.sentence_offsets
-        return np.asarray(self.sentences[int(off[r]):int(off[r + 1])], dtype=np.float32)
+        starts = np.asarray(off[rows], dtype=np.int64)
+        counts = np.asarray(off[np.asarray(rows) + 1], dtype=np.int64) - starts
+        return np.asarray(self.sentences[spans(starts, counts)]), counts
+
+
+def spans(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """starts[0] .. starts[0] + counts[0] - 1, then starts[1] .., as one index array."""
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if len(ends) else 0
+    return np.repeat(starts - ends + counts, counts) + np.arange(total)

@@ -128,8 +128,8 @@ def write_ivf(folder: Path, vectors: np.ndarray, quantizers: list[Quantizer]) ->
     np.save(folder / "ivf.lists.npy", bounds.astype(np.int64))
     np.save(folder / "ivf.order.npy", order)
     np.save(folder / "ivf.position.npy", position)
-    return {"type": "ivf", "n": n, "nlist": nlist, "quantizer": quantizer.id, "trained_for": quantizer.trained_for,
-            "trained": trained}
+    return {"type": "ivf", "n": n, "nlist": nlist, "quantizer": quantizer.id,
+            "trained_for": quantizer.trained_for, "trained": trained}
 
 
 class VectorPart:

@@ -20,8 +20,8 @@ from qa_bot.index.segment import write_segment
 
 
 class Writing:
-    """What a build writes (needs IndexStore's root, read_pointer, manifest, text_path,
-    _generation_names, _segment_names, _owned, _ledger, _record)."""
+    """What a build writes (needs IndexStore's root, _opened, read_pointer, manifest,
+    text_path, _generation_names, _segment_names, _owned, _ledger, _record)."""
 
     def put_text(self, content_hash: str, text: str, mode: int = 0o600) -> None:
         """Keep the text a document's offsets refer to (a copy there that differs, i.e. a
@@ -208,7 +208,10 @@ class Writing:
                 name = str(entry.get("name"))
                 ids_key = f"{name} {entry['files']['documents.ids.json'].get('crc32')}"
                 if ids_key not in self._ids:  # segments are immutable: read once
-                    ids = read_ids(self.root / SEGMENTS / name)
+                    opened = self._opened.get(name)
+                    ids = opened.documents.ids if opened is not None \
+                        and opened.records == entry["files"] \
+                        else read_ids(self.root / SEGMENTS / name)
                     hashes = [i[2] if HASH_NAME.fullmatch(i[2]) else "" for i in ids]
                     self._ids[ids_key] = (hashes, set(hashes) - {""})
                 hashes, every = self._ids[ids_key]
