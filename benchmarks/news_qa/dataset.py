@@ -17,7 +17,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BBC = HERE.parent.parent.parent / "shared" / "benchmarks" / "bbc"
-FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl")
+FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
+         # written later, on tuning-half articles only (the test half is unchanged)
+         "business-extra.jsonl", "politics-extra.jsonl", "sport-extra.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 
 
@@ -34,6 +36,7 @@ class Item:
     article: str | None  # "business/001.txt"
     turns: tuple[Turn, ...]
     type: str = ""
+    batch: str = "first"  # "extra": written later (*-extra.jsonl), tuning articles only
 
     @property
     def split(self) -> str:
@@ -52,7 +55,8 @@ def parse(row: dict) -> Item:
         turns = tuple(Turn(t["question"], t["answer"]) for t in row["turns"])
     else:
         turns = (Turn(row["question"], row.get("answer") if kind == "answerable" else None),)
-    return Item(row["id"], kind, row.get("article"), turns, row.get("type", ""))
+    return Item(row["id"], kind, row.get("article"), turns, row.get("type", ""),
+                "extra" if "-x" in row["id"] else "first")
 
 
 def load(split: str | None = None, kinds: tuple[str, ...] = KINDS) -> list[Item]:
