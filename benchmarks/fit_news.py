@@ -1,17 +1,21 @@
 """Fit the answer's small models on the TUNING half of the news question set (never on the
 test half): the final sentence weights (reader verdict + features), the confidence
 weights and threshold (answerable vs unanswerable and off-topic news questions, plus the
-SQuAD tuning half's held-out-article questions with --squad), the second-sentence margin
-and the highlight threshold. Prints what to paste into qa_bot/answer/ and
-config.toml; writes benchmarks/results/news-fit.json.
+SQuAD tuning half's held-out-article questions with --squad), and the curves the
+second-sentence margin and the highlight threshold are read from. Prints the weights;
+--write puts them into qa_bot/answer/ and config.toml; writes
+benchmarks/results/news-fit.json.
 
-    python -m benchmarks.fit_news [--squad 400]"""
+    python -m benchmarks.fit_news [--squad 120] [--write]
+    python -m benchmarks.fit_news --fold b --reader R.onnx   # a reader trained on fold a"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -21,11 +25,13 @@ from benchmarks.news import RESULTS, bbc_engine
 from benchmarks.news_qa.dataset import load
 from qa_bot.answer import compose as answering
 from qa_bot.answer import features
+from qa_bot.answer.reader import Reader
+from benchmarks.train_reader import fold_of
 from qa_bot.engine import Engine
 
 
 def turns_of(eng: Engine, items, want_gold: bool):
-    """(ranking, gold or None, answerable) per asked turn; follow-ups asked after their
+    """(ranking, gold or None, answerable, item) per asked turn; follow-ups asked after their
     first turn, whose Answer is the history."""
     hist_turns = eng.cfg.telegram.history_turns
     for item in items:
@@ -34,7 +40,7 @@ def turns_of(eng: Engine, items, want_gold: bool):
             answer, ranking = eng.ask_detailed(t.question, history[-hist_turns:])
             history.append(answer)
             if ranking is not None:
-                yield ranking, t.answer, item.kind in ("answerable", "followup")
+                yield ranking, t.answer, item.kind in ("answerable", "followup"), item
 
 
 def squad_tuning(limit: int):
@@ -49,7 +55,7 @@ def sentence_data(eng: Engine, items, stage: str, squad: tuple | None = None):
     features; `read`: the ones the reader read, with the final features), whether each
     holds a gold answer, and the turn's group number."""
     def examples():
-        for ranking, gold, _ in turns_of(eng, items, True):
+        for ranking, gold, _, _ in turns_of(eng, items, True):
             if gold is not None:
                 yield ranking, [gold]
         if squad:
@@ -90,6 +96,35 @@ def top1(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: np.ndarray) -> float:
     return float(np.mean([y[j] for j in best.values()]))
 
 
+def second_sentence_curve(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: np.ndarray
+                          ) -> list[dict]:
+    """For each margin: the share of turns whose answer holds the gold when the second
+    best sentence joins the best one within that margin, and how many answers get two."""
+    s = x @ w
+    out = []
+    for margin in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5):
+        right = two = 0
+        groups = np.unique(g)
+        for gi in groups:
+            idx = np.where(g == gi)[0]
+            order = idx[np.argsort(-s[idx], kind="stable")]
+            joined = len(order) > 1 and s[order[0]] - s[order[1]] <= margin
+            two += joined
+            right += y[order[0]] == 1 or (joined and y[order[1]] == 1)
+        out.append({"margin": margin, "answer_holds_gold": round(right / len(groups), 3),
+                    "two_sentences": round(two / len(groups), 3)})
+    return out
+
+
+def two_fold_top1(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> float:
+    """top1 of weights fitted on every other turn, measured on the rest (both ways): what
+    the fitted weights are worth on turns they were not fitted on."""
+    odd = g % 2 == 1
+    return float(np.mean([top1(x[~part], y[~part], g[~part], fit_listwise(x[part], y[part],
+                                                                         g[part]))
+                          for part in (odd, ~odd)]))
+
+
 def squad_confidence(limit: int) -> tuple[list[np.ndarray], list[float]]:
     """SQuAD tuning-half questions asked of the index with their article (1) and of the
     index without it (0)."""
@@ -105,6 +140,44 @@ def squad_confidence(limit: int) -> tuple[list[np.ndarray], list[float]]:
     return xs, ys
 
 
+def _replace(path: Path, name: str, values: list[float], indent: int) -> None:
+    """Rewrite `NAME = np.array([...], dtype=np.float32)` in a source file."""
+    text = path.read_text(encoding="utf-8")
+    body = ", ".join(f"{v:g}" for v in values)
+    lines, line = [], ""
+    for part in body.split(", "):
+        if line and len(line) + len(part) + 2 > 90 - indent:
+            lines.append(line + ",")
+            line = part
+        else:
+            line = f"{line}, {part}" if line else part
+    lines.append(line)
+    joined = ("\n" + " " * indent).join(lines)
+    new, n = re.subn(rf"^{name} = np\.array\(\[.*?\], dtype=np\.float32\)",
+                     f"{name} = np.array([{joined}], dtype=np.float32)", text,
+                     flags=re.S | re.M)
+    if n != 1:
+        raise SystemExit(f"{path}: no single {name} to replace")
+    path.write_text(new, encoding="utf-8")
+
+
+def write_weights(report: dict) -> None:
+    """The fitted weights into qa_bot/answer/features.py and compose.py, and the threshold
+    into config.toml (what used to be pasted by hand)."""
+    root = Path(__file__).resolve().parent.parent
+    answer = root / "qa_bot" / "answer"
+    _replace(answer / "features.py", "SENTENCE_WEIGHTS", report["first_stage_weights"], 29)
+    _replace(answer / "compose.py", "FINAL_WEIGHTS", report["final_weights"], 26)
+    _replace(answer / "compose.py", "CONFIDENCE_WEIGHTS", report["confidence_weights"], 31)
+    if report["threshold_chosen"] is not None:
+        cfg = root / "config.toml"
+        text = re.sub(r"^min_confidence = [\d.]+$",
+                      f"min_confidence = {report['threshold_chosen']:g}",
+                      cfg.read_text(encoding="utf-8"), flags=re.M)
+        cfg.write_text(text, encoding="utf-8")
+    print("weights written into qa_bot/answer/ and config.toml", file=sys.stderr)
+
+
 def load_base():
     from qa_bot.config import load_config
     return load_config(None)
@@ -113,9 +186,22 @@ def load_base():
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--squad", type=int, default=0, help="SQuAD tuning questions to add")
+    ap.add_argument("--fold", default="ab", choices=["a", "b", "ab"],
+                    help="fit on these folds of the tuning half (a reader trained on news "
+                         "fold a is fitted on fold b: benchmarks/train_reader.py fold_of)")
+    ap.add_argument("--batch", default="first", choices=["first", "all"],
+                    help="first: the first batch of questions only (what the shipped weights "
+                         "were fitted on); all: with the later, easier extra batch too")
+    ap.add_argument("--reader", type=Path, help="use this reader model (ONNX) instead of "
+                    "the shipped one")
+    ap.add_argument("--write", action="store_true",
+                    help="write the fitted weights into qa_bot/answer/ and config.toml")
     args = ap.parse_args(argv)
     eng = bbc_engine()
-    items = load("tuning")
+    if args.reader:
+        eng._reader = Reader(args.reader)
+    items = [i for i in load("tuning") if fold_of(i) in args.fold
+             and args.batch in ("all", i.batch)]
     answerable = [i for i in items if i.kind in ("answerable", "followup")]
 
     squad = squad_tuning(args.squad) if args.squad else None
@@ -136,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     report |= {"sentence_features": answering.FINAL_FEATURES,
               "top1_current": top1(x, y, g, answering.FINAL_WEIGHTS.astype(np.float64)),
               "top1_fitted": top1(x, y, g, w),
+              "top1_two_fold": two_fold_top1(x, y, g),
+              "second_sentence_curve": second_sentence_curve(x, y, g, w),
               "top1_reader_only": top1(x, y, g, np.eye(x.shape[1])[0]),
               "top1_without_reader": top1(no_reader, y, g, fit_listwise(no_reader, y, g)),
               "any_candidate_right": float(np.mean([y[g == k].max() for k in np.unique(g)])),
@@ -143,10 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, indent=1), file=sys.stderr)
     answering.FINAL_WEIGHTS = w.astype(np.float32)
 
-    xc, yc, spans = [], [], []
-    for ranking, gold, ok in turns_of(eng, items, False):
+    xc, yc, spans, batches = [], [], [], []
+    for ranking, gold, ok, item in turns_of(eng, items, False):
         xc.append(ranking.confidence_features)
         yc.append(float(ok))
+        batches.append(item.batch)
         best = ranking.read[0]
         if gold and best.reading and best.reading.span:
             a, b = best.reading.span
@@ -162,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     wc = fit_logistic(xc_arr, yc_arr)
     conf = 1 / (1 + np.exp(-(xc_arr @ wc)))
     news_conf, news_y = conf[:n_news], yc_arr[:n_news]
+    first = np.array(batches) == "first"  # the first batch of questions: the hardest
     curve = []
     def declined(c: np.ndarray, t: float) -> float:
         return round(float(np.mean(c < t)), 3)
@@ -170,9 +260,17 @@ def main(argv: list[str] | None = None) -> int:
         curve.append({"threshold": round(float(t), 3),
                       "news_unanswerable_declined": declined(news_conf[news_y == 0], t),
                       "news_answerable_declined": declined(news_conf[news_y == 1], t),
+                      "first_batch_unanswerable_declined": declined(
+                          news_conf[(news_y == 0) & first], t),
+                      "first_batch_answerable_declined": declined(
+                          news_conf[(news_y == 1) & first], t),
                       "all_unanswerable_declined": declined(conf[yc_arr == 0], t),
                       "all_answerable_declined": declined(conf[yc_arr == 1], t)})
-    ok = [c for c in curve if c["news_answerable_declined"] <= 0.03]
+    # The threshold wrongly declines at most 3% of answerable questions, of the whole
+    # tuning half and of the first batch of questions alone (more paraphrased than the
+    # later ones: a threshold set on the easier mix declines too many hard ones).
+    ok = [c for c in curve if c["news_answerable_declined"] <= 0.03
+          and c["first_batch_answerable_declined"] <= 0.03]
     sp = np.array(spans, dtype=np.float64).reshape(-1, 3)
     right = sp[:, 2] == 1  # the sentence holds the gold: is the marked phrase it?
     report["highlight_curve"] = [
@@ -193,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     print("FINAL_WEIGHTS =", report["final_weights"])
     print("CONFIDENCE_WEIGHTS =", report["confidence_weights"])
     print("min_confidence =", report["threshold_chosen"])
+    if args.write:
+        write_weights(report)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "news-fit.json").write_text(json.dumps(report, indent=1) + "\n")
     return 0

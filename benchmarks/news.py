@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -57,6 +58,7 @@ def evaluate(eng: Engine, items: list[Item]) -> dict:
     stats: Counter = Counter()
     failures: list[dict] = []
     latencies: list[float] = []
+    words: list[int] = []  # length of each answered answerable turn's answer
     turns = eng.cfg.telegram.history_turns
 
     def ask(conv: Conversation, question: str) -> Answer:
@@ -85,6 +87,8 @@ def evaluate(eng: Engine, items: list[Item]) -> dict:
         stats[f"{key}_right"] += ok
         stats[f"{key}_article"] += right_article(eng, last, item.article)
         stats[f"{key}_declined"] += not last.answered
+        if last.answered:
+            words.append(len(re.sub(r" \[\d+\]", "", last.answer).split()))
         hl = highlight_text(last)
         stats[f"{key}_highlighted"] += bool(hl)
         stats[f"{key}_highlight_right"] += bool(hl) and qb.contains_answer(hl, [turn.answer])
@@ -114,6 +118,8 @@ def evaluate(eng: Engine, items: list[Item]) -> dict:
         "unanswerable_declined": share("unanswerable_declined", "unanswerable"),
         "offtopic_declined": share("offtopic_declined", "offtopic"),
         "verbatim_failures": stats["verbatim_failures"],
+        "answer_words": {"mean": round(float(np.mean(words)), 1),
+                         "p90": round(float(np.percentile(words, 90)), 1)} if words else {},
         "latency_ms": {"p50": round(float(np.percentile(lat, 50)), 1),
                        "p95": round(float(np.percentile(lat, 95)), 1)} if len(lat) else {},
         "failures_by_kind": dict(Counter(f["kind"] for f in failures)),

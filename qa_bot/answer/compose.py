@@ -25,8 +25,8 @@ from qa_bot.chunking import Sentence
 from qa_bot.retrieval import Hit
 from qa_bot.index import Generation
 
-# A second sentence (of another passage) joins the answer when its final score is within
-# this margin of the best.
+# The second best sentence (of any passage) joins the answer when its final score is within
+# this margin of the best (`python -m benchmarks.fit_news` prints what each margin buys).
 SECOND_SENTENCE_MARGIN = 0.5
 
 
@@ -178,45 +178,83 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
                    confidence_features(hits, read, gen, rqt, question))
 
 
+def _blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation
+            ) -> list[list[Candidate]]:
+    """The chosen sentences grouped into quotes: two sentences of one passage that follow
+    each other make one quote (source order); every other sentence is a quote of its own.
+    The best sentence's quote comes first."""
+    blocks: list[list[Candidate]] = []
+    for c in chosen:
+        chunk = gen.chunks[hits[c.scored.hit].row]
+        at = [s.start for s in chunk.sentences].index(c.scored.sentence.start)
+        for b in blocks:
+            other = b[0]
+            if other.scored.hit == c.scored.hit and abs(
+                    [s.start for s in chunk.sentences].index(other.scored.sentence.start)
+                    - at) == 1:
+                b.append(c)
+                b.sort(key=lambda x: x.scored.sentence.start)
+                break
+        else:
+            blocks.append([c])
+    return blocks
+
+
+def _quote(block: list[Candidate], hits: list[Hit], gen: Generation
+           ) -> tuple[Sentence, str]:
+    """One quote for a block of adjacent sentences: the first sentence's place, spanning
+    to the last one's end, text sliced from the passage (so verbatim)."""
+    first, last = block[0].scored.sentence, block[-1].scored.sentence
+    chunk = gen.chunks[hits[block[0].scored.hit].row]
+    span = Sentence(first.start, last.end, first.paragraph, first.page)
+    return span, chunk.text[first.start - chunk.start:last.end - chunk.start]
+
+
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,
             threshold: float, question: str = "") -> Answer:
     """The Answer: declined below `threshold`; else the best sentence, and the next best
-    of another passage when it scores within SECOND_SENTENCE_MARGIN. The answer's passages
-    are cited first ([1] is the best sentence's), then the other nearest passages, `top_k`
-    in all; each quotes its best sentence."""
+    (of any passage) when it scores within SECOND_SENTENCE_MARGIN; two sentences that
+    follow each other in one passage make one quote. The answer's quotes are cited first
+    ([1] is the best sentence's), then the other nearest passages, `top_k` in all; each
+    quotes its best sentence."""
     if ranking is None:
         return Answer(question, False, NOT_ANSWERED, [], 0.0)
     question, hits, scored, read = ranking.question, ranking.hits, ranking.scored, ranking.read
     best = read[0]
     confidence = ranking.confidence
     answered = confidence >= threshold
-    others = [c for c in read[1:] if c.scored.hit != best.scored.hit]
-    chosen = [best] + [c for c in others[:min(max_sentences, top_k) - 1]
+    chosen = [best] + [c for c in read[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
+    blocks = _blocks(chosen, hits, gen) if answered else []
 
-    order = list(dict.fromkeys([c.scored.hit for c in chosen] + list(range(len(hits)))))
+    citations: list[Citation] = []
+    quoted: set[str] = set()
+    for block in blocks:
+        sent, text = _quote(block, hits, gen)
+        top = max(block, key=lambda c: c.score)
+        quoted.update([text, *(c.scored.text for c in block)])
+        citations.append(_citation(len(citations) + 1, hits[block[0].scored.hit], gen, sent,
+                                   text, top.score, cited=True, highlight=_highlight(top)))
+    cited_hits = {c.scored.hit for c in chosen} if answered else set()
     best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
     for s in sorted(scored, key=lambda s: -s.score):
         best_of.setdefault(s.hit, s)
     best_read: dict[int, Candidate] = {}  # else the best the reader read
     for c in read:
         best_read.setdefault(c.scored.hit, c)
-    pick = {c.scored.hit: c for c in chosen}
-    citations: list[Citation] = []
-    quoted: set[str] = set()
+    order = [best.scored.hit] + [i for i in range(len(hits)) if i != best.scored.hit]
     for i in order:
-        if len(citations) >= top_k and i not in pick:
+        if len(citations) >= top_k:
+            break
+        if i in cited_hits:
             continue
-        c = pick.get(i) or best_read.get(i)
+        c = best_read.get(i)
         s = c.scored if c else best_of.get(i)
         if s is None or s.text in quoted:
             continue
         quoted.add(s.text)
-        cited = answered and i in pick
-        citations.append(_citation(
-            len(citations) + 1, hits[i], gen, s.sentence, s.text,
-            c.score if c else s.score, cited=cited,
-            highlight=_highlight(c) if cited else None))
+        citations.append(_citation(len(citations) + 1, hits[i], gen, s.sentence, s.text,
+                                   c.score if c else s.score))
     if not answered:
         return Answer(question, False, NOT_ANSWERED, citations, confidence)
     answer = " ".join(f"{c.quote} [{c.n}]" for c in citations if c.cited)
