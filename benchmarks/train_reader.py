@@ -95,7 +95,8 @@ def fold_of(item) -> str:
 
 
 def build_news_groups(folds: str = "ab") -> list[dict]:
-    """Groups from the news question set's tuning half (items of `folds`), asked through
+    """Groups from the news question set's tuning half (items of `folds`, or "extra": the
+    later batch of questions, which the shipped weights are not fitted on), asked through
     the engine as the benchmark asks them (follow-ups after their first turn): the
     reader's question is the one the engine gives it (a follow-up with its context); the
     sentence holding the gold is positive; the sentences the current pipeline read and
@@ -110,7 +111,7 @@ def build_news_groups(folds: str = "ab") -> list[dict]:
     turns = eng.cfg.telegram.history_turns
     groups = []
     for item in load("tuning", ("answerable", "followup", "unanswerable")):
-        if fold_of(item) not in folds:
+        if (item.batch != "extra") if folds == "extra" else (fold_of(item) not in folds):
             continue
         history: list = []
         for turn in item.turns:
@@ -389,8 +390,9 @@ def main() -> None:
     ap.add_argument("--negatives", type=int, default=3)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--news", default="", choices=["", "a", "b", "ab"],
-                    help="add these folds of the news tuning half (see fold_of)")
+    ap.add_argument("--news", default="", choices=["", "a", "b", "ab", "extra"],
+                    help="add these folds of the news tuning half (see fold_of), or its "
+                         "extra batch")
     ap.add_argument("--hard-negatives", type=int, default=7,
                     help="negatives per news group, of its 12 hardest")
     ap.add_argument("--out", type=Path, help="export here instead of the shipped model")

@@ -43,15 +43,15 @@ FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense
                   "same_article", "top_article", "lead", "already_quoted", "answer_logit",
                   "bias")
 _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
-FINAL_WEIGHTS = np.array([0.283, 0.696, 3.01, 1.695, 1.905, 0.423, 1.269, 0.799, 0.961, -0.023,
-                          -0.202, 1.648, -0.847, -0.695, 0.277, 0.0], dtype=np.float32)
+FINAL_WEIGHTS = np.array([0.278, 1.06, 2.817, 1.613, 2.02, 0.647, 1.238, 0.739, 0.946,
+                          -0.104, 0.171, 1.453, -0.709, -0.271, 0.292, 0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
                        "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
                        "new_answer_type", "who_name", "missing_figures", "answer_logit",
                        "bias")
-CONFIDENCE_WEIGHTS = np.array([0.058, 0.747, 1.621, -0.119, 1.139, -0.043, -0.102, -0.454,
-                               -0.184, -0.797, -0.132, -0.06, -0.189, -3.46], dtype=np.float32)
+CONFIDENCE_WEIGHTS = np.array([0.002, 0.808, 1.574, -0.114, 1.073, -0.014, 0.02, -0.495,
+                               -0.289, -0.719, -0.038, -0.161, -0.241, -3.838], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
