@@ -143,7 +143,7 @@ def squad_confidence(limit: int) -> tuple[list[np.ndarray], list[float]]:
 def _replace(path: Path, name: str, values: list[float], indent: int) -> None:
     """Rewrite `NAME = np.array([...], dtype=np.float32)` in a source file."""
     text = path.read_text(encoding="utf-8")
-    body = ", ".join(f"{v:g}" for v in values)
+    body = ", ".join(repr(round(float(v), 3)) for v in values)
     lines, line = [], ""
     for part in body.split(", "):
         if line and len(line) + len(part) + 2 > 90 - indent:

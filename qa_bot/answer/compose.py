@@ -44,7 +44,7 @@ FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense
                   "bias")
 _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
 FINAL_WEIGHTS = np.array([0.278, 1.06, 2.817, 1.613, 2.02, 0.647, 1.238, 0.739, 0.946,
-                          -0.104, 0.171, 1.453, -0.709, -0.271, 0.292, 0], dtype=np.float32)
+                          -0.104, 0.171, 1.453, -0.709, -0.271, 0.292, 0.0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
                        "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
@@ -183,15 +183,16 @@ def _blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation
     """The chosen sentences grouped into quotes: two sentences of one passage that follow
     each other make one quote (source order); every other sentence is a quote of its own.
     The best sentence's quote comes first."""
+    def place(c: Candidate) -> tuple[int, int]:  # (passage, sentence number in it)
+        chunk = gen.chunks[hits[c.scored.hit].row]
+        starts = [s.start for s in chunk.sentences]
+        return c.scored.hit, starts.index(c.scored.sentence.start)
+
     blocks: list[list[Candidate]] = []
     for c in chosen:
-        chunk = gen.chunks[hits[c.scored.hit].row]
-        at = [s.start for s in chunk.sentences].index(c.scored.sentence.start)
+        hit, at = place(c)
         for b in blocks:
-            other = b[0]
-            if other.scored.hit == c.scored.hit and abs(
-                    [s.start for s in chunk.sentences].index(other.scored.sentence.start)
-                    - at) == 1:
+            if any(place(o)[0] == hit and abs(place(o)[1] - at) == 1 for o in b):
                 b.append(c)
                 b.sort(key=lambda x: x.scored.sentence.start)
                 break

@@ -26,7 +26,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([4.422, 2.957, 2.915, 1.925, 1.716, 0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([4.422, 2.957, 2.915, 1.925, 1.716, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
