@@ -26,7 +26,6 @@ from benchmarks.news_qa.dataset import load
 from qa_bot.answer import compose as answering
 from qa_bot.answer import features
 from qa_bot.answer.reader import Reader
-from benchmarks.train_reader import fold_of
 from qa_bot.engine import Engine
 
 
@@ -188,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--squad", type=int, default=0, help="SQuAD tuning questions to add")
     ap.add_argument("--fold", default="ab", choices=["a", "b", "ab"],
                     help="fit on these folds of the tuning half (a reader trained on news "
-                         "fold a is fitted on fold b: benchmarks/train_reader.py fold_of)")
+                         "fold a is fitted on fold b: Item.fold)")
     ap.add_argument("--batch", default="first", choices=["first", "all"],
                     help="first: the first batch of questions only (what the shipped weights "
                          "were fitted on); all: with the later, easier extra batch too")
@@ -197,10 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true",
                     help="write the fitted weights into qa_bot/answer/ and config.toml")
     args = ap.parse_args(argv)
+    if args.write and args.reader:
+        raise SystemExit("--write with --reader would write weights fitted for a reader "
+                         "that is not shipped: copy it to qa_bot/answer/models/ first")
     eng = bbc_engine()
     if args.reader:
         eng._reader = Reader(args.reader)
-    items = [i for i in load("tuning") if fold_of(i) in args.fold
+    items = [i for i in load("tuning") if i.fold in args.fold
              and args.batch in ("all", i.batch)]
     answerable = [i for i in items if i.kind in ("answerable", "followup")]
 
@@ -268,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
                       "all_answerable_declined": declined(conf[yc_arr == 1], t)})
     # The threshold wrongly declines at most 3% of answerable questions, of the whole
     # tuning half and of the first batch of questions alone (more paraphrased than the
-    # later ones: a threshold set on the easier mix declines too many hard ones).
+    # later ones: a threshold set on the easier mix declines too many hard ones; with the
+    # default --batch first both are the same).
     ok = [c for c in curve if c["news_answerable_declined"] <= 0.03
           and c["first_batch_answerable_declined"] <= 0.03]
     sp = np.array(spans, dtype=np.float64).reshape(-1, 3)

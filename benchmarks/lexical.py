@@ -616,9 +616,9 @@ def main(argv: list[str] | None = None) -> int:
         res[f"{args.phase}_load_average"] = round(os.getloadavg()[0], 2)
         print(json.dumps(res))
         return 0
-    import tantivy
+    from importlib.metadata import version
 
-    res: dict = {"tantivy_version": getattr(tantivy, "__version__", "0.27.0"),
+    res: dict = {"tantivy_version": version("tantivy"),
                  "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,
                                           text=True, cwd=ROOT.parent).stdout.strip(),
                  "lexical_py_sha1": hashlib.sha1((ROOT.parent / "qa_bot" / "index" /

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -88,7 +87,7 @@ def evaluate(eng: Engine, items: list[Item]) -> dict:
         stats[f"{key}_article"] += right_article(eng, last, item.article)
         stats[f"{key}_declined"] += not last.answered
         if last.answered:
-            words.append(len(re.sub(r" \[\d+\]", "", last.answer).split()))
+            words.append(sum(len(c.quote.split()) for c in last.citations if c.cited))
         hl = highlight_text(last)
         stats[f"{key}_highlighted"] += bool(hl)
         stats[f"{key}_highlight_right"] += bool(hl) and qb.contains_answer(hl, [turn.answer])

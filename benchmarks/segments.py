@@ -46,8 +46,7 @@ NEWS_KEYS = ("answer_contains_gold", "first_citation_right_article",
              "offtopic_declined", "verbatim_failures")
 
 
-def log(*parts: object) -> None:
-    print(time.strftime("%H:%M:%S"), *parts, file=sys.stderr, flush=True)
+log = qb.log
 
 
 def segment_count(eng: Engine) -> int:
@@ -155,7 +154,7 @@ def provenance() -> dict:
             "qa_bot_files_changed_since": git("status", "--short", "qa_bot").splitlines()}
 
 
-def within(res: dict, parts: int) -> dict:
+def within(res: dict) -> dict:
     sci = res.get("scifact", {}).get("ndcg@10_difference", {})
     news = res.get("news", {}).get("difference", {})
     out = {}
@@ -176,13 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / "segments.json"
     res: dict = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     res.update({"machine": qb.machine(), "tolerance": TOLERANCE})
-    for key in ("commit", "qa_bot_files_changed_since"):  # now kept per data set
-        res.pop(key, None)
     if "scifact" in parts:
         res["scifact"] = {**provenance(), **run_scifact(args.parts)}
     if "news" in parts:
         res["news"] = {**provenance(), **run_news(args.parts)}
-    res["within_tolerance"] = within(res, args.parts)
+    res["within_tolerance"] = within(res)
     RESULTS.mkdir(exist_ok=True)
     out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"within {TOLERANCE}: {res['within_tolerance']}; wrote {out}")

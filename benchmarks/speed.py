@@ -349,7 +349,7 @@ def part_million(n: int, n_queries: int, uniform: bool) -> dict:
     from qa_bot.index.vectors import FLAT_MAX
 
     dim, rng = 384, np.random.default_rng(0)
-    faiss.omp_set_num_threads(1)  # searches as the engine runs them (vector_index.py)
+    faiss.omp_set_num_threads(1)  # searches as the engine runs them (qa_bot/index/vectors.py)
     t0 = time.perf_counter()
     x, centers = topic_unit_vectors(n, dim, rng, topics=max(n // 100, 10))
     queries, _ = topic_unit_vectors(n_queries, dim, rng, 0, centers)

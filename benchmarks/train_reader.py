@@ -10,15 +10,19 @@ question with the sentence of its paragraph that holds the answer (positive), up
 other sentences of that paragraph and 1 sentence of another paragraph of the same article
 (negatives). Loss: softmax over the group + pointwise BCE (so the logit means something
 across questions, which the confidence needs) + span cross-entropy on the positive.
-Optionally news groups join (`--news a|b|ab`): the tuning half's questions asked through
-the engine, the gold sentence positive, the sentences the pipeline read and scored best
-as hard negatives, unanswerable questions as groups with no positive (fold_of, and
-build_news_groups). Measured once: 25 minutes on fold a moved the reader's own top-1 on
-fold b from 0.453 to 0.486 but did not improve the test half's answers (README).
+Optionally news groups join (`--news a|b|ab|extra`): tuning questions asked through the
+engine, the gold sentence positive, the sentences the pipeline read and scored best as
+hard negatives, unanswerable questions as groups with no positive (build_news_groups).
+The shipped reader's fifth phase used `--news extra` (the question set's second batch;
+the weights are fitted on the first); a run on fold a, weights on fold b, was measured
+and dropped (README).
 
     python -m benchmarks.train_reader --seconds 2400            # train, checkpoint to cache
     python -m benchmarks.train_reader --export          # ONNX (+ int8) into qa_bot/answer/models
-    python -m benchmarks.train_reader --news a --checkpoint C.pt ...; --export --out R.onnx
+    python -m benchmarks.train_reader --seconds 1500 --questions 4500 --seed 4 \
+        --init PHASE4.pt --cut-answer --null-span --lr 4e-5 --news extra --news-repeat 2 \
+        --checkpoint phase5.pt                                   # the fifth phase
+    python -m benchmarks.train_reader --export --checkpoint C.pt --out R.onnx  # to try
 
 Never run at query time; the product only loads the exported ONNX file."""
 
@@ -32,7 +36,6 @@ import re
 import sys
 import time
 import zipfile
-import zlib
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -86,14 +89,6 @@ def squad_groups(path: Path, limit: int, seed: int) -> list[dict]:
     return groups
 
 
-def fold_of(item) -> str:
-    """Tuning items split again, by the same key as tuning/test: fold "a" trains the
-    reader, fold "b" is what the answer's weights are fitted on (benchmarks/fit_news.py
-    --fold b), so the fitted weights never see a reader that read their questions."""
-    key = item.article or item.id
-    return "a" if zlib.crc32(key.encode()) % 4 == 0 else "b"
-
-
 def build_news_groups(folds: str = "ab") -> list[dict]:
     """Groups from the news question set's tuning half (items of `folds`, or "extra": the
     later batch of questions, which the shipped weights are not fitted on), asked through
@@ -104,19 +99,16 @@ def build_news_groups(folds: str = "ab") -> list[dict]:
     with no positive (every sentence a "no answer")."""
     from benchmarks.news import bbc_engine
     from benchmarks.news_qa.dataset import article_text, load
-    from qa_bot.answer.followups import resolve
     from qa_bot.chunking import split_sentences
 
     eng = bbc_engine()
     turns = eng.cfg.telegram.history_turns
     groups = []
     for item in load("tuning", ("answerable", "followup", "unanswerable")):
-        if (item.batch != "extra") if folds == "extra" else (fold_of(item) not in folds):
+        if (item.batch != "extra") if folds == "extra" else (item.fold not in folds):
             continue
         history: list = []
         for turn in item.turns:
-            query = resolve(turn.question, history[-turns:],
-                            eng.cfg.retrieval.history_turns).query
             answer, ranking = eng.ask_detailed(turn.question, history[-turns:])
             history.append(answer)
             if ranking is None:
@@ -125,8 +117,7 @@ def build_news_groups(folds: str = "ab") -> list[dict]:
                 [s.text for s in sorted(ranking.scored, key=lambda s: -s.score)[:24]]
             gold = turn.answer
             negatives = [t for t in dict.fromkeys(seen) if not gold or gold not in t]
-            g = {"question": query, "title": item.id, "negatives": negatives[:24],
-                 "fold": fold_of(item)}
+            g = {"question": ranking.query, "negatives": negatives[:24]}
             if gold:
                 text = article_text(item.article)
                 sents = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
@@ -391,7 +382,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--news", default="", choices=["", "a", "b", "ab", "extra"],
-                    help="add these folds of the news tuning half (see fold_of), or its "
+                    help="add these folds of the news tuning half (Item.fold), or its "
                          "extra batch")
     ap.add_argument("--hard-negatives", type=int, default=7,
                     help="negatives per news group, of its 12 hardest")

@@ -111,7 +111,7 @@ def bench_watch(n: int, million: bool = False) -> dict:
             path.unlink(missing_ok=True)
         Engine(cfg, embedder_factory=lambda: model).sync(progress=False, lock_timeout=120)
     times = [r["seconds"] for r in runs if r["seconds"] is not None]
-    documents = len(Engine(cfg).generation().documents)
+    documents = len(engine.generation().documents)
     return {"documents": documents, "articles": n, "runs": runs,
             "answered": len(times), "median_s": round(statistics.median(times), 3)
             if times else None, "max_s": max(times, default=None), "target_s": 2.0,

@@ -64,8 +64,9 @@ class TokenCounter:
 
     def count_many(self, texts: list[str]) -> list[int]:
         memo = self._memo  # shared by threads: read into `known`, never relied on after
-        known = {t: n for t in set(texts) if (n := memo.get(t)) is not None}
-        todo = [t for t in set(texts) if t not in known]
+        distinct = set(texts)
+        known = {t: n for t in distinct if (n := memo.get(t)) is not None}
+        todo = [t for t in distinct if t not in known]
         if todo:
             counted = dict(zip(todo, (len(e.ids) for e in self._tok.encode_batch(todo))))
             if len(memo) + len(counted) > self.MEMO:

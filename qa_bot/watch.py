@@ -3,7 +3,8 @@ debounced, until interrupted. A failed sync is reported and the watch goes on.
 
 The first pass syncs the whole corpus (catching up with what changed while nobody
 watched); after that a sync walks only the folders where files changed (`changed_roots`),
-so a new article costs the same in a corpus of a hundred or of a million documents."""
+so the walk costs what changed. The plan still compares with the whole document table
+(removals), which grows with the corpus: 0.53 s a new article at a million chunks."""
 
 from __future__ import annotations
 

@@ -45,6 +45,10 @@ def template(tmp_path_factory, embedder) -> Path:
     engine.sync(progress=False)
     (base / "c" / "rail.txt").write_text(RAIL)
     engine.sync(progress=False)
+    index = base / "index"
+    folder = segment_file(index, IndexStore(index).current_name(), "x").parent
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == sorted(SEGMENT_FILES), \
+        "a segment file that the fault cases do not damage"
     return base
 
 

@@ -116,7 +116,13 @@ def test_sentence_vectors_of_many_rows_are_those_of_each_row(indexes):
     rows = [int(r) for r in gen.live_rows()][::-3]  # every segment, out of order
     assert len({gen.locate(r)[0] for r in rows}) > 3
     vectors, counts = gen.sentence_vectors_of(rows)
-    each = [gen.sentence_vectors(r) for r in rows]
+    each = []  # read straight from each segment's stored arrays, row by row
+    for r in rows:
+        i, local = gen.locate(r)
+        seg = gen.segments[i]
+        off = seg.sentence_offsets
+        each.append(np.asarray(seg.sentences[int(off[local]):int(off[local + 1])]))
+    assert counts.tolist() == [len(gen.chunks[r].sentences) for r in rows]
     assert counts.tolist() == [len(v) for v in each]
     assert np.array_equal(vectors, np.concatenate(each))
 

@@ -37,7 +37,7 @@ def test_flat_part_is_exact_and_skips_deleted_rows(tmp_path):
     part = VectorPart(tmp_path, 300, 384)
     live = np.ones(300, dtype=bool)
     live[exact_top(x, x[:1], 3)[0][1:]] = False  # the two next best rows of query 0
-    for i, want in enumerate(exact_top(x, x[:20], 5)):
+    for i in range(20):
         scores, rows = part.search(x[i], 5, live)
         got = rows[np.argsort(-scores, kind="stable")]
         assert got.tolist() == [r for r in exact_top(x, x[i:i + 1], 7)[0] if live[r]][:5]

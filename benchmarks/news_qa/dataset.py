@@ -10,6 +10,7 @@ without an article (unanswerable, off-topic) split by a hash of their id. Fit on
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zlib
 from dataclasses import dataclass
@@ -43,6 +44,13 @@ class Item:
         key = self.article or self.id
         return "test" if zlib.crc32(key.encode()) % 2 else "tuning"
 
+    @property
+    def fold(self) -> str:
+        """Tuning items split again by the same key: fold "a" may train the reader while
+        the answer's weights are fitted on fold "b" (`fit_news --fold b`)."""
+        key = self.article or self.id
+        return "a" if zlib.crc32(key.encode()) % 4 == 0 else "b"
+
     def answerable_turns(self) -> list[Turn]:
         return [t for t in self.turns if t.answer is not None]
 
@@ -55,8 +63,7 @@ def parse(row: dict) -> Item:
         turns = tuple(Turn(t["question"], t["answer"]) for t in row["turns"])
     else:
         turns = (Turn(row["question"], row.get("answer") if kind == "answerable" else None),)
-    return Item(row["id"], kind, row.get("article"), turns, row.get("type", ""),
-                "extra" if "-x" in row["id"] else "first")
+    return Item(row["id"], kind, row.get("article"), turns, row.get("type", ""))
 
 
 def load(split: str | None = None, kinds: tuple[str, ...] = KINDS) -> list[Item]:
@@ -69,7 +76,10 @@ def load(split: str | None = None, kinds: tuple[str, ...] = KINDS) -> list[Item]
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
                 try:
-                    items.append(parse(json.loads(line)))
+                    item = parse(json.loads(line))
+                    if name.endswith("-extra.jsonl"):
+                        item = dataclasses.replace(item, batch="extra")
+                    items.append(item)
                 except (ValueError, KeyError) as e:
                     raise ValueError(f"{path.name} line {n}: {e}") from None
     return [i for i in items if i.kind in kinds and (split is None or i.split == split)]

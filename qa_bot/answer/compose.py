@@ -1,5 +1,7 @@
 """Ranked passages -> an Answer: the sentence (or two) of the corpus that answer the
-question, the answer phrase marked inside it, and one Citation per passage.
+question, the answer phrase marked inside it, and one Citation per quote: the answer's
+quotes first (two sentences that follow each other in a passage make one quote), then
+the other nearest passages, one each.
 
 Two stages: every sentence of the best CANDIDATE_PASSAGES passages is scored by features
 (qa_bot/answer/features.py); the RERANK best are read by the reader (a small cross-encoder,
@@ -145,6 +147,8 @@ class Ranking:
     scored: list[Scored]  # every sentence of the hits, feature-scored
     read: list[Candidate]  # the sentences the reader read, best first
     confidence_features: np.ndarray
+    query: str = ""  # what retrieval searched with and the reader read (a follow-up's
+    # question with its context); the question itself when it stands alone
 
     @property
     def confidence(self) -> float:
@@ -175,7 +179,7 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
                            quoted)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
     return Ranking(question, hits, scored, read,
-                   confidence_features(hits, read, gen, rqt, question))
+                   confidence_features(hits, read, gen, rqt, question), retrieval_question)
 
 
 def _blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation
@@ -183,22 +187,21 @@ def _blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation
     """The chosen sentences grouped into quotes: two sentences of one passage that follow
     each other make one quote (source order); every other sentence is a quote of its own.
     The best sentence's quote comes first."""
-    def place(c: Candidate) -> tuple[int, int]:  # (passage, sentence number in it)
-        chunk = gen.chunks[hits[c.scored.hit].row]
-        starts = [s.start for s in chunk.sentences]
-        return c.scored.hit, starts.index(c.scored.sentence.start)
-
-    blocks: list[list[Candidate]] = []
+    place = []  # (passage, sentence number in it) of each chosen sentence
     for c in chosen:
-        hit, at = place(c)
-        for b in blocks:
-            if any(place(o)[0] == hit and abs(place(o)[1] - at) == 1 for o in b):
-                b.append(c)
-                b.sort(key=lambda x: x.scored.sentence.start)
-                break
+        starts = [s.start for s in gen.chunks[hits[c.scored.hit].row].sentences]
+        place.append((c.scored.hit, starts.index(c.scored.sentence.start)))
+
+    blocks: list[list[int]] = []
+    for i, (hit, at) in enumerate(place):
+        near = next((b for b in blocks if any(
+            place[j][0] == hit and abs(place[j][1] - at) == 1 for j in b)), None)
+        if near is None:
+            blocks.append([i])
         else:
-            blocks.append([c])
-    return blocks
+            near.append(i)
+    return [sorted((chosen[j] for j in b), key=lambda c: c.scored.sentence.start)
+            for b in blocks]
 
 
 def _quote(block: list[Candidate], hits: list[Hit], gen: Generation

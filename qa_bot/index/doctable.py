@@ -155,7 +155,7 @@ class DocumentTable(Mapping):
         return self.meta(*at)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self.files
+        return isinstance(doc_id, str) and self.locate(doc_id) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.files)

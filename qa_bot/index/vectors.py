@@ -44,8 +44,7 @@ IVF_FILES = ("ivf.centroids.npy", "ivf.lists.npy", "ivf.order.npy", "ivf.positio
 def ivf_params(n: int) -> dict:
     """IVF settings for n vectors: nlist a power of two near 4 sqrt(n)."""
     nlist = min(2 ** round(math.log2(4 * math.sqrt(n))), max(1, n // TRAIN_PER_LIST))
-    return {"type": "ivf", "nlist": nlist, "nprobe": nprobe_for(nlist),
-            "train": min(n, nlist * TRAIN_PER_LIST)}
+    return {"nlist": nlist, "train": min(n, nlist * TRAIN_PER_LIST)}
 
 
 def nprobe_for(nlist: int) -> int:
@@ -195,7 +194,6 @@ class SegmentVectors:
         self.live = live
         self.d = dim
         self.bases = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
-        self.ntotal = int(sum(int(m.sum()) for m in live))
 
     def search(self, query: np.ndarray, k: int) -> dict[int, float]:
         """The best `k` live rows for `query`: {row: inner product}."""
