@@ -266,8 +266,11 @@ def train(args) -> None:
     rng.shuffle(groups)
     print(f"{len(groups)} groups prepared in {time.time() - t0:.0f} s", file=sys.stderr)
     model = Reader.build(args.layers)
-    if args.init:
-        model.load_state_dict(torch.load(args.init))
+    if args.init:  # a checkpoint with fewer layers grows: the rest stay MiniLM's
+        missing, _ = model.load_state_dict(torch.load(args.init), strict=False)
+        if missing:
+            print(f"kept MiniLM's weights for {len(missing)} tensors the checkpoint "
+                  "lacks (its layers are fewer)", file=sys.stderr)
     head = [p for n, p in model.named_parameters() if not n.startswith("bert.")]
     body = [p for n, p in model.named_parameters() if n.startswith("bert.")]
     opt = torch.optim.AdamW([{"params": body, "lr": args.lr},

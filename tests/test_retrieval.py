@@ -75,6 +75,10 @@ def test_follow_up_detection_and_query():
     assert is_follow_up("What did the company say?")
     assert is_follow_up("Why?")
     assert not is_follow_up("When was Jane Okafor born?")
+    assert is_follow_up("And what was the jobless rate in October?")
+    assert is_follow_up("What about Britain and France in 2005?")
+    assert not is_follow_up("Andrew Smith won what in 2004?")
+    assert not is_follow_up("What was the jobless rate in Japan in October?")
     first = "Who won the Springfield mayoral election?"
     assert resolve("When was she born?", [first], 2).query == "Springfield When was she born?"
     unnamed = "who won the election?"

@@ -15,8 +15,12 @@ from dataclasses import dataclass
 _ANAPHORA = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|"
     r"the same|also|else)\b|\bthe (company|firm|group|bank|club|team|side|party|minister|"
-    r"government|player|coach|manager|country|deal|plan|bill|report|star|champion|chief)\b",
+    r"government|player|coach|manager|country|deal|plan|bill|report|star|champion|chief|"
+    r"airline|carmaker|lender|retailer|brand|cartel|regulator|agency|union|chairman|boss|"
+    r"president|band|singer|film|album|car|ban)\b",
     re.I)
+# "And how much?", "But why?", "What about Britain?": a question that opens by joining on.
+_JOINS_ON = re.compile(r"^\W*(and|but|so|plus|then|what about|how about)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|de|von|van|al|and)?\s*"
                    r"[A-Z][\w'\u2019.&-]*)*")
 _NOT_NAMES = frozenset(
@@ -29,9 +33,10 @@ MAX_NAMES = 8
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the turn before: a pronoun or "the company", or too short
-    to stand alone ("Why?", "And the cost?")."""
-    return bool(_ANAPHORA.search(question)) or len(question.split()) <= 3
+    """A question that leans on the turn before: a pronoun or "the company", an opening
+    "And" / "But" / "What about", or too short to stand alone ("Why?", "The cost?")."""
+    return bool(_ANAPHORA.search(question) or _JOINS_ON.search(question)) \
+        or len(question.split()) <= 3
 
 
 def names(text: str) -> list[str]:
