@@ -11,7 +11,7 @@ import pytest
 
 from qa_bot.answer import NOT_ANSWERED
 from qa_bot.answer.features import QueryTerms, answer_cues, collapse_duplicates, \
-    match_terms, missing_figures, new_answer_type
+    match_terms, missing_figures, new_answer_type, span_type
 from qa_bot.engine import Engine
 from quality_corpus import corpus_engine
 
@@ -135,6 +135,40 @@ def test_a_detail_the_question_states_is_not_its_answer():
     assert new_answer_type("Who leads Air Deccan?", "Air Deccan has 36 planes.") == 0.0
     assert missing_figures("Who scored in the 3-1 win in 2004?", "They won 3-1 in 2005.") == 0.5
     assert missing_figures("Who scored the winner?", "They won 3-1.") == 0.0
+
+
+def test_the_answer_phrase_is_whole_words_and_a_figure_with_what_qualifies_it():
+    """A reader's span becomes what a reader would mark; every result is a slice."""
+    from qa_bot.answer.phrase import phrase
+
+    cases = [("Sales rose to more than 7,000 staff last year.", "7,000",
+              "more than 7,000 staff"),
+             ("The 15-year-old striker scored twice.", "15-year", "15-year-old"),
+             ("The euro hit $1.2871 on Friday.", "1.2871", "$1.2871"),
+             ("Rates rose to 4.75% in May.", "4.75", "4.75%"),
+             ("It grew between 2008 and 2012, the report said.", "2008 and 2012",
+              "between 2008 and 2012"),
+             ("In 2004 sales rose by 5%.", "2004", "2004"),  # a year counts nothing
+             ("It will cost £6m a year.", "£6m", "£6m"),
+             ("He studied at Leeds University.", "eed", "Leeds"),
+             ("It said: \"no\".", "\"no\".", "no")]
+    for sentence, span, want in cases:
+        at = sentence.index(span)
+        start, end = phrase(sentence, at, at + len(span))
+        assert sentence[start:end] == want, (sentence, span)
+    assert phrase("a -- b", 2, 4) is None  # punctuation alone is no phrase
+
+
+def test_the_answer_phrase_kind_is_checked_against_the_question():
+    sentence = "Ford sold 4.7 million cars in 2004, Alan Mulally said."
+    figure, year, name = (sentence.index(w) for w in ("4.7 million", "2004", "Alan"))
+    assert span_type("How many cars did Ford sell?", sentence, (figure, figure + 11)) == 1.0
+    assert span_type("How many cars did Ford sell?", sentence, (name, name + 4)) == -1.0
+    assert span_type("When did Ford sell 4.7 million cars?", sentence, (year, year + 4)) == 1.0
+    assert span_type("Who runs Ford?", sentence, (name, name + 4)) == 1.0
+    assert span_type("Who runs Ford?", sentence, (0, 4)) == -1.0  # the question's own name
+    assert span_type("Why did sales rise?", sentence, (year, year + 4)) == 0.0
+    assert span_type("Who runs Ford?", sentence, None) == 0.0
 
 
 def test_the_reader_tells_a_sentence_that_holds_the_answer_from_one_that_does_not():

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_bot.answer.features import Encode, QueryTerms, Scored, answer_cues, \
-    collapse_duplicates, missing_figures, new_answer_type, score_sentences
+    collapse_duplicates, missing_figures, new_answer_type, score_sentences, span_type
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
@@ -43,17 +43,17 @@ RERANK = 12
 FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
                   "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
                   "same_article", "top_article", "lead", "already_quoted", "answer_logit",
-                  "bias")
+                  "span_type", "bias")
 _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
-FINAL_WEIGHTS = np.array([0.278, 1.06, 2.817, 1.613, 2.02, 0.647, 1.238, 0.739, 0.946,
-                          -0.104, 0.171, 1.453, -0.709, -0.271, 0.292, 0.0], dtype=np.float32)
+FINAL_WEIGHTS = np.array([0.368, 1.321, 2.781, 1.405, 1.947, 0.527, 0.689, 0.581, 0.925,
+                          -0.162, 0.302, 1.573, -0.724, -0.29, 0.224, 0.697, 0.0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
                        "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
                        "new_answer_type", "who_name", "missing_figures", "answer_logit",
                        "bias")
-CONFIDENCE_WEIGHTS = np.array([0.002, 0.808, 1.574, -0.114, 1.073, -0.014, 0.02, -0.495,
-                               -0.289, -0.719, -0.038, -0.161, -0.241, -3.838], dtype=np.float32)
+CONFIDENCE_WEIGHTS = np.array([-0.027, 0.859, 1.464, 0.07, 1.028, -0.041, 0.033, -0.535,
+                               -0.389, -0.791, -0.225, -0.219, -0.229, -3.892], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
@@ -89,7 +89,8 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
                       *s.features[:5], *answer_cues(question, s.text),
                       float(chunk.doc_id in articles), float(chunk.doc_id == top_doc), lead,
                       float((chunk.doc_id, s.sentence.start) in quoted),
-                      r.answer_logit if r else 0.0, 1.0],
+                      r.answer_logit if r else 0.0,
+                      span_type(question, s.text, r.span if r else None), 1.0],
                      dtype=np.float32)
         out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS)))
     return sorted(out, key=lambda c: -c.score)

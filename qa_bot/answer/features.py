@@ -26,7 +26,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([4.422, 2.957, 2.915, 1.925, 1.716, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([4.429, 2.825, 2.924, 1.974, 1.707, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -225,6 +225,32 @@ def answer_cues(question: str, text: str) -> tuple[float, float, float]:
         if _ASKS_WHO.search(question) else 0.0
     why = (1.0 if _REASON.search(text) else -1.0) if _ASKS_WHY.search(question) else 0.0
     return who, why, len(new) / max(len(found), 1)
+
+
+_ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
+                        r"(which|what)\s+\w+|what\s+(is|was|were|are)\s+the\s+names?)\b",
+                        re.I)
+
+
+def span_type(question: str, text: str, span: tuple[int, int] | None) -> float:
+    """Whether the reader's answer phrase is of the kind the question asks for: 1 when it
+    is (a date for "when", a figure the question does not state for "how many", a name
+    the question does not hold for "who" / "which" / "where"), -1 when it is not, 0 for
+    other questions or no phrase. A phrase of the wrong kind is a sign the sentence is
+    about the question's topic without answering it."""
+    if span is None:
+        return 0.0
+    phrase = text[span[0]:span[1]]
+    q = question.lower()
+    if _ASKS_WHEN.search(question):
+        ok = bool(_YEAR_OR_DATE.search(phrase))
+    elif _ASKS_NUMBER.search(question):
+        ok = bool(_NUMBER.search(phrase)) and phrase.lower() not in q
+    elif _ASKS_NAME.search(question):
+        ok = any(w[0].isupper() and w.lower() not in q for w in re.findall(r"\w+", phrase))
+    else:
+        return 0.0
+    return 1.0 if ok else -1.0
 
 
 def score_sentences(hits: list[Hit], gen: Generation, query_vec: np.ndarray, qt: QueryTerms,

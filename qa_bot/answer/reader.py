@@ -7,8 +7,8 @@ Trained by `python -m benchmarks.train_reader` from the weights the model packag
 run by onnxruntime, so the query path never imports torch.
 
 Invariants: `read` returns one Reading per sentence, in input order; a Reading's span,
-when present, is a non-empty slice `sentence[start:end]` that starts and ends on a word
-boundary and holds no leading or trailing space or punctuation."""
+when present, is a non-empty slice `sentence[start:end]`, the answer phrase as
+qa_bot/answer/phrase.py bounds it (whole words, a figure with its sign and unit)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from qa_bot.answer.phrase import phrase
+
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "reader.onnx"
 MAX_TOKENS = 128  # the pair's word pieces, as in training
 MAX_SPAN_TOKENS = 16
-_TRIM = " \t\n,.;:!?\"'“”‘’()[]—–-"
 
 
 @dataclass(frozen=True)
@@ -30,19 +31,6 @@ class Reading:
     span: tuple[int, int] | None  # character offsets of the answer phrase in the sentence
     span_prob: float  # probability of that span under the start/end heads (0..1)
     answer_logit: float = 0.0  # best span's start+end logits minus [CLS]'s ("no answer")
-
-
-def _trim(sentence: str, start: int, end: int) -> tuple[int, int] | None:
-    """Widen to whole words, then strip spaces and punctuation from both ends."""
-    while start > 0 and sentence[start - 1].isalnum():
-        start -= 1
-    while end < len(sentence) and sentence[end].isalnum():
-        end += 1
-    while start < end and sentence[start] in _TRIM:
-        start += 1
-    while end > start and sentence[end - 1] in _TRIM:
-        end -= 1
-    return (start, end) if end > start else None
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -93,7 +81,7 @@ class Reader:
         n = len(tokens)
         joint = np.triu(np.outer(ps, pe)) - np.triu(np.outer(ps, pe), MAX_SPAN_TOKENS)
         i, j = np.unravel_index(int(np.argmax(joint)), joint.shape)
-        span = _trim(sentence, enc.offsets[tokens[i]][0], enc.offsets[tokens[min(j, n - 1)]][1])
+        span = phrase(sentence, enc.offsets[tokens[i]][0], enc.offsets[tokens[min(j, n - 1)]][1])
         best = float(start_logits[tokens[i]] + end_logits[tokens[min(j, n - 1)]])
         null = float(start_logits[0] + end_logits[0])
         return Reading(relevance, span, float(joint[i, j]) if span else 0.0,

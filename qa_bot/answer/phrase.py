@@ -1,0 +1,83 @@
+"""The answer phrase's boundaries inside a sentence: the reader's span (word pieces) made
+into what a reader would mark: whole words ("15-year-old", not "15-year"), a figure with
+its currency sign, its qualifier and what it counts ("more than 7,000 staff", "$1.29").
+
+Invariant: `phrase` returns None or a non-empty (start, end) slice of the sentence that
+holds the given span's words, starts and ends on a word boundary and carries no leading or
+trailing space or punctuation other than a figure's currency sign or per cent sign."""
+
+from __future__ import annotations
+
+import re
+
+_TRIM = " \t\n,.;:!?\"'“”‘’()[]—–-"
+_JOINERS = "-'’.,/"  # inside a word or a figure: "15-year-old", "Egwin's", "1,692", "3.5"
+_CURRENCY = "$£€¥"
+_QUALIFIER = re.compile(
+    r"(?:\b(?:more|less|fewer|higher|lower)\s+than|\bat\s+(?:least|most)|\bup\s+to|"
+    r"\bas\s+(?:many|much|few|little)\s+as|\b(?:just\s+)?(?:over|under)|\babout|\baround|"
+    r"\bsome|\balmost|\bnearly|\broughly|\bapproximately|\bonly)\s+$", re.I)
+_RANGE_START = {"between": " and ", "from": " to "}
+_YEAR = re.compile(r"(1\d|20)\d\d")
+_UNIT = re.compile(r" ([a-z][a-z-]+|[A-Z]{2,4})\b")
+_NOT_UNIT = frozenset(
+    "a an the of to in on at for from with by as and or but nor than that which who whom "
+    "whose when where while after before since until till was were is are be been being "
+    "has have had will would could should can may might must do did does this these those "
+    "its their his her our your my last next ago per each every this into onto over under "
+    "against between during about around says said say".split())
+
+
+def _word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def _widen(s: str, start: int, end: int) -> tuple[int, int]:
+    """To whole words, through joiners that have word characters on both sides."""
+    while start > 0 and (_word(s[start - 1]) or (
+            s[start - 1] in _JOINERS and start > 1 and _word(s[start - 2])
+            and start < len(s) and _word(s[start]))):
+        start -= 1
+    while end < len(s) and (_word(s[end]) or (
+            s[end] in _JOINERS and end + 1 < len(s) and _word(s[end + 1])
+            and _word(s[end - 1]))):
+        end += 1
+    return start, end
+
+
+def _figure(s: str, start: int, end: int) -> tuple[int, int]:
+    """A figure's currency sign, qualifier ("more than", "about") or range opener
+    ("between ... and"), and the word it counts ("300 jobs", "1230 GMT"); not for a bare
+    year ("2004 sales" is no answer phrase)."""
+    text = s[start:end]
+    if not any(c.isdigit() for c in text):
+        return start, end
+    if start > 0 and s[start - 1] in _CURRENCY:
+        start -= 1
+    if end < len(s) and s[end] == "%":
+        end += 1
+        text = s[start:end]
+    head = s[:start]
+    for opener, joint in _RANGE_START.items():
+        if joint in text and head.lower().endswith(opener + " "):
+            return start - len(opener) - 1, end
+    q = _QUALIFIER.search(head)
+    if q:
+        start = q.start()
+    if not _YEAR.fullmatch(text) and (text[-1].isdigit() or text[-1] in "mkn"):
+        u = _UNIT.match(s, end)
+        if u and u.group(1).lower() not in _NOT_UNIT:
+            end = u.end()
+    return start, end
+
+
+def phrase(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """The answer phrase around sentence[start:end] (see the module's invariant)."""
+    start, end = _widen(sentence, start, end)
+    while start < end and sentence[start] in _TRIM:
+        start += 1
+    while end > start and sentence[end - 1] in _TRIM:
+        end -= 1
+    if end <= start:
+        return None
+    return _figure(sentence, start, end)
