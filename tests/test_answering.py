@@ -171,6 +171,23 @@ def test_the_answer_phrase_kind_is_checked_against_the_question():
     assert span_type("Who runs Ford?", sentence, None) == 0.0
 
 
+def test_the_focus_of_a_question_is_what_it_asks_about_the_things_it_names(embedder):
+    """focus_text drops the names; a sentence that shares only the name is closer to the
+    whole question than to its focus, one that answers it is close to both."""
+    from qa_bot.answer.features import focus_text
+
+    question = "What is the population of Argentina?"
+    focus = focus_text(question)
+    assert "Argentina" not in focus and focus.startswith("What is the population")
+    assert focus_text("Who is North Korea's ambassador to the UN?") == "Who is ambassador to the ?"
+    assert focus_text("why did he resign?") == "why did he resign?"
+    q, f, answers, passing = embedder.encode([
+        question, focus, "Argentina has about 39 million inhabitants.",
+        "Argentina's bondholders mostly live in Italy and Switzerland."])
+    assert answers @ f > passing @ f + 0.1
+    assert passing @ q - passing @ f > answers @ q - answers @ f
+
+
 def test_the_reader_tells_a_sentence_that_holds_the_answer_from_one_that_does_not():
     """The span-over-"no answer" margin (SQuAD 2.0-style training): highest with the
     answer in the sentence, lower with the answer cut out, negative off the topic."""

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_bot.answer.features import Encode, QueryTerms, Scored, answer_cues, \
-    collapse_duplicates, missing_figures, new_answer_type, score_sentences, span_type
+    collapse_duplicates, focus_text, missing_figures, new_answer_type, score_sentences, \
+    span_type
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
@@ -43,17 +44,17 @@ RERANK = 12
 FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
                   "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
                   "same_article", "top_article", "lead", "already_quoted", "answer_logit",
-                  "span_type", "bias")
+                  "span_type", "focus", "bias")
 _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
-FINAL_WEIGHTS = np.array([0.368, 1.321, 2.781, 1.405, 1.947, 0.527, 0.689, 0.581, 0.925,
-                          -0.162, 0.302, 1.573, -0.724, -0.29, 0.224, 0.697, 0.0], dtype=np.float32)
+FINAL_WEIGHTS = np.array([0.254, 1.129, 2.105, 1.4, 1.824, 0.469, 0.679, 0.561, 0.911,
+                          -0.125, 0.829, 1.544, -0.603, 0.013, 0.237, 0.707, 3.454, 0.0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
                        "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
                        "new_answer_type", "who_name", "missing_figures", "answer_logit",
-                       "bias")
-CONFIDENCE_WEIGHTS = np.array([-0.027, 0.859, 1.464, 0.07, 1.028, -0.041, 0.033, -0.535,
-                               -0.389, -0.791, -0.225, -0.219, -0.229, -3.892], dtype=np.float32)
+                       "focus", "bias")
+CONFIDENCE_WEIGHTS = np.array([0.026, 0.883, 1.298, 0.102, 0.995, 0.112, -0.076, -0.579,
+                               -0.482, -0.777, -0.198, -0.247, -0.272, -0.07, -4.474], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
@@ -90,7 +91,7 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
                       float(chunk.doc_id in articles), float(chunk.doc_id == top_doc), lead,
                       float((chunk.doc_id, s.sentence.start) in quoted),
                       r.answer_logit if r else 0.0,
-                      span_type(question, s.text, r.span if r else None), 1.0],
+                      span_type(question, s.text, r.span if r else None), s.focus, 1.0],
                      dtype=np.float32)
         out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS)))
     return sorted(out, key=lambda c: -c.score)
@@ -117,7 +118,7 @@ def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
                      qt.rarest_missing(best.scored.text),
                      new_answer_type(question, best.scored.text), f[_F["who_name"]],
                      missing_figures(question, passage.embed_text), f[_F["answer_logit"]],
-                     1.0], dtype=np.float32)
+                     f[_F["focus"]], 1.0], dtype=np.float32)
 
 
 def _highlight(c: Candidate) -> tuple[int, int] | None:
@@ -172,8 +173,13 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
         return None
     retrieval_question = retrieval_question or question
     qt = QueryTerms(question, gen)
-    question_vec = query_vec if retrieval_question == question else encode([question])[0]
-    scored = score_sentences(hits, gen, question_vec, qt, encode, question)
+    focus = focus_text(question)
+    extra = ([question] if retrieval_question != question else []) + \
+        ([focus] if focus != question else [])
+    vecs = encode(extra) if extra else None
+    question_vec = query_vec if retrieval_question == question else vecs[0]
+    focus_vec = vecs[-1] if focus != question else question_vec
+    scored = score_sentences(hits, gen, question_vec, qt, encode, question, focus_vec)
     if not scored:
         return None
     read = read_candidates(scored, hits, gen, question, reader, articles, retrieval_question,

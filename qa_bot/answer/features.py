@@ -26,7 +26,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([4.429, 2.825, 2.924, 1.974, 1.707, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([4.411, 2.844, 2.994, 1.964, 1.713, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -40,6 +40,7 @@ class Scored:
     text: str
     features: np.ndarray
     score: float
+    focus: float = 0.0  # cosine with the question's words without its names (focus_text)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -253,10 +254,25 @@ def span_type(question: str, text: str, span: tuple[int, int] | None) -> float:
     return 1.0 if ok else -1.0
 
 
+_NAME_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|de|and)?\s*"
+                       r"[A-Z][\w'\u2019.&-]*)*(?:['\u2019]s\b)?")
+
+
+def focus_text(question: str) -> str:
+    """The question without its names ("What is the population of Argentina?" -> "What is
+    the population of?"): what it asks about the things it names. A sentence that only
+    shares the names (an unrelated sentence about Argentina) is close to the question but
+    not to its focus."""
+    return re.sub(r"\s+", " ", _NAME_RUN.sub("", question)).strip()
+
+
 def score_sentences(hits: list[Hit], gen: Generation, query_vec: np.ndarray, qt: QueryTerms,
-                    encode: Encode, question: str = "") -> list[Scored]:
+                    encode: Encode, question: str = "", focus_vec: np.ndarray | None = None
+                    ) -> list[Scored]:
     """Every sentence of the given passages, scored against the question (its vector
-    `query_vec`, its terms `qt`, its wording for the answer type); `hits` in rank order."""
+    `query_vec`, its terms `qt`, its wording for the answer type), with its cosine to
+    `focus_vec` (the embedding of focus_text(question); default `query_vec`); `hits` in
+    rank order."""
     texts: list[str] = []
     owners: list[tuple[int, Sentence]] = []
     for i, h in enumerate(hits):
@@ -266,10 +282,12 @@ def score_sentences(hits: list[Hit], gen: Generation, query_vec: np.ndarray, qt:
             owners.append((i, s))
     if not texts:
         return []
-    cos = sentence_vectors(hits, gen, texts, encode) @ query_vec
+    vectors = sentence_vectors(hits, gen, texts, encode)
+    cos = vectors @ query_vec
+    focus = cos if focus_vec is None else vectors @ focus_vec
     out = []
-    for (i, s), t, cs in zip(owners, texts, cos):
+    for (i, s), t, cs, fc in zip(owners, texts, cos, focus):
         f = np.array([float(cs), qt.coverage(t), hits[i].dense, 1.0 / (i + 1),
                       answer_type(question, t), 1.0], dtype=np.float32)
-        out.append(Scored(i, s, t, f, float(f @ SENTENCE_WEIGHTS)))
+        out.append(Scored(i, s, t, f, float(f @ SENTENCE_WEIGHTS), float(fc)))
     return out
