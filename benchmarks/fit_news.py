@@ -143,9 +143,10 @@ def _replace(path: Path, name: str, values: list[float], indent: int) -> None:
     """Rewrite `NAME = np.array([...], dtype=np.float32)` in a source file."""
     text = path.read_text(encoding="utf-8")
     body = ", ".join(repr(round(float(v), 3)) for v in values)
+    width = 99 - indent - len("], dtype=np.float32)")  # the last line ends with that
     lines, line = [], ""
     for part in body.split(", "):
-        if line and len(line) + len(part) + 2 > 90 - indent:
+        if line and len(line) + len(part) + 2 > width:
             lines.append(line + ",")
             line = part
         else:

@@ -260,7 +260,7 @@ _NAME_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the
 
 def focus_text(question: str) -> str:
     """The question without its names ("What is the population of Argentina?" -> "What is
-    the population of?"): what it asks about the things it names. A sentence that only
+    the population of ?"): what it asks about the things it names. A sentence that only
     shares the names (an unrelated sentence about Argentina) is close to the question but
     not to its focus."""
     return re.sub(r"\s+", " ", _NAME_RUN.sub("", question)).strip()

@@ -23,7 +23,7 @@ _UNIT = re.compile(r" ([a-z][a-z-]+|[A-Z]{2,4})\b")
 _NOT_UNIT = frozenset(
     "a an the of to in on at for from with by as and or but nor than that which who whom "
     "whose when where while after before since until till was were is are be been being "
-    "has have had will would could should can may might must do did does this these those "
+    "has have had will would could should can may might must do did does these those "
     "its their his her our your my last next ago per each every this into onto over under "
     "against between during about around says said say".split())
 
@@ -47,8 +47,8 @@ def _widen(s: str, start: int, end: int) -> tuple[int, int]:
 
 def _figure(s: str, start: int, end: int) -> tuple[int, int]:
     """A figure's currency sign, qualifier ("more than", "about") or range opener
-    ("between ... and"), and the word it counts ("300 jobs", "1230 GMT"); not for a bare
-    year ("2004 sales" is no answer phrase)."""
+    ("between ... and"), and the word it counts ("300 jobs", "1,692 patients"); not for a
+    bare year ("2004 sales" is no answer phrase)."""
     text = s[start:end]
     if not any(c.isdigit() for c in text):
         return start, end
