@@ -46,15 +46,17 @@ FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense
                   "same_article", "top_article", "lead", "already_quoted", "answer_logit",
                   "span_type", "focus", "bias")
 _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
-FINAL_WEIGHTS = np.array([0.254, 1.129, 2.105, 1.4, 1.824, 0.469, 0.679, 0.561, 0.911,
-                          -0.125, 0.829, 1.544, -0.603, 0.013, 0.237, 0.707, 3.454, 0.0], dtype=np.float32)
+FINAL_WEIGHTS = np.array([0.254, 1.129, 2.105, 1.4, 1.824, 0.469, 0.679, 0.561,
+                          0.911, -0.125, 0.829, 1.544, -0.603, 0.013, 0.237,
+                          0.707, 3.454, 0.0], dtype=np.float32)
 # Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
                        "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
                        "new_answer_type", "who_name", "missing_figures", "answer_logit",
                        "focus", "bias")
-CONFIDENCE_WEIGHTS = np.array([0.026, 0.883, 1.298, 0.102, 0.995, 0.112, -0.076, -0.579,
-                               -0.482, -0.777, -0.198, -0.247, -0.272, -0.07, -4.474], dtype=np.float32)
+CONFIDENCE_WEIGHTS = np.array([0.026, 0.883, 1.298, 0.102, 0.995, 0.112, -0.076,
+                               -0.579, -0.482, -0.777, -0.198, -0.247, -0.272,
+                               -0.07, -4.474], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
