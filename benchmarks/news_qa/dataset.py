@@ -20,7 +20,8 @@ HERE = Path(__file__).resolve().parent
 BBC = HERE.parent.parent.parent / "shared" / "benchmarks" / "bbc"
 FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # written later, on tuning-half articles only (the test half is unchanged)
-         "business-extra.jsonl", "politics-extra.jsonl", "sport-extra.jsonl")
+         "business-extra.jsonl", "politics-extra.jsonl", "sport-extra.jsonl",
+         "offtopic-extra.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 
 
@@ -37,10 +38,12 @@ class Item:
     article: str | None  # "business/001.txt"
     turns: tuple[Turn, ...]
     type: str = ""
-    batch: str = "first"  # "extra": written later (*-extra.jsonl), tuning articles only
+    batch: str = "first"  # "extra": written later (*-extra.jsonl), for the tuning half only
 
     @property
     def split(self) -> str:
+        if self.batch == "extra":  # written for tuning only (on tuning-half articles)
+            return "tuning"
         key = self.article or self.id
         return "test" if zlib.crc32(key.encode()) % 2 else "tuning"
 

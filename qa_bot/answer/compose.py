@@ -46,17 +46,39 @@ FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense
                   "same_article", "top_article", "lead", "already_quoted", "answer_logit",
                   "span_type", "focus", "bias")
 _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
-FINAL_WEIGHTS = np.array([0.254, 1.129, 2.105, 1.4, 1.824, 0.469, 0.679, 0.561,
-                          0.911, -0.125, 0.829, 1.544, -0.603, 0.013, 0.237,
-                          0.707, 3.454, 0.0], dtype=np.float32)
-# Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features).
+FINAL_WEIGHTS = np.array([0.298, 1.181, 2.061, 1.282, 1.806, 0.471, 0.735,
+                          0.573, 0.904, -0.125, 0.456, 1.522, -0.611, 0.164,
+                          0.224, 0.642, 3.408, 0.0], dtype=np.float32)
+# Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features), or 0 for an off-topic
+# question (see off_topic).
 CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
                        "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
                        "new_answer_type", "who_name", "missing_figures", "answer_logit",
-                       "focus", "bias")
-CONFIDENCE_WEIGHTS = np.array([0.026, 0.883, 1.298, 0.102, 0.995, 0.112, -0.076,
-                               -0.579, -0.482, -0.777, -0.198, -0.247, -0.272,
-                               -0.07, -4.474], dtype=np.float32)
+                       "bias")
+CONFIDENCE_WEIGHTS = np.array([0.042, 0.775, 1.194, 0.011, 0.94, 0.117, -0.03,
+                               -0.482, -0.343, -0.827, -0.109, -0.259, -0.246,
+                               -3.729], dtype=np.float32)
+# Off topic: no passage within this cosine of the question (below the lowest top-passage
+# cosine of any answerable question of the news tuning half, 0.32) and none holding every
+# term of the question ("What did the EU freeze?" is near by its words only).
+OFF_TOPIC_COSINE = 0.3
+_TOP_DENSE = CONFIDENCE_FEATURES.index("top_dense")
+_COVERAGE = CONFIDENCE_FEATURES.index("passage_coverage")
+
+
+def off_topic(features: np.ndarray) -> bool:
+    """The corpus has nothing on the question's topic, by meaning or by its words (given
+    the CONFIDENCE_FEATURES)."""
+    return bool(features[_TOP_DENSE] < OFF_TOPIC_COSINE and features[_COVERAGE] < 1.0)
+
+
+def confidence_of(features: np.ndarray) -> float:
+    """The confidence given the CONFIDENCE_FEATURES (0..1); 0 when off_topic."""
+    if off_topic(features):
+        return 0.0
+    return sigmoid(float(features @ CONFIDENCE_WEIGHTS))
+
+
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
@@ -120,7 +142,7 @@ def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
                      qt.rarest_missing(best.scored.text),
                      new_answer_type(question, best.scored.text), f[_F["who_name"]],
                      missing_figures(question, passage.embed_text), f[_F["answer_logit"]],
-                     f[_F["focus"]], 1.0], dtype=np.float32)
+                     1.0], dtype=np.float32)
 
 
 def _highlight(c: Candidate) -> tuple[int, int] | None:
@@ -156,7 +178,7 @@ class Ranking:
 
     @property
     def confidence(self) -> float:
-        return sigmoid(float(self.confidence_features @ CONFIDENCE_WEIGHTS))
+        return confidence_of(self.confidence_features)
 
 
 def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,

@@ -26,7 +26,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([4.411, 2.844, 2.994, 1.964, 1.713, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([4.433, 2.827, 3.002, 1.96, 1.707, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
