@@ -25,6 +25,7 @@ from benchmarks.fit import fit_listwise, fit_logistic
 from benchmarks.news import RESULTS, bbc_engine
 from benchmarks.news_qa.dataset import load
 from qa_bot.answer import compose as answering
+from qa_bot.answer import confidence
 from qa_bot.answer import features
 from qa_bot.answer.reader import Reader
 from qa_bot.engine import Engine
@@ -163,13 +164,13 @@ def _replace(path: Path, name: str, values: list[float], indent: int) -> None:
 
 
 def write_weights(report: dict) -> None:
-    """The fitted weights into qa_bot/answer/features.py and compose.py, and the threshold
-    into config.toml (what used to be pasted by hand)."""
+    """The fitted weights into qa_bot/answer/features.py, compose.py and confidence.py, and
+    the threshold into config.toml (what used to be pasted by hand)."""
     root = Path(__file__).resolve().parent.parent
     answer = root / "qa_bot" / "answer"
     _replace(answer / "features.py", "SENTENCE_WEIGHTS", report["first_stage_weights"], 29)
     _replace(answer / "compose.py", "FINAL_WEIGHTS", report["final_weights"], 26)
-    _replace(answer / "compose.py", "CONFIDENCE_WEIGHTS", report["confidence_weights"], 31)
+    _replace(answer / "confidence.py", "CONFIDENCE_WEIGHTS", report["confidence_weights"], 31)
     if report["threshold_chosen"] is not None:
         cfg = root / "config.toml"
         text = re.sub(r"^min_confidence = [\d.]+$",
@@ -254,9 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         xc += sx
         yc += sy
     xc_arr, yc_arr = np.stack(xc), np.array(yc)
-    # Off-topic questions (answering.off_topic) are declined whatever the weights: the
+    # Off-topic questions (confidence.off_topic) are declined whatever the weights: the
     # logistic is fitted on the others.
-    near = np.array([not answering.off_topic(x) for x in xc_arr])
+    near = np.array([not confidence.off_topic(x) for x in xc_arr])
     wc = fit_logistic(xc_arr[near], yc_arr[near])
     # Out of fold: each half of the news questions (by item) scored by weights fitted on
     # the other half and every SQuAD row. The threshold is read from these, since the
@@ -265,12 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     oof = np.zeros(len(yc))
     for k in (0, 1):
         fit_rows = near & (half != k)
-        answering.CONFIDENCE_WEIGHTS = fit_logistic(xc_arr[fit_rows], yc_arr[fit_rows]
+        confidence.CONFIDENCE_WEIGHTS = fit_logistic(xc_arr[fit_rows], yc_arr[fit_rows]
                                                     ).astype(np.float32)
         for j in np.where(half == k)[0]:
-            oof[j] = answering.confidence_of(xc_arr[j])
-    answering.CONFIDENCE_WEIGHTS = wc.astype(np.float32)
-    conf = np.array([answering.confidence_of(x) for x in xc_arr])
+            oof[j] = confidence.confidence_of(xc_arr[j])
+    confidence.CONFIDENCE_WEIGHTS = wc.astype(np.float32)
+    conf = np.array([confidence.confidence_of(x) for x in xc_arr])
     news_conf, news_y = conf[:n_news], yc_arr[:n_news]
     news_oof = oof[:n_news]
     first = np.array(batches) == "first"  # the first batch of questions: the hardest
@@ -308,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
          if (right & (sp[:, 0] >= t)).any() else None}
         for t in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)]
     print(json.dumps(report["highlight_curve"], indent=1), file=sys.stderr)
-    report.update({"confidence_features": answering.CONFIDENCE_FEATURES,
+    report.update({"confidence_features": confidence.CONFIDENCE_FEATURES,
                    "confidence_weights": np.round(wc, 3).tolist(),
                    "threshold_chosen": ok[-1]["threshold"] if ok else None,
                    "confidence_rows": {"news": n_news, "squad": len(yc) - n_news},

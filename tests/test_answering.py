@@ -79,21 +79,21 @@ def test_off_topic_question_is_declined_with_nearest_passages(engine):
 
 
 def test_a_question_no_passage_is_near_by_meaning_or_words_is_off_topic(engine):
-    """The gate (compose.off_topic) declines what no passage is near: the question's
+    """The gate (confidence.off_topic) declines what no passage is near: the question's
     features as the engine computes them, moved across each side of the gate."""
-    from qa_bot.answer import compose
+    from qa_bot.answer import confidence
 
     _, ranking = engine.ask_detailed("When was Jane Okafor born?")
     f = ranking.confidence_features.copy()
-    dense, coverage = (compose.CONFIDENCE_FEATURES.index(n)
+    dense, coverage = (confidence.CONFIDENCE_FEATURES.index(n)
                        for n in ("top_dense", "passage_coverage"))
-    assert not compose.off_topic(f) and compose.confidence_of(f) > 0.0
-    f[dense], f[coverage] = compose.OFF_TOPIC_COSINE - 0.05, 0.5
-    assert compose.off_topic(f) and compose.confidence_of(f) == 0.0
+    assert not confidence.off_topic(f) and confidence.confidence_of(f) > 0.0
+    f[dense], f[coverage] = confidence.OFF_TOPIC_COSINE - 0.05, 0.5
+    assert confidence.off_topic(f) and confidence.confidence_of(f) == 0.0
     f[coverage] = 1.0  # a passage holds every term of the question: not off topic
-    assert not compose.off_topic(f) and compose.confidence_of(f) > 0.0
-    f[dense], f[coverage] = compose.OFF_TOPIC_COSINE + 0.05, 0.0
-    assert not compose.off_topic(f)
+    assert not confidence.off_topic(f) and confidence.confidence_of(f) > 0.0
+    f[dense], f[coverage] = confidence.OFF_TOPIC_COSINE + 0.05, 0.0
+    assert not confidence.off_topic(f)
 
 
 def test_confidence_orders_on_topic_above_off_topic(engine):

@@ -6,15 +6,15 @@ the other nearest passages, one each.
 Two stages: every sentence of the best CANDIDATE_PASSAGES passages is scored by features
 (qa_bot/answer/features.py); the RERANK best are read by the reader (a small cross-encoder,
 qa_bot/answer/reader.py) and ranked by a linear model over its verdict and the features.
-The confidence is a logistic model over the best sentence's evidence. All weights are
-fitted on the tuning half of the news question set (`python -m benchmarks.fit_news`).
+The confidence is a logistic model over the best sentence's evidence
+(qa_bot/answer/confidence.py). All weights are fitted on the tuning half of the news
+question set (`python -m benchmarks.fit_news`).
 
 Invariants: see qa_bot/answer/types.py; in addition no two citations quote the same text,
 near-duplicate passages appear once, and [1] is the answer's passage."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +22,7 @@ import numpy as np
 from qa_bot.answer.features import Encode, QueryTerms, Scored, answer_cues, \
     collapse_duplicates, focus_text, missing_figures, new_answer_type, score_sentences, \
     span_type
+from qa_bot.answer.confidence import confidence_of, sigmoid
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
@@ -31,10 +32,6 @@ from qa_bot.index import Generation
 # The second best sentence (of any passage) joins the answer when its final score is within
 # this margin of the best (`python -m benchmarks.fit_news` prints what each margin buys).
 SECOND_SENTENCE_MARGIN = 0.5
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x > -500 else 0.0
 
 
 # The reader (qa_bot/answer/reader.py) reads the RERANK best sentences, by feature score, of
@@ -49,36 +46,6 @@ _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
 FINAL_WEIGHTS = np.array([0.298, 1.181, 2.061, 1.282, 1.806, 0.471, 0.735,
                           0.573, 0.904, -0.125, 0.456, 1.522, -0.611, 0.164,
                           0.224, 0.642, 3.408, 0.0], dtype=np.float32)
-# Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features), or 0 for an off-topic
-# question (see off_topic).
-CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
-                       "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
-                       "new_answer_type", "who_name", "missing_figures", "answer_logit",
-                       "bias")
-CONFIDENCE_WEIGHTS = np.array([0.042, 0.775, 1.194, 0.011, 0.94, 0.117, -0.03,
-                               -0.482, -0.343, -0.827, -0.109, -0.259, -0.246,
-                               -3.729], dtype=np.float32)
-# Off topic: no passage within this cosine of the question (below the lowest top-passage
-# cosine of any answerable question of the news tuning half, 0.32) and none holding every
-# term of the question ("What did the EU freeze?" is near by its words only).
-OFF_TOPIC_COSINE = 0.3
-_TOP_DENSE = CONFIDENCE_FEATURES.index("top_dense")
-_COVERAGE = CONFIDENCE_FEATURES.index("passage_coverage")
-
-
-def off_topic(features: np.ndarray) -> bool:
-    """The corpus has nothing on the question's topic, by meaning or by its words (given
-    the CONFIDENCE_FEATURES)."""
-    return bool(features[_TOP_DENSE] < OFF_TOPIC_COSINE and features[_COVERAGE] < 1.0)
-
-
-def confidence_of(features: np.ndarray) -> float:
-    """The confidence given the CONFIDENCE_FEATURES (0..1); 0 when off_topic."""
-    if off_topic(features):
-        return 0.0
-    return sigmoid(float(features @ CONFIDENCE_WEIGHTS))
-
-
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
 
@@ -123,8 +90,8 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
 
 def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
                         qt: QueryTerms, question: str) -> np.ndarray:
-    """Evidence that the passages answer the question (CONFIDENCE_FEATURES): the reader's
-    verdict on the best sentence and its final score, the best passage cosine, the
+    """Evidence that the passages answer the question (confidence.CONFIDENCE_FEATURES): the
+    reader's verdict on the best sentence and its final score, the best passage cosine, the
     sentence's idf overlap, the share of the (retrieval) query's idf mass in the top
     passage, the reader's span probability, the lead of the best sentence over the next,
     the rarest question term the best sentence's passage and the sentence itself lack,

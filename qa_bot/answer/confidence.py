@@ -1,0 +1,48 @@
+"""How sure an answer is: a logistic model over the evidence that the passages answer the
+question (CONFIDENCE_FEATURES, built by compose.confidence_features), and a gate for
+questions the corpus has nothing on. Weights fitted on the tuning half of the news question
+set with SQuAD (`python -m benchmarks.fit_news`); the threshold is `min_confidence` in
+config.toml.
+
+Invariant: confidence_of is in [0, 1] and is 0 exactly for an off_topic question or a
+logistic score that underflows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -500 else 0.0
+
+
+# Confidence = sigmoid(CONFIDENCE_WEIGHTS . confidence_features), or 0 for an off-topic
+# question (see off_topic).
+CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_coverage",
+                       "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
+                       "new_answer_type", "who_name", "missing_figures", "answer_logit",
+                       "bias")
+CONFIDENCE_WEIGHTS = np.array([0.042, 0.775, 1.194, 0.011, 0.94, 0.117, -0.03,
+                               -0.482, -0.343, -0.827, -0.109, -0.259, -0.246,
+                               -3.729], dtype=np.float32)
+# Off topic: no passage within this cosine of the question (below the lowest top-passage
+# cosine of any answerable question of the news tuning half, 0.32) and none holding every
+# term of the question ("What did the EU freeze?" is near by its words only).
+OFF_TOPIC_COSINE = 0.3
+_TOP_DENSE = CONFIDENCE_FEATURES.index("top_dense")
+_COVERAGE = CONFIDENCE_FEATURES.index("passage_coverage")
+
+
+def off_topic(features: np.ndarray) -> bool:
+    """The corpus has nothing on the question's topic, by meaning or by its words (given
+    the CONFIDENCE_FEATURES)."""
+    return bool(features[_TOP_DENSE] < OFF_TOPIC_COSINE and features[_COVERAGE] < 1.0)
+
+
+def confidence_of(features: np.ndarray) -> float:
+    """The confidence given the CONFIDENCE_FEATURES (0..1); 0 when off_topic."""
+    if off_topic(features):
+        return 0.0
+    return sigmoid(float(features @ CONFIDENCE_WEIGHTS))
