@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from qa_bot.answer import NOT_ANSWERED
-from qa_bot.answer.features import QueryTerms, answer_cues, collapse_duplicates, \
-    match_terms, missing_figures, new_answer_type, span_type
+from qa_bot.answer.features import QueryTerms, collapse_duplicates, match_terms
+from qa_bot.answer.question import answer_cues, missing_figures, new_answer_type, span_type
 from qa_bot.engine import Engine
 from quality_corpus import corpus_engine
 
@@ -192,7 +192,7 @@ def test_the_answer_phrase_kind_is_checked_against_the_question():
 def test_the_focus_of_a_question_is_what_it_asks_about_the_things_it_names(embedder):
     """focus_text drops the names; a sentence that shares only the name is closer to the
     whole question than to its focus, one that answers it is close to both."""
-    from qa_bot.answer.features import focus_text
+    from qa_bot.answer.question import focus_text
 
     question = "What is the population of Argentina?"
     focus = focus_text(question)

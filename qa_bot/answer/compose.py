@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa_bot.answer.features import Encode, QueryTerms, Scored, answer_cues, \
-    collapse_duplicates, focus_text, missing_figures, new_answer_type, score_sentences, \
-    span_type
+from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
+    score_sentences
+from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
+    new_answer_type, span_type
 from qa_bot.answer.confidence import confidence_of, sigmoid
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation

@@ -1,0 +1,113 @@
+"""What a question asks for, and whether a sentence or the reader's answer phrase gives it:
+a date for "when", a figure for "how many", a name for "who", a reason for "why"; the
+question's own figures; its focus (the question without its names). Pure functions of
+the texts: no index, no model."""
+
+from __future__ import annotations
+
+import re
+
+_YEAR_OR_DATE = re.compile(
+    r"\b(1\d{3}|20\d{2}|\d{1,2}(st|nd|rd|th)?\s+century|january|february|march|april|may|"
+    r"june|july|august|september|october|november|december|\d+s)\b", re.I)
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                     r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
+                     r"dozen|half|percent)\b", re.I)
+_ASKS_WHEN = re.compile(r"^\W*(and\s+)?(when|what\s+(year|date|day|month|century|decade)|"
+                        r"in\s+what\s+(year|century|decade)|since\s+when)\b", re.I)
+_ASKS_NUMBER = re.compile(r"\bhow\s+(many|much|long|old|far|high|tall|large|big|often)\b|"
+                          r"\bwhat\s+(percentage|percent|number|amount|proportion)\b", re.I)
+
+
+def answer_type(question: str, text: str, new_only: bool = False) -> float:
+    """1 when the question asks for a date or a quantity and the sentence holds one, -1 when
+    it asks for one and the sentence holds none, 0 for other questions. With `new_only`,
+    a date or quantity the question itself states does not count ("How much did it pay
+    for the 36 planes?" is not answered by "36 planes")."""
+    if _ASKS_WHEN.search(question):
+        pattern = _YEAR_OR_DATE
+    elif _ASKS_NUMBER.search(question):
+        pattern = _NUMBER
+    else:
+        return 0.0
+    q = question.lower()
+    found = (m.group(0).lower() for m in pattern.finditer(text))
+    return 1.0 if any(not new_only or f not in q for f in found) else -1.0
+
+
+def new_answer_type(question: str, text: str) -> float:
+    return answer_type(question, text, new_only=True)
+
+
+_FIGURE = re.compile(r"\d[\d,.:-]*\d|\d")
+
+
+def missing_figures(question: str, text: str) -> float:
+    """Share of the figures the question states ("in 2007", "the 3-1 win") that text lacks
+    (0 when the question states none): a question about another year or match."""
+    figures = set(_FIGURE.findall(question))
+    if not figures:
+        return 0.0
+    return sum(f not in text for f in figures) / len(figures)
+
+
+_ASKS_WHO = re.compile(r"^\W*(and\s+)?(who|whom|whose|which\s+(person|man|woman|minister|player|"
+                       r"company|firm|club|team|country|group|bank))\b", re.I)
+_ASKS_WHY = re.compile(r"^\W*(and\s+)?(why|how\s+come|what\s+(caused|prompted|led))\b", re.I)
+_REASON = re.compile(r"\b(because|due to|as a result|after|amid|in order to|so that|since|"
+                     r"reason|blamed|following|fears?|concerns?|thanks to|owing to|aims? to|"
+                     r"so as to|to help|to avoid|to boost|to cut)\b", re.I)
+_ENTITY = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z'\u2019]+(?:\s+[A-Z][a-z'\u2019]+)*|"
+                     r"[£$€]?\d[\d,.]*(?:%|bn|m|k)?")
+
+
+def answer_cues(question: str, text: str) -> tuple[float, float, float]:
+    """(the question asks who and the sentence names someone the question does not,
+    the question asks why and the sentence gives a reason, the share of the sentence's
+    names and figures that the question does not hold): signs that the sentence adds
+    what the question asks for."""
+    q = question.lower()
+    found = [e for e in _ENTITY.findall(text) if e.strip()]
+    new = [e for e in found if e.lower() not in q]
+    who = (1.0 if any(" " in e or e[0].isupper() for e in new) else -1.0) \
+        if _ASKS_WHO.search(question) else 0.0
+    why = (1.0 if _REASON.search(text) else -1.0) if _ASKS_WHY.search(question) else 0.0
+    return who, why, len(new) / max(len(found), 1)
+
+
+_ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
+                        r"(which|what)\s+\w+|what\s+(is|was|were|are)\s+the\s+names?)\b",
+                        re.I)
+
+
+def span_type(question: str, text: str, span: tuple[int, int] | None) -> float:
+    """Whether the reader's answer phrase is of the kind the question asks for: 1 when it
+    is (a date for "when", a figure the question does not state for "how many", a name
+    the question does not hold for "who" / "which" / "where"), -1 when it is not, 0 for
+    other questions or no phrase. A phrase of the wrong kind is a sign the sentence is
+    about the question's topic without answering it."""
+    if span is None:
+        return 0.0
+    phrase = text[span[0]:span[1]]
+    q = question.lower()
+    if _ASKS_WHEN.search(question):
+        ok = bool(_YEAR_OR_DATE.search(phrase))
+    elif _ASKS_NUMBER.search(question):
+        ok = bool(_NUMBER.search(phrase)) and phrase.lower() not in q
+    elif _ASKS_NAME.search(question):
+        ok = any(w[0].isupper() and w.lower() not in q for w in re.findall(r"\w+", phrase))
+    else:
+        return 0.0
+    return 1.0 if ok else -1.0
+
+
+_NAME_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|de|and)?\s*"
+                       r"[A-Z][\w'\u2019.&-]*)*(?:['\u2019]s\b)?")
+
+
+def focus_text(question: str) -> str:
+    """The question without its names ("What is the population of Argentina?" -> "What is
+    the population of ?"): what it asks about the things it names. A sentence that only
+    shares the names (an unrelated sentence about Argentina) is close to the question but
+    not to its focus."""
+    return re.sub(r"\s+", " ", _NAME_RUN.sub("", question)).strip()
