@@ -117,10 +117,6 @@ class Discovery:
     stats: list[os.stat_result]
     skipped: list[str]  # one line each: why a file under the given paths was not taken
 
-    @property
-    def files(self) -> list[Path]:
-        return [Path(p) for p in self.paths]
-
 
 def _kind(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),

@@ -58,7 +58,7 @@ def hostile(tmp_path) -> Path:
 
 def test_only_regular_files_inside_the_corpus_are_taken(hostile):
     found = discover([hostile / "c"])
-    assert names(found.files) == ["harbour.txt", "again.txt"]
+    assert names(found.paths) == ["harbour.txt", "again.txt"]
     why = "\n".join(found.skipped)
     assert len(found.skipped) == 4
     assert "a.txt: not a regular file (a FIFO)" in why
@@ -68,7 +68,7 @@ def test_only_regular_files_inside_the_corpus_are_taken(hostile):
     assert "follow_symlinks = true" in why
 
     followed = discover([hostile / "c"], follow_symlinks=True)
-    assert names(followed.files) == ["harbour.txt", "passwd.txt", "again.txt"]
+    assert names(followed.paths) == ["harbour.txt", "passwd.txt", "again.txt"]
     assert any("z.txt: not a regular file (a device)" in s for s in followed.skipped)
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
-from qa_bot.answer.followups import is_follow_up, names, resolve
+from qa_bot.answer.followups import is_follow_up, resolve
+from qa_bot.answer.question import names
 from qa_bot.retrieval import rank_documents, rrf, top_rows, weighted
 from quality_corpus import corpus_engine
 

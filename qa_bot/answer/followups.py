@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa_bot.answer.question import names
+
 _ANAPHORA = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|"
     r"the same|also|else)\b|\bthe (company|firm|group|bank|club|team|side|party|minister|"
@@ -21,14 +23,6 @@ _ANAPHORA = re.compile(
     re.I)
 # "And how much?", "But why?", "What about Britain?": a question that opens by joining on.
 _JOINS_ON = re.compile(r"^\W*(and|but|so|plus|then|what about|how about)\b", re.I)
-_NAME = re.compile(r"\b[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|de|von|van|al|and)?\s*"
-                   r"[A-Z][\w'\u2019.&-]*)*")
-_NOT_NAMES = frozenset(
-    "who whom whose what when where which why how and but or so did does do is are was were "
-    "has have had can could will would should in on at for from to by of the a an as if "
-    "i you we it he she they this that these those there then mr mrs ms dr however also "
-    "after before while although though since with without under over its his her their "
-    "our my your one two three some many most more last next first new".split())
 MAX_NAMES = 8
 
 
@@ -37,19 +31,6 @@ def is_follow_up(question: str) -> bool:
     "And" / "But" / "What about", or too short to stand alone ("Why?", "The cost?")."""
     return bool(_ANAPHORA.search(question) or _JOINS_ON.search(question)) \
         or len(question.split()) <= 3
-
-
-def names(text: str) -> list[str]:
-    """Capitalised word runs ("Nikola Tesla", "North Korea's"), without a capitalised
-    question or function word that merely starts a sentence; possessives dropped."""
-    out = []
-    for m in _NAME.finditer(text):
-        words = m.group(0).split()
-        while words and words[0].lower().rstrip(".,") in _NOT_NAMES:
-            words = words[1:]
-        if words:
-            out.append(re.sub(r"['\u2019]s$", "", " ".join(words)).rstrip(".,"))
-    return [n for n in out if n]
 
 
 @dataclass(frozen=True)

@@ -119,10 +119,6 @@ class Generation:
         start = self.segment_base[m["segment"]] + m["row"]
         return list(range(start, start + m["chunks"]))
 
-    def sentence_vectors(self, row: int) -> np.ndarray:
-        """float32 unit vectors of the row's sentences (needs has_sentences)."""
-        return self.sentence_vectors_of([row])[0]
-
     def sentence_vectors_of(self, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(float32 unit vectors of the sentences of `rows`, row after row; the number of
         sentences of each row): one gather per segment (needs has_sentences)."""
