@@ -80,7 +80,7 @@ def test_discover_skips_hidden_and_unknown_and_survives_symlink_loops(tmp_path: 
     (tmp_path / "a" / ".hidden.txt").write_text("z")
     (tmp_path / "a" / "loop").symlink_to(tmp_path / "a")
     found = discover([tmp_path / "a"])
-    assert [p.name for p in found.files] == ["one.txt", "two.md"]
+    assert [Path(p).name for p in found.paths] == ["one.txt", "two.md"]
     assert any("image.png" in s for s in found.skipped)
     with pytest.raises(InputError, match="no such file"):
         discover([tmp_path / "missing"])
