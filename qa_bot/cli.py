@@ -210,6 +210,23 @@ def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
+CHAT_HELP = "Ask about the documents. /reset forgets the conversation, /quit (or Ctrl-D) leaves."
+
+
+def _chat_command(line: str) -> str | None:
+    """The chat command a line is ("reset", "quit", "help"), None for a question; an
+    unknown "/word" is refused (a slash-command typed by mistake is not a question)."""
+    if not line.startswith("/"):
+        return None
+    word = line.split()[0].lower()
+    known = {"/reset": "reset", "/quit": "quit", "/exit": "quit", "/help": "help",
+             "/start": "help"}
+    if word not in known:
+        raise InputError(f"unknown command {line.split()[0]!r}: ask a question, or use "
+                         "/reset, /help or /quit")
+    return known[word]
+
+
 def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
     from qa_bot.answer.conversation import Conversation
     from qa_bot.render import to_text
@@ -220,11 +237,14 @@ def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
     conversation = Conversation(engine, cfg.retrieval.history_turns)
     if args.json:
         def turn(question: str) -> dict | None:
-            if question in ("/quit", "/exit"):
+            command = _chat_command(question)
+            if command == "quit":
                 raise EOFError
-            if question == "/reset":
+            if command == "reset":
                 conversation.reset()
                 return {"reset": True}
+            if command == "help":
+                return {"help": CHAT_HELP}
             return conversation.ask(question, top_k=args.top_k).to_dict()
 
         with contextlib.suppress(EOFError):
@@ -232,23 +252,27 @@ def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
         return 0
     sys.stdin.reconfigure(errors="surrogateescape")  # a bad line is refused, not fatal
     options = _text_options(args)
-    print("Ask about the documents. /reset forgets the conversation, /quit (or Ctrl-D) leaves.")
+    print(CHAT_HELP)
     while True:
         try:
             question = input("? ").strip()
         except EOFError:
             print()
             return 0
-        if question in ("/quit", "/exit"):
-            return 0
-        if question == "/reset":
-            conversation.reset()
-            print("(conversation forgotten)")
-            continue
         if not question:
             continue
         try:
-            print(to_text(conversation.ask(_checked(question), top_k=args.top_k), **options))
+            command = _chat_command(question)
+            if command == "quit":
+                return 0
+            if command == "reset":
+                conversation.reset()
+                print("(conversation forgotten)")
+            elif command == "help":
+                print(CHAT_HELP)
+            else:
+                print(to_text(conversation.ask(_checked(question), top_k=args.top_k),
+                              **options))
         except InputError as exc:
             print(f"qa-bot: {safe(exc)}")
 

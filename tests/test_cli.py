@@ -108,6 +108,8 @@ def test_chat_keeps_context_until_reset_and_leaves_on_eof(built):
         QUESTION,
         "",
         "/reset",
+        "/weather tomorrow",
+        "/help",
         "Which banks did the U.S. sanctions target?",
         "/quit",
         "never asked",
@@ -115,7 +117,11 @@ def test_chat_keeps_context_until_reset_and_leaves_on_eof(built):
     proc = qa_bot("--index-dir", str(built), "chat", "--top-k", "1", stdin=script)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert out.count("? ") >= 4 and "(conversation forgotten)" in out
+    assert out.count("? ") >= 6 and "(conversation forgotten)" in out
+    # a mistyped command is refused in one line, never answered as a question
+    assert "qa-bot: unknown command '/weather'" in out and "/weather" not in out.split(
+        "qa-bot: unknown command '/weather'")[1].split("\n", 1)[1]
+    assert out.count("/reset forgets the conversation") == 2  # the greeting and /help
     assert "Kim Song" in out and "Sberbank" in out and "never asked" not in out
 
 
@@ -149,16 +155,21 @@ def test_chat_json_scripts_follow_ups_reset_and_survives_bad_bytes(seed_index):
         b"caf\xe9 \xff?",  # Latin-1, not UTF-8
         b"",
         b"What did he blame them for?",
+        b"/help",
+        b"/stats now",
         b"/quit",
         b"never asked",
     ]) + b"\n"
     proc = qa_bot_bytes("chat", "--json", stdin=script, index=seed_index)
     assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
     out = proc.stdout.decode("utf-8")
-    assert "Ask about the documents" not in out and "? " not in out[:2]  # no prompts
+    assert "Ask about the documents" not in out.splitlines()[0] and "? " not in out[:2]
     lines = [json.loads(line) for line in out.splitlines()]
-    assert len(lines) == 5
-    first, follow, reset, error, again = lines
+    assert len(lines) == 7
+    first, follow, reset, error, again, help_, unknown = lines
+    assert "/reset" in help_["help"] and set(help_) == {"help"}
+    assert unknown == {"error": "unknown command '/stats': ask a question, or use /reset, "
+                                "/help or /quit", "line": 8}
     assert first["question"] == QUESTION and follow["question"] == "What did he blame them for?"
     assert reset == {"reset": True}
     assert error["line"] == 4 and "UTF-8" in error["error"] and set(error) == {"error", "line"}
