@@ -24,7 +24,7 @@ from benchmarks import quality as qb
 from benchmarks.fit import fit_listwise, fit_logistic
 from benchmarks.news import RESULTS, bbc_engine
 from benchmarks.news_qa.dataset import load
-from qa_bot.answer import compose as answering
+from qa_bot.answer import ranking as answering
 from qa_bot.answer import confidence
 from qa_bot.answer import features
 from qa_bot.answer.reader import Reader
@@ -164,12 +164,12 @@ def _replace(path: Path, name: str, values: list[float], indent: int) -> None:
 
 
 def write_weights(report: dict) -> None:
-    """The fitted weights into qa_bot/answer/features.py, compose.py and confidence.py, and
+    """The fitted weights into qa_bot/answer/features.py, ranking.py and confidence.py, and
     the threshold into config.toml (what used to be pasted by hand)."""
     root = Path(__file__).resolve().parent.parent
     answer = root / "qa_bot" / "answer"
     _replace(answer / "features.py", "SENTENCE_WEIGHTS", report["first_stage_weights"], 29)
-    _replace(answer / "compose.py", "FINAL_WEIGHTS", report["final_weights"], 26)
+    _replace(answer / "ranking.py", "FINAL_WEIGHTS", report["final_weights"], 26)
     _replace(answer / "confidence.py", "CONFIDENCE_WEIGHTS", report["confidence_weights"], 31)
     if report["threshold_chosen"] is not None:
         cfg = root / "config.toml"

@@ -48,9 +48,17 @@ LAYERS = 3
 MAX_LEN = 128
 
 
-def squad_groups(path: Path, limit: int, seed: int) -> list[dict]:
-    """[{question, sentences, positive, span: (start, end) in the positive sentence}]."""
+def squad_groups(path: Path, limit: int, seed: int, context: bool = False) -> list[dict]:
+    """[{question, sentences, positive, span: (start, end) in the positive sentence}]; with
+    `context` each sentence is followed by its title and the sentence before it, as a
+    context reader reads it (reader.with_context)."""
+    from qa_bot.answer.reader import with_context
     from qa_bot.chunking import split_sentences
+
+    def read_as(title: str, sents: list[str], i: int) -> str:
+        if not context:
+            return sents[i]
+        return with_context(sents[i], title.replace("_", " "), sents[i - 1] if i else "")
 
     with zipfile.ZipFile(path) as z:
         data = json.loads(z.read(z.namelist()[0]))["data"]
@@ -75,7 +83,8 @@ def squad_groups(path: Path, limit: int, seed: int) -> list[dict]:
         pos = next((i for i, (s, e) in enumerate(spans) if s <= a0 and a1 <= e), None)
         if pos is None or len(spans) < 2:
             continue
-        sents = [ctx[s:e] for s, e in spans]
+        plain = [ctx[s:e] for s, e in spans]
+        sents = [read_as(title, plain, i) for i in range(len(plain))]
         s0 = spans[pos][0]
         groups.append({"question": qa["question"], "title": title, "sentences": sents,
                        "positive": pos, "span": (a0 - s0, a1 - s0)})
@@ -83,22 +92,24 @@ def squad_groups(path: Path, limit: int, seed: int) -> list[dict]:
         others = [c for c in by_article.get(g["title"], []) if c not in g["sentences"]]
         if others:
             ctx = rng.choice(others)
-            spans = split_cache[ctx]
-            s, e = rng.choice(spans)
-            g["far"] = ctx[s:e]
+            plain = [ctx[s:e] for s, e in split_cache[ctx]]
+            g["far"] = read_as(g["title"], plain, rng.randrange(len(plain)))
     return groups
 
 
-def build_news_groups(folds: str = "ab") -> list[dict]:
+def build_news_groups(folds: str = "ab", context: bool = False) -> list[dict]:
     """Groups from the news question set's tuning half (items of `folds`, or "extra": the
     later batch of questions, which the shipped weights are not fitted on), asked through
     the engine as the benchmark asks them (follow-ups after their first turn): the
     reader's question is the one the engine gives it (a follow-up with its context); the
     sentence holding the gold is positive; the sentences the current pipeline read and
     scored best, without the gold, are hard negatives. Unanswerable questions give groups
-    with no positive (every sentence a "no answer")."""
+    with no positive (every sentence a "no answer"). With `context` each sentence is read
+    with its title and the sentence before it in its passage (ranking.context_of)."""
     from benchmarks.news import bbc_engine
     from benchmarks.news_qa.dataset import article_text, load
+    from qa_bot.answer.ranking import context_of
+    from qa_bot.answer.reader import with_context
     from qa_bot.chunking import split_sentences
 
     eng = bbc_engine()
@@ -113,30 +124,38 @@ def build_news_groups(folds: str = "ab") -> list[dict]:
             history.append(answer)
             if ranking is None:
                 continue
-            seen = [c.scored.text for c in ranking.read] + \
-                [s.text for s in sorted(ranking.scored, key=lambda s: -s.score)[:24]]
+            seen = [c.scored for c in ranking.read] + \
+                sorted(ranking.scored, key=lambda s: -s.score)[:24]
+            gen = eng.generation()
+            read_as = {x.text: with_context(x.text, *context_of(x, ranking.hits, gen))
+                       if context else x.text for x in reversed(seen + ranking.scored)}
             gold = turn.answer
-            negatives = [t for t in dict.fromkeys(seen) if not gold or gold not in t]
+            negatives = [read_as[t] for t in dict.fromkeys(x.text for x in seen)
+                         if not gold or gold not in t]
             g = {"question": ranking.query, "negatives": negatives[:24]}
             if gold:
-                text = article_text(item.article)
-                sents = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
-                pos = next((t for t in sents if gold in t), None)
-                if pos is None:
-                    continue
+                pos = next((read_as[x.text] for x in ranking.scored if gold in x.text), None)
+                if pos is None:  # not among the passages read: from the article
+                    text = article_text(item.article)
+                    sents = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+                    at = next((i for i, t in enumerate(sents) if gold in t), None)
+                    if at is None:
+                        continue
+                    pos = with_context(sents[at], text.split("\n", 1)[0],
+                                       sents[at - 1] if at else "") if context else sents[at]
                 g["positive"] = pos
                 g["span"] = (pos.find(gold), pos.find(gold) + len(gold))
             groups.append(g)
     return groups
 
 
-def news_groups(folds: str) -> list[dict]:
-    """build_news_groups, cached in CACHE/news-groups-<folds>.json (delete it to rebuild
-    after the question set or the pipeline changed)."""
-    path = CACHE / f"news-groups-{folds}.json"
+def news_groups(folds: str, context: bool = False) -> list[dict]:
+    """build_news_groups, cached in CACHE/news-groups-<folds>[-context].json (delete it to
+    rebuild after the question set or the pipeline changed)."""
+    path = CACHE / f"news-groups-{folds}{'-context' if context else ''}.json"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(build_news_groups(folds)))
+        path.write_text(json.dumps(build_news_groups(folds, context)))
     groups = json.loads(path.read_text())
     for g in groups:  # to the SQuAD groups' shape: sentences, positive index (or None)
         g["sentences"] = ([g["positive"]] if "positive" in g else []) + g.pop("negatives")
@@ -257,9 +276,9 @@ def train(args) -> None:
     rng = random.Random(args.seed)
     tok = AutoTokenizer.from_pretrained(str(model_dir()))
     t0 = time.time()
-    groups = squad_groups(SQUAD_TRAIN, args.questions, seed=args.seed)
+    groups = squad_groups(SQUAD_TRAIN, args.questions, seed=args.seed, context=args.context)
     if args.news:
-        news = news_groups(args.news)
+        news = news_groups(args.news, args.context)
         groups += news * args.news_repeat
         print(f"news tuning groups ({args.news}): {len(news)} x {args.news_repeat}",
               file=sys.stderr)
@@ -336,7 +355,7 @@ def train(args) -> None:
     ckpt.with_suffix(".json").write_text(json.dumps(
         {"layers": args.layers, "questions": args.questions, "seed": args.seed,
          "init": args.init, "steps_done": step + 1, "cut_answer": args.cut_answer,
-         "null_span": args.null_span,
+         "null_span": args.null_span, "context": args.context,
          "batch": args.batch, "negatives": args.negatives, "news": args.news,
          "seconds": round(time.time() - start)}, indent=1))
 
@@ -370,6 +389,8 @@ def export(args) -> None:
     else:
         from onnxruntime.quantization import QuantType, quantize_dynamic
         quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
+    # what the query path needs to know of the model (qa_bot/answer/reader.py)
+    out.with_suffix(".json").write_text(json.dumps({"context": meta.get("context", False)}))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
 
 
@@ -399,6 +420,8 @@ def main() -> None:
     ap.add_argument("--cut-answer", action="store_true",
                     help="add each positive with its answer cut out as a negative")
     ap.add_argument("--seed", type=int, default=0, help="which SQuAD questions, in which order")
+    ap.add_argument("--context", action="store_true",
+                    help="read each sentence with its title and the sentence before it")
     args = ap.parse_args()
     export(args) if args.export else train(args)
 

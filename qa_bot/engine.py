@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 
 from qa_bot.answer import Answer
-from qa_bot.answer.compose import CANDIDATE_PASSAGES, Ranking, compose, rank
+from qa_bot.answer.compose import compose
+from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, rank
 from qa_bot.answer.followups import resolve
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder

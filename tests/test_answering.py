@@ -231,6 +231,7 @@ def test_a_second_sentence_joins_within_the_margin_and_neighbours_make_one_quote
     from dataclasses import replace
 
     from qa_bot.answer import compose as answering
+    from qa_bot.answer.ranking import Candidate
 
     gen = engine.generation()
     threshold = 0.0
@@ -244,7 +245,7 @@ def test_a_second_sentence_joins_within_the_margin_and_neighbours_make_one_quote
         at = starts.index(best.scored.sentence.start)
 
         def with_second(scored, score):
-            second = answering.Candidate(scored, None, best.final, score)
+            second = Candidate(scored, None, best.final, score)
             return replace(ranking, read=[best, second])
 
         for side in (1, -1):

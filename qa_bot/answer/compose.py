@@ -1,116 +1,25 @@
-"""Ranked passages -> an Answer: the sentence (or two) of the corpus that answer the
-question, the answer phrase marked inside it, and one Citation per quote: the answer's
-quotes first (two sentences that follow each other in a passage make one quote), then
-the other nearest passages, one each.
-
-Two stages: every sentence of the best CANDIDATE_PASSAGES passages is scored by features
-(qa_bot/answer/features.py); the RERANK best are read by the reader (a small cross-encoder,
-qa_bot/answer/reader.py) and ranked by a linear model over its verdict and the features.
-The confidence is a logistic model over the best sentence's evidence
-(qa_bot/answer/confidence.py). All weights are fitted on the tuning half of the news
-question set (`python -m benchmarks.fit_news`).
+"""A Ranking -> an Answer: the sentence (or two) of the corpus that answer the question,
+the answer phrase marked inside it, and one Citation per quote: the answer's quotes first
+(two sentences that follow each other in a passage make one quote), then the other
+nearest passages, one each (how sentences are ranked: qa_bot/answer/ranking.py).
 
 Invariants: see qa_bot/answer/types.py; in addition no two citations quote the same text,
 near-duplicate passages appear once, and [1] is the answer's passage."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-
-from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
-    score_sentences
-from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
-    new_answer_type, span_type
-from qa_bot.answer.confidence import confidence_of, sigmoid
-from qa_bot.answer.reader import Reader, Reading
+from qa_bot.answer.confidence import sigmoid
+from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
-from qa_bot.retrieval import Hit
 from qa_bot.index import Generation
+from qa_bot.retrieval import Hit
 
 # The second best sentence (of any passage) joins the answer when its final score is within
 # this margin of the best (`python -m benchmarks.fit_news` prints what each margin buys).
 SECOND_SENTENCE_MARGIN = 0.5
-
-
-# The reader (qa_bot/answer/reader.py) reads the RERANK best sentences, by feature score, of
-# the CANDIDATE_PASSAGES best passages; the final score weighs its verdict with the features.
-CANDIDATE_PASSAGES = 6
-RERANK = 12
-FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
-                  "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
-                  "same_article", "top_article", "lead", "already_quoted", "answer_logit",
-                  "span_type", "focus", "bias")
-_F = {name: i for i, name in enumerate(FINAL_FEATURES)}
-FINAL_WEIGHTS = np.array([0.298, 1.181, 2.061, 1.282, 1.806, 0.471, 0.735,
-                          0.573, 0.904, -0.125, 0.456, 1.522, -0.611, 0.164,
-                          0.224, 0.642, 3.408, 0.0], dtype=np.float32)
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
-
-
-@dataclass
-class Candidate:
-    """A sentence the reader read: its feature score, the reader's verdict, the final
-    features (FINAL_FEATURES order) and the final score that ranks it."""
-
-    scored: Scored
-    reading: Reading | None
-    final: np.ndarray
-    score: float
-
-
-def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, question: str,
-                    reader: Reader | None, articles: tuple[str, ...] = (),
-                    reader_question: str | None = None,
-                    quoted: tuple[tuple[str, int], ...] = ()) -> list[Candidate]:
-    """The RERANK best sentences by feature score, read by the reader (when there is one)
-    with `reader_question` (default `question`), scored by FINAL_WEIGHTS; best first.
-    `articles` and `quoted` are the previous answer's documents and (doc id, start) of its
-    quoted sentences: a follow-up asks for something the previous answer did not say."""
-    top = sorted(scored, key=lambda s: -s.score)[:RERANK]
-    readings = reader.read(reader_question or question, [s.text for s in top]) if reader \
-        else [None] * len(top)
-    top_doc = gen.chunks[hits[0].row].doc_id
-    out = []
-    for s, r in zip(top, readings):
-        chunk = gen.chunks[hits[s.hit].row]
-        lead = float(chunk.ordinal == 0 and s.sentence == chunk.sentences[0])
-        f = np.array([r.relevance if r else 0.0, r.span_prob if r else 0.0,
-                      *s.features[:5], *answer_cues(question, s.text),
-                      float(chunk.doc_id in articles), float(chunk.doc_id == top_doc), lead,
-                      float((chunk.doc_id, s.sentence.start) in quoted),
-                      r.answer_logit if r else 0.0,
-                      span_type(question, s.text, r.span if r else None), s.focus, 1.0],
-                     dtype=np.float32)
-        out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS)))
-    return sorted(out, key=lambda c: -c.score)
-
-
-def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
-                        qt: QueryTerms, question: str) -> np.ndarray:
-    """Evidence that the passages answer the question (confidence.CONFIDENCE_FEATURES): the
-    reader's verdict on the best sentence and its final score, the best passage cosine, the
-    sentence's idf overlap, the share of the (retrieval) query's idf mass in the top
-    passage, the reader's span probability, the lead of the best sentence over the next,
-    the rarest question term the best sentence's passage and the sentence itself lack,
-    whether the sentence holds a date, figure or name the question asks for and does not
-    state, the share of the question's own figures its passage lacks, and how much the
-    reader prefers its answer span to "no answer"."""
-    best = read[0]
-    top = gen.chunks[hits[0].row]
-    margin = best.score - read[1].score if len(read) > 1 else 1.0
-    passage = gen.chunks[hits[best.scored.hit].row]
-    f = best.final
-    return np.array([f[_F["reader"]], best.score, max(h.dense for h in hits),
-                     best.scored.features[1], qt.coverage(top.embed_text), f[_F["span_prob"]],
-                     min(margin, 3.0), qt.rarest_missing(passage.embed_text),
-                     qt.rarest_missing(best.scored.text),
-                     new_answer_type(question, best.scored.text), f[_F["who_name"]],
-                     missing_figures(question, passage.embed_text), f[_F["answer_logit"]],
-                     1.0], dtype=np.float32)
 
 
 def _highlight(c: Candidate) -> tuple[int, int] | None:
@@ -131,54 +40,6 @@ def _citation(n: int, hit: Hit, gen: Generation, sent: Sentence, text: str, scor
                     score=round(sigmoid(score), 4), page=sent.page, cited=cited,
                     highlight=highlight)
 
-
-@dataclass
-class Ranking:
-    """Everything an answer is decided from (what the fitting scripts look at)."""
-
-    question: str
-    hits: list[Hit]  # collapsed, best first
-    scored: list[Scored]  # every sentence of the hits, feature-scored
-    read: list[Candidate]  # the sentences the reader read, best first
-    confidence_features: np.ndarray
-    query: str = ""  # what retrieval searched with and the reader read (a follow-up's
-    # question with its context); the question itself when it stands alone
-
-    @property
-    def confidence(self) -> float:
-        return confidence_of(self.confidence_features)
-
-
-def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
-         encode: Encode, top_k: int, retrieval_question: str | None = None,
-         reader: Reader | None = None, articles: tuple[str, ...] = (),
-         quoted: tuple[tuple[str, int], ...] = ()) -> Ranking | None:
-    """Score the sentences of ranked hits retrieved with `query_vec`, the embedding of
-    `retrieval_question` (the question plus follow-up context; default the question).
-    Sentences are feature-scored against the question itself, then the best few read by
-    `reader` with the retrieval question (so "he" comes with the name it stands for);
-    `articles` are the previous answer's documents, which a follow-up prefers, and `quoted`
-    the (doc id, start) of the sentences it quoted.
-    None when there is nothing to read."""
-    hits = collapse_duplicates(hits, gen.chunks)[:max(top_k, CANDIDATE_PASSAGES)]
-    if not hits:
-        return None
-    retrieval_question = retrieval_question or question
-    qt = QueryTerms(question, gen)
-    focus = focus_text(question)
-    extra = ([question] if retrieval_question != question else []) + \
-        ([focus] if focus != question else [])
-    vecs = encode(extra) if extra else None
-    question_vec = query_vec if retrieval_question == question else vecs[0]
-    focus_vec = vecs[-1] if focus != question else question_vec
-    scored = score_sentences(hits, gen, question_vec, qt, encode, question, focus_vec)
-    if not scored:
-        return None
-    read = read_candidates(scored, hits, gen, question, reader, articles, retrieval_question,
-                           quoted)
-    rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
-    return Ranking(question, hits, scored, read,
-                   confidence_features(hits, read, gen, rqt, question), retrieval_question)
 
 
 def _blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation

@@ -1,5 +1,5 @@
 """How sure an answer is: a logistic model over the evidence that the passages answer the
-question (CONFIDENCE_FEATURES, built by compose.confidence_features), and a gate for
+question (CONFIDENCE_FEATURES, built by ranking.confidence_features), and a gate for
 questions the corpus has nothing on. Weights fitted on the tuning half of the news question
 set with SQuAD (`python -m benchmarks.fit_news`); the threshold is `min_confidence` in
 config.toml.
