@@ -382,6 +382,9 @@ def export(args) -> None:
                           "end_logits": axes},
             opset_version=17, do_constant_folding=True, dynamo=False)
     out = args.out or MODEL_FILE
+    if out.with_suffix(".json") == ckpt.with_suffix(".json"):
+        raise SystemExit(f"--out {out} would overwrite the checkpoint's {ckpt.stem}.json: "
+                         "give the model another name")
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.fp32:
         import shutil
