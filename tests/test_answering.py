@@ -92,7 +92,14 @@ def test_a_question_no_passage_is_near_by_meaning_or_words_is_off_topic(engine):
     assert confidence.off_topic(f) and confidence.confidence_of(f) == 0.0
     f[coverage] = 1.0  # a passage holds every term of the question: not off topic
     assert not confidence.off_topic(f) and confidence.confidence_of(f) > 0.0
-    f[dense], f[coverage] = confidence.OFF_TOPIC_COSINE + 0.05, 0.0
+    f[dense] = confidence.NOTHING_NEAR - 0.05  # nothing near by meaning: words by accident
+    assert confidence.off_topic(f) and confidence.confidence_of(f) == 0.0
+    # loosely near, and the passage holds few of the question's words
+    f[dense], f[coverage] = confidence.LOOSELY_NEAR - 0.05, confidence.FEW_WORDS - 0.05
+    assert confidence.off_topic(f) and confidence.confidence_of(f) == 0.0
+    f[coverage] = confidence.FEW_WORDS + 0.05
+    assert not confidence.off_topic(f) and confidence.confidence_of(f) > 0.0
+    f[dense], f[coverage] = confidence.LOOSELY_NEAR + 0.05, 0.0
     assert not confidence.off_topic(f)
 
 

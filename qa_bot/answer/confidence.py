@@ -29,8 +29,16 @@ CONFIDENCE_WEIGHTS = np.array([0.042, 0.775, 1.194, 0.011, 0.94, 0.117, -0.03,
                                -3.729], dtype=np.float32)
 # Off topic: no passage within this cosine of the question (below the lowest top-passage
 # cosine of any answerable question of the news tuning half, 0.32) and none holding every
-# term of the question ("What did the EU freeze?" is near by its words only).
+# term of the question ("What did the EU freeze?" is near by its words only)...
 OFF_TOPIC_COSINE = 0.3
+# ... or none within NOTHING_NEAR, whatever words match (they match by accident: "Why do
+# cats purr?" holds every term of a passage on "fat-cat salaries"), or none within
+# LOOSELY_NEAR that holds FEW_WORDS of the question's idf mass ("What is the chemical
+# symbol for gold?" against a G7 communique on gold). No answerable tuning question falls
+# in either band.
+NOTHING_NEAR = 0.2
+LOOSELY_NEAR = 0.4
+FEW_WORDS = 0.4
 _TOP_DENSE = CONFIDENCE_FEATURES.index("top_dense")
 _COVERAGE = CONFIDENCE_FEATURES.index("passage_coverage")
 
@@ -38,7 +46,9 @@ _COVERAGE = CONFIDENCE_FEATURES.index("passage_coverage")
 def off_topic(features: np.ndarray) -> bool:
     """The corpus has nothing on the question's topic, by meaning or by its words (given
     the CONFIDENCE_FEATURES)."""
-    return bool(features[_TOP_DENSE] < OFF_TOPIC_COSINE and features[_COVERAGE] < 1.0)
+    near, words = features[_TOP_DENSE], features[_COVERAGE]
+    return bool(near < NOTHING_NEAR or (near < OFF_TOPIC_COSINE and words < 1.0)
+                or (near < LOOSELY_NEAR and words < FEW_WORDS))
 
 
 def confidence_of(features: np.ndarray) -> float:
