@@ -48,17 +48,9 @@ LAYERS = 3
 MAX_LEN = 128
 
 
-def squad_groups(path: Path, limit: int, seed: int, context: bool = False) -> list[dict]:
-    """[{question, sentences, positive, span: (start, end) in the positive sentence}]; with
-    `context` each sentence is followed by its title and the sentence before it, as a
-    context reader reads it (reader.with_context)."""
-    from qa_bot.answer.reader import with_context
+def squad_groups(path: Path, limit: int, seed: int) -> list[dict]:
+    """[{question, sentences, positive, span: (start, end) in the positive sentence}]."""
     from qa_bot.chunking import split_sentences
-
-    def read_as(title: str, sents: list[str], i: int) -> str:
-        if not context:
-            return sents[i]
-        return with_context(sents[i], title.replace("_", " "), sents[i - 1] if i else "")
 
     with zipfile.ZipFile(path) as z:
         data = json.loads(z.read(z.namelist()[0]))["data"]
@@ -83,8 +75,7 @@ def squad_groups(path: Path, limit: int, seed: int, context: bool = False) -> li
         pos = next((i for i, (s, e) in enumerate(spans) if s <= a0 and a1 <= e), None)
         if pos is None or len(spans) < 2:
             continue
-        plain = [ctx[s:e] for s, e in spans]
-        sents = [read_as(title, plain, i) for i in range(len(plain))]
+        sents = [ctx[s:e] for s, e in spans]
         s0 = spans[pos][0]
         groups.append({"question": qa["question"], "title": title, "sentences": sents,
                        "positive": pos, "span": (a0 - s0, a1 - s0)})
@@ -92,24 +83,22 @@ def squad_groups(path: Path, limit: int, seed: int, context: bool = False) -> li
         others = [c for c in by_article.get(g["title"], []) if c not in g["sentences"]]
         if others:
             ctx = rng.choice(others)
-            plain = [ctx[s:e] for s, e in split_cache[ctx]]
-            g["far"] = read_as(g["title"], plain, rng.randrange(len(plain)))
+            spans = split_cache[ctx]
+            s, e = rng.choice(spans)
+            g["far"] = ctx[s:e]
     return groups
 
 
-def build_news_groups(folds: str = "ab", context: bool = False) -> list[dict]:
+def build_news_groups(folds: str = "ab") -> list[dict]:
     """Groups from the news question set's tuning half (items of `folds`, or "extra": the
     later batch of questions, which the shipped weights are not fitted on), asked through
     the engine as the benchmark asks them (follow-ups after their first turn): the
     reader's question is the one the engine gives it (a follow-up with its context); the
     sentence holding the gold is positive; the sentences the current pipeline read and
     scored best, without the gold, are hard negatives. Unanswerable questions give groups
-    with no positive (every sentence a "no answer"). With `context` each sentence is read
-    with its title and the sentence before it in its passage (ranking.context_of)."""
+    with no positive (every sentence a "no answer")."""
     from benchmarks.news import bbc_engine
     from benchmarks.news_qa.dataset import article_text, load
-    from qa_bot.answer.ranking import context_of
-    from qa_bot.answer.reader import with_context
     from qa_bot.chunking import split_sentences
 
     eng = bbc_engine()
@@ -124,38 +113,30 @@ def build_news_groups(folds: str = "ab", context: bool = False) -> list[dict]:
             history.append(answer)
             if ranking is None:
                 continue
-            seen = [c.scored for c in ranking.read] + \
-                sorted(ranking.scored, key=lambda s: -s.score)[:24]
-            gen = eng.generation()
-            read_as = {x.text: with_context(x.text, *context_of(x, ranking.hits, gen))
-                       if context else x.text for x in reversed(seen + ranking.scored)}
+            seen = [c.scored.text for c in ranking.read] + \
+                [s.text for s in sorted(ranking.scored, key=lambda s: -s.score)[:24]]
             gold = turn.answer
-            negatives = [read_as[t] for t in dict.fromkeys(x.text for x in seen)
-                         if not gold or gold not in t]
+            negatives = [t for t in dict.fromkeys(seen) if not gold or gold not in t]
             g = {"question": ranking.query, "negatives": negatives[:24]}
             if gold:
-                pos = next((read_as[x.text] for x in ranking.scored if gold in x.text), None)
-                if pos is None:  # not among the passages read: from the article
-                    text = article_text(item.article)
-                    sents = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
-                    at = next((i for i, t in enumerate(sents) if gold in t), None)
-                    if at is None:
-                        continue
-                    pos = with_context(sents[at], text.split("\n", 1)[0],
-                                       sents[at - 1] if at else "") if context else sents[at]
+                text = article_text(item.article)
+                sents = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+                pos = next((t for t in sents if gold in t), None)
+                if pos is None:
+                    continue
                 g["positive"] = pos
                 g["span"] = (pos.find(gold), pos.find(gold) + len(gold))
             groups.append(g)
     return groups
 
 
-def news_groups(folds: str, context: bool = False) -> list[dict]:
-    """build_news_groups, cached in CACHE/news-groups-<folds>[-context].json (delete it to
-    rebuild after the question set or the pipeline changed)."""
-    path = CACHE / f"news-groups-{folds}{'-context' if context else ''}.json"
+def news_groups(folds: str) -> list[dict]:
+    """build_news_groups, cached in CACHE/news-groups-<folds>.json (delete it to rebuild
+    after the question set or the pipeline changed)."""
+    path = CACHE / f"news-groups-{folds}.json"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(build_news_groups(folds, context)))
+        path.write_text(json.dumps(build_news_groups(folds)))
     groups = json.loads(path.read_text())
     for g in groups:  # to the SQuAD groups' shape: sentences, positive index (or None)
         g["sentences"] = ([g["positive"]] if "positive" in g else []) + g.pop("negatives")
@@ -276,9 +257,9 @@ def train(args) -> None:
     rng = random.Random(args.seed)
     tok = AutoTokenizer.from_pretrained(str(model_dir()))
     t0 = time.time()
-    groups = squad_groups(SQUAD_TRAIN, args.questions, seed=args.seed, context=args.context)
+    groups = squad_groups(SQUAD_TRAIN, args.questions, seed=args.seed)
     if args.news:
-        news = news_groups(args.news, args.context)
+        news = news_groups(args.news)
         groups += news * args.news_repeat
         print(f"news tuning groups ({args.news}): {len(news)} x {args.news_repeat}",
               file=sys.stderr)
@@ -355,7 +336,7 @@ def train(args) -> None:
     ckpt.with_suffix(".json").write_text(json.dumps(
         {"layers": args.layers, "questions": args.questions, "seed": args.seed,
          "init": args.init, "steps_done": step + 1, "cut_answer": args.cut_answer,
-         "null_span": args.null_span, "context": args.context,
+         "null_span": args.null_span,
          "batch": args.batch, "negatives": args.negatives, "news": args.news,
          "seconds": round(time.time() - start)}, indent=1))
 
@@ -382,9 +363,6 @@ def export(args) -> None:
                           "end_logits": axes},
             opset_version=17, do_constant_folding=True, dynamo=False)
     out = args.out or MODEL_FILE
-    if out.with_suffix(".json") == ckpt.with_suffix(".json"):
-        raise SystemExit(f"--out {out} would overwrite the checkpoint's {ckpt.stem}.json: "
-                         "give the model another name")
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.fp32:
         import shutil
@@ -392,8 +370,6 @@ def export(args) -> None:
     else:
         from onnxruntime.quantization import QuantType, quantize_dynamic
         quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
-    # what the query path needs to know of the model (qa_bot/answer/reader.py)
-    out.with_suffix(".json").write_text(json.dumps({"context": meta.get("context", False)}))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
 
 
@@ -423,8 +399,6 @@ def main() -> None:
     ap.add_argument("--cut-answer", action="store_true",
                     help="add each positive with its answer cut out as a negative")
     ap.add_argument("--seed", type=int, default=0, help="which SQuAD questions, in which order")
-    ap.add_argument("--context", action="store_true",
-                    help="read each sentence with its title and the sentence before it")
     args = ap.parse_args()
     export(args) if args.export else train(args)
 

@@ -50,15 +50,6 @@ class Candidate:
     score: float
 
 
-def context_of(s: Scored, hits: list[Hit], gen: Generation) -> tuple[str, str]:
-    """(title, the sentence before s in its passage, or "" for the passage's first)."""
-    chunk = gen.chunks[hits[s.hit].row]
-    before = [x for x in chunk.sentences if x.end <= s.sentence.start]
-    prev = chunk.text[before[-1].start - chunk.start:before[-1].end - chunk.start] \
-        if before else ""
-    return chunk.title, prev
-
-
 def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, question: str,
                     reader: Reader | None, articles: tuple[str, ...] = (),
                     reader_question: str | None = None,
@@ -68,8 +59,7 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
     `articles` and `quoted` are the previous answer's documents and (doc id, start) of its
     quoted sentences: a follow-up asks for something the previous answer did not say."""
     top = sorted(scored, key=lambda s: -s.score)[:RERANK]
-    readings = reader.read(reader_question or question, [s.text for s in top],
-                           [context_of(s, hits, gen) for s in top]) if reader \
+    readings = reader.read(reader_question or question, [s.text for s in top]) if reader \
         else [None] * len(top)
     top_doc = gen.chunks[hits[0].row].doc_id
     out = []

@@ -4,10 +4,7 @@ qa_bot/answer/models/) that reads a (question, sentence) pair and gives
   span       where in the sentence the answer phrase lies (SQuAD-style start/end), or that
              none does: the heads point at [CLS] (SQuAD 2.0-style "no answer").
 Trained by `python -m benchmarks.train_reader` from the weights the model package ships;
-run by onnxruntime, so the query path never imports torch. A reader trained with context
-(its models/<name>.json says {"context": true}) reads each sentence followed by its context
-(CONTEXT_SEP, then the title and the sentence before it), so "he" and "the firm" come with
-the names they stand for; the span stays inside the sentence.
+run by onnxruntime, so the query path never imports torch.
 
 Invariants: `read` returns one Reading per sentence, in input order; a Reading's span,
 when present, is a non-empty slice `sentence[start:end]`, the answer phrase as
@@ -15,7 +12,6 @@ qa_bot/answer/phrase.py bounds it (whole words, a figure with its sign and unit)
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +23,6 @@ from qa_bot.answer.phrase import phrase
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "reader.onnx"
 MAX_TOKENS = 128  # the pair's word pieces, as in training
 MAX_SPAN_TOKENS = 16
-CONTEXT_SEP = " | "
-
-
-def with_context(sentence: str, title: str, previous: str) -> str:
-    """What a context reader reads for a sentence: the sentence, then its title and the
-    sentence before it (the pair is truncated from the end, so the context goes first)."""
-    return f"{sentence}{CONTEXT_SEP}{title}{CONTEXT_SEP}{previous}".rstrip(" |")
 
 
 @dataclass(frozen=True)
@@ -59,20 +48,12 @@ class Reader:
         self.tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
         self.tokenizer.no_padding()
         self.session = onnx_session(path, threads)
-        meta = path.with_suffix(".json")
-        self.reads_context = meta.exists() and \
-            bool(json.loads(meta.read_text(encoding="utf-8")).get("context"))
         self._lock = threading.Lock()
 
-    def read(self, question: str, sentences: list[str],
-             contexts: list[tuple[str, str]] | None = None) -> list[Reading]:
-        """One Reading per sentence; `contexts` (title, previous sentence) per sentence are
-        read too when the model was trained with them."""
+    def read(self, question: str, sentences: list[str]) -> list[Reading]:
         if not sentences:
             return []
-        texts = [with_context(s, *c) for s, c in zip(sentences, contexts)] \
-            if contexts and self.reads_context else sentences
-        encs = self.tokenizer.encode_batch([(question, t) for t in texts])
+        encs = self.tokenizer.encode_batch([(question, s) for s in sentences])
         width = max(len(e.ids) for e in encs)
         ids = np.zeros((len(encs), width), dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -90,11 +71,9 @@ class Reader:
     @staticmethod
     def _reading(relevance: float, start_logits: np.ndarray, end_logits: np.ndarray,
                  enc, sentence: str) -> Reading:
-        """The best span over the sentence's word pieces (the pair's second sequence, up to
-        the sentence's end: never in its context)."""
+        """The best span over the sentence's word pieces (the pair's second sequence)."""
         tokens = [t for t, sid in enumerate(enc.sequence_ids) if sid == 1
-                  and enc.offsets[t][1] > enc.offsets[t][0]
-                  and enc.offsets[t][1] <= len(sentence)]
+                  and enc.offsets[t][1] > enc.offsets[t][0]]
         if not tokens:
             return Reading(relevance, None, 0.0, -10.0)
         ps = _softmax(start_logits[tokens])
