@@ -41,7 +41,6 @@ def _citation(n: int, hit: Hit, gen: Generation, sent: Sentence, text: str, scor
                     highlight=highlight)
 
 
-
 def _blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation
             ) -> list[list[Candidate]]:
     """The chosen sentences grouped into quotes: two sentences of one passage that follow
