@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from qa_bot.answer import NOT_ANSWERED
-from qa_bot.answer.features import QueryTerms, collapse_duplicates, match_terms
+from qa_bot.answer.features import QueryTerms, collapse_duplicates, is_crosshead, \
+    match_terms
+from qa_bot.answer.ranking import FINAL_WEIGHTS
 from qa_bot.answer.question import answer_cues, missing_figures, new_answer_type, span_type
 from qa_bot.engine import Engine
+from conftest import make_config
 from quality_corpus import corpus_engine
 
 QUESTIONS = [
@@ -160,6 +163,66 @@ def test_a_detail_the_question_states_is_not_its_answer():
     assert new_answer_type("Who leads Air Deccan?", "Air Deccan has 36 planes.") == 0.0
     assert missing_figures("Who scored in the 3-1 win in 2004?", "They won 3-1 in 2005.") == 0.5
     assert missing_figures("Who scored the winner?", "They won 3-1.") == 0.0
+
+
+def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
+    """A height, an age, a duration, an amount: a sentence with some other figure about the
+    same person does not hold what the question asks for."""
+    assert new_answer_type("How tall is Maria Sharapova?", "4 Maria Sharapova (Russia)") == -1.0
+    assert new_answer_type("How tall is she?", "She stands 1.88m tall.") == 1.0
+    assert new_answer_type("How old was he?", "He won 3 titles.") == -1.0
+    assert new_answer_type("How old was he?", "The 34-year-old said so.") == 1.0
+    assert new_answer_type("How long did the final last?", "Federer won 6-4 6-3.") == -1.0
+    assert new_answer_type("How long did the final last?", "It lasted two hours.") == 1.0
+    assert new_answer_type("How much did it pay for the firm?", "It paid for 36 planes.") == -1.0
+    assert new_answer_type("How much did it pay for the firm?", "It paid £3.2bn.") == 1.0
+    assert new_answer_type("What percentage of staff left?", "Some 5.1% left.") == 1.0
+    assert new_answer_type("How many aces did he serve?", "He served 12 aces.") == 1.0
+
+
+def test_a_crosshead_is_never_the_answer(make_engine, tmp_path):
+    """A line of a few words without a stop that names nothing ("Fourth seed") is a
+    crosshead, not an answer: the sentence under it is quoted instead, though the crosshead
+    shares the question's words. A fixture ("Wolves v Millwall") may still answer."""
+    assert is_crosshead("Fourth seed") and is_crosshead("Winners meet in final match")
+    assert not is_crosshead("Wolves v Millwall") and not is_crosshead("4 Maria Sharapova")
+    assert not is_crosshead("He won.") and not is_crosshead('"I won," he said.')
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "open.txt").write_text(
+        "Agassi battles into fourth round\n\nAndre Agassi put in an erratic display before "
+        "edging into the fourth round of the Australian Open.\n\nFourth seed\n\nFourth seed "
+        "Andy Roddick beat Jurgen Melzer in straight sets.\n", encoding="utf-8")
+    (tmp_path / "c" / "fixtures.txt").write_text(
+        "Cup fixtures\n\nWolves v Millwall\n\nWest Ham v Norwich\n", encoding="utf-8")
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    answer = engine.ask("Which seed is Roddick?")
+    assert answer.answered and answer.citations[0].quote.startswith("Fourth seed Andy Roddick")
+    fixture = engine.ask("Who do Wolves play in the Cup?")
+    assert "Wolves v Millwall" in [c.quote for c in fixture.citations]
+
+
+def test_a_follow_up_that_names_nothing_stays_in_the_previous_answers_article(engine):
+    """The previous answer's article gets NAMELESS_FOLLOW_UP_BONUS on top of its fitted
+    weight when the follow-up names nothing new ("Why?"); a follow-up that names something
+    ("And Maria Lindqvist?") may move on by the fitted weights alone."""
+    from qa_bot.answer.ranking import NAMELESS_FOLLOW_UP_BONUS, read_candidates
+
+    first = engine.ask("Who won the Springfield mayoral election?")
+    assert first.answered
+    gen = engine.generation()
+    for question, bonus in (("When was she born?", NAMELESS_FOLLOW_UP_BONUS),
+                            ("And Maria Lindqvist?", 0.0)):
+        _, ranking = engine.ask_detailed(question, [first])
+        articles = tuple(dict.fromkeys(c.doc_id for c in first.citations if c.cited))
+        alone = read_candidates(ranking.scored, ranking.hits, gen, question, engine.reader,
+                                articles, ranking.query)
+        for c in alone:
+            doc = gen.chunks[ranking.hits[c.scored.hit].row].doc_id
+            expect = float(c.final @ FINAL_WEIGHTS) + (bonus if doc in articles else 0.0)
+            assert c.score == pytest.approx(expect, abs=1e-4)
+        assert any(gen.chunks[ranking.hits[c.scored.hit].row].doc_id in articles
+                   for c in alone)
 
 
 def test_the_answer_phrase_is_whole_words_and_a_figure_with_what_qualifies_it():

@@ -27,7 +27,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([4.433, 2.827, 3.002, 1.96, 1.707, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([4.347, 2.922, 2.971, 1.933, 1.807, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -185,4 +185,20 @@ def score_sentences(hits: list[Hit], gen: Generation, query_vec: np.ndarray, qt:
         f = np.array([float(cs), qt.coverage(t), hits[i].dense, 1.0 / (i + 1),
                       answer_type(question, t), 1.0], dtype=np.float32)
         out.append(Scored(i, s, t, f, float(f @ SENTENCE_WEIGHTS), float(fc)))
-    return out
+    whole = [s for s in out if not is_crosshead(s.text)]
+    return whole or out
+
+
+_CROSSHEAD_WORDS = 7
+_ENDS_SENTENCE = re.compile(r"[.!?:;\"'\u2019\u201d]\s*$")
+
+
+def is_crosshead(text: str) -> bool:
+    """A crosshead rather than a sentence ("Fourth seed", "Winners meet in final match"): a
+    few words that end without a stop and name nothing (no figure, no capital after the
+    first word). It answers nothing, so it is not a candidate when its passages hold any
+    other line; a fixture or a table row ("Wolves v Millwall") names something and stays."""
+    words = text.split()
+    return (len(words) <= _CROSSHEAD_WORDS and not _ENDS_SENTENCE.search(text)
+            and not any(ch.isdigit() for ch in text)
+            and not any(w[:1].isupper() for w in words[1:]))

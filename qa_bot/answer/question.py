@@ -19,16 +19,50 @@ _ASKS_NUMBER = re.compile(r"\bhow\s+(many|much|long|old|far|high|tall|large|big|
                           r"\bwhat\s+(percentage|percent|number|amount|proportion)\b", re.I)
 
 
-def answer_type(question: str, text: str, new_only: bool = False) -> float:
-    """1 when the question asks for a date or a quantity and the sentence holds one, -1 when
-    it asks for one and the sentence holds none, 0 for other questions. With `new_only`,
-    a date or quantity the question itself states does not count ("How much did it pay
-    for the 36 planes?" is not answered by "36 planes")."""
+_COUNT = r"(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
+    r"twenty|thirty|forty|fifty|hundred|several|few|half)"
+_TIME_UNIT = r"(years?|months?|weeks?|days?|hours?|minutes?|seconds?|mins?|hrs?|decades?|" \
+    r"centur(y|ies)|nights?|seasons?|games?|matches?|rounds?|laps?)"
+_LENGTH = r"\d[\d.,]*\s*(m|cm|mm|km|ft|feet|foot|metres?|meters?|inch(es)?|miles?|yards?)\b"
+# Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for.
+# (question asks for it, a sentence holds it); the first that the question matches wins.
+_KINDS = (
+    (re.compile(r"\bhow\s+(tall|high)\b", re.I), re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
+    (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b", re.I),
+     re.compile(r"\baged?\s+\d+|\bage\s+of\s+\d+|\d+-year-old|\b\d+\s+years?\s+old|"
+                r"\(\d{2}\)|\b(teens|twenties|thirties|forties|fifties|sixties|seventies|"
+                r"eighties)\b", re.I)),
+    (re.compile(r"\bhow\s+long\b|\bhow\s+many\s+" + _TIME_UNIT, re.I),
+     re.compile(r"\b" + _COUNT + r"[\s-]+" + _TIME_UNIT + r"\b|\d+:\d+|\d+(\.\d+)?\s*(s|secs?)\b|"
+                + _LENGTH, re.I)),
+    (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion)\b", re.I),
+     re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k)\b)|"
+                r"\b\d[\d,.]*\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
+                r"rupees|dollars|pounds|euros|yen|yuan|pence|cents|p)\b|\b" + _COUNT
+                + r"[\s-]+" + _TIME_UNIT + r"\b|\b(half|third|quarter|doubled?|tripled?|"
+                r"trebled?)\b", re.I)),
+)
+
+
+def asked_pattern(question: str) -> re.Pattern | None:
+    """What a sentence must hold to answer the question: a date for "when", a height, an
+    age, a duration or an amount for "how tall / old / long / much", a figure for other
+    "how many" questions; None when the question asks for none of these."""
     if _ASKS_WHEN.search(question):
-        pattern = _YEAR_OR_DATE
-    elif _ASKS_NUMBER.search(question):
-        pattern = _NUMBER
-    else:
+        return _YEAR_OR_DATE
+    for asks, holds in _KINDS:
+        if asks.search(question):
+            return holds
+    return _NUMBER if _ASKS_NUMBER.search(question) else None
+
+
+def answer_type(question: str, text: str, new_only: bool = False) -> float:
+    """1 when the question asks for a date or a quantity (asked_pattern) and the sentence
+    holds one, -1 when it asks for one and the sentence holds none, 0 for other questions.
+    With `new_only`, a date or quantity the question itself states does not count ("How
+    much did it pay for the 36 planes?" is not answered by "36 planes")."""
+    pattern = asked_pattern(question)
+    if pattern is None:
         return 0.0
     q = question.lower()
     found = (m.group(0).lower() for m in pattern.finditer(text))
@@ -90,10 +124,11 @@ def span_type(question: str, text: str, span: tuple[int, int] | None) -> float:
         return 0.0
     phrase = text[span[0]:span[1]]
     q = question.lower()
-    if _ASKS_WHEN.search(question):
-        ok = bool(_YEAR_OR_DATE.search(phrase))
-    elif _ASKS_NUMBER.search(question):
-        ok = bool(_NUMBER.search(phrase)) and phrase.lower() not in q
+    pattern = asked_pattern(question)
+    if pattern is _YEAR_OR_DATE:
+        ok = bool(pattern.search(phrase))
+    elif pattern is not None:
+        ok = bool(pattern.search(phrase)) and phrase.lower() not in q
     elif _ASKS_NAME.search(question):
         ok = any(w[0].isupper() and w.lower() not in q for w in re.findall(r"\w+", phrase))
     else:
