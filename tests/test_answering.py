@@ -144,7 +144,10 @@ def test_answer_cues_see_what_the_sentence_adds():
     assert answer_cues("Who runs Time Warner?", "Time Warner did not say.")[0] == -1.0
     assert answer_cues("Why did shares fall?", "Shares fell because of fears.")[1] == 1.0
     assert answer_cues("Why did shares fall?", "Shares fell on Monday.")[1] == -1.0
-    assert answer_cues("How much did Kraft pay?", "Kraft paid $1.2bn.")[2] == 1.0
+    assert answer_cues("How much did Kraft pay?", "Kraft paid $1.2bn.")[2] == 0.5
+    assert answer_cues("How much did Kraft pay?", "Kraft paid.")[2] == 0.0
+    assert answer_cues("Which firm bought Kraft?", "Kraft was bought by Nestle.")[0] == 1.0
+    assert answer_cues("Where is Kraft based?", "Kraft is based there.")[0] == -1.0
 
 
 def test_question_terms_match_other_word_forms_and_acronyms(engine):

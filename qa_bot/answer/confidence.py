@@ -24,9 +24,9 @@ CONFIDENCE_FEATURES = ("reader", "final", "top_dense", "best_overlap", "passage_
                        "span_prob", "margin", "rarest_missing", "sentence_rarest_missing",
                        "new_answer_type", "who_name", "missing_figures", "answer_logit",
                        "bias")
-CONFIDENCE_WEIGHTS = np.array([0.051, 0.782, 0.588, 0.05, 0.286, -0.195, -0.111,
-                               -0.452, -0.393, -0.926, -0.091, -0.318, -0.242,
-                               -2.558], dtype=np.float32)
+CONFIDENCE_WEIGHTS = np.array([0.039, 0.815, 0.569, 0.007, 0.275, -0.353,
+                               -0.102, -0.428, -0.389, -0.759, -0.238, -0.299,
+                               -0.265, -2.656], dtype=np.float32)
 # Off topic: no passage within this cosine of the question (below the lowest top-passage
 # cosine of any answerable question of the news tuning half, 0.32) and none holding every
 # term of the question ("What did the EU freeze?" is near by its words only)...

@@ -27,7 +27,7 @@ DUPLICATE_JACCARD = 0.8
 # ranking of a question's sentences matters.
 SENTENCE_FEATURES = ("cosine", "idf_overlap", "passage_dense", "passage_rank", "answer_type",
                      "bias")
-SENTENCE_WEIGHTS = np.array([4.347, 2.922, 2.971, 1.933, 1.807, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([4.341, 2.898, 2.952, 1.979, 1.809, 0.0], dtype=np.float32)
 
 Encode = Callable[[list[str]], np.ndarray]
 

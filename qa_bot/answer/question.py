@@ -85,33 +85,29 @@ def missing_figures(question: str, text: str) -> float:
     return sum(f not in text for f in figures) / len(figures)
 
 
-_ASKS_WHO = re.compile(r"^\W*(and\s+)?(who|whom|whose|which\s+(person|man|woman|minister|player|"
-                       r"company|firm|club|team|country|group|bank))\b", re.I)
 _ASKS_WHY = re.compile(r"^\W*(and\s+)?(why|how\s+come|what\s+(caused|prompted|led))\b", re.I)
 _REASON = re.compile(r"\b(because|due to|as a result|after|amid|in order to|so that|since|"
                      r"reason|blamed|following|fears?|concerns?|thanks to|owing to|aims? to|"
                      r"so as to|to help|to avoid|to boost|to cut)\b", re.I)
-_ENTITY = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z'\u2019]+(?:\s+[A-Z][a-z'\u2019]+)*|"
-                     r"[£$€]?\d[\d,.]*(?:%|bn|m|k)?")
-
-
-def answer_cues(question: str, text: str) -> tuple[float, float, float]:
-    """(the question asks who and the sentence names someone the question does not,
-    the question asks why and the sentence gives a reason, the share of the sentence's
-    names and figures that the question does not hold): signs that the sentence adds
-    what the question asks for."""
-    q = question.lower()
-    found = [e for e in _ENTITY.findall(text) if e.strip()]
-    new = [e for e in found if e.lower() not in q]
-    who = (1.0 if any(" " in e or e[0].isupper() for e in new) else -1.0) \
-        if _ASKS_WHO.search(question) else 0.0
-    why = (1.0 if _REASON.search(text) else -1.0) if _ASKS_WHY.search(question) else 0.0
-    return who, why, len(new) / max(len(found), 1)
-
-
 _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
                         r"(which|what)\s+\w+|what\s+(is|was|were|are)\s+the\s+names?)\b",
                         re.I)
+_FIGURES = re.compile(r"[£$€]?\d[\d,.]*(?:%|bn|m|k)?")
+
+
+def answer_cues(question: str, text: str) -> tuple[float, float, float]:
+    """(the question asks for a name (who, which, where) and the sentence names something
+    the question does not, the question asks why and the sentence gives a reason, the
+    share of the sentence's names and figures that the question does not hold): signs
+    that the sentence adds what the question asks for."""
+    q = question.lower()
+    found_names = names(text)
+    found = found_names + _FIGURES.findall(text)
+    new = [e for e in found if e.lower() not in q]
+    who = (1.0 if any(n.lower() not in q for n in found_names) else -1.0) \
+        if _ASKS_NAME.search(question) else 0.0
+    why = (1.0 if _REASON.search(text) else -1.0) if _ASKS_WHY.search(question) else 0.0
+    return who, why, len(new) / max(len(found), 1)
 
 
 def span_type(question: str, text: str, span: tuple[int, int] | None) -> float:

@@ -39,9 +39,9 @@ _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
 # tuning follow-ups 0 / 0.5 / 1 / 2 / 4 gave 56.0 / 56.8 / 57.6 / 58.4 / 57.6% right. The
 # fitted `same_article` weight holds for every follow-up, naming something or not.
 NAMELESS_FOLLOW_UP_BONUS = 2.0
-FINAL_WEIGHTS = np.array([0.289, 1.142, 2.041, 1.316, 1.801, 0.465, 1.057,
-                          0.598, 0.899, -0.109, 0.454, 1.545, -0.598, 0.127,
-                          0.225, 0.536, 3.378, 0.0], dtype=np.float32)
+FINAL_WEIGHTS = np.array([0.285, 1.163, 1.957, 1.291, 1.776, 0.516, 1.147,
+                          0.669, 0.939, -0.368, 0.663, 1.578, -0.631, 0.219,
+                          0.229, 0.419, 3.435, 0.0], dtype=np.float32)
 
 
 @dataclass
