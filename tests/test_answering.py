@@ -218,14 +218,14 @@ def test_a_follow_up_that_names_nothing_stays_in_the_previous_answers_article(en
                             ("And Maria Lindqvist?", 0.0)):
         _, ranking = engine.ask_detailed(question, [first])
         articles = tuple(dict.fromkeys(c.doc_id for c in first.citations if c.cited))
-        alone = read_candidates(ranking.scored, ranking.hits, gen, question, engine.reader,
+        again = read_candidates(ranking.scored, ranking.hits, gen, question, engine.reader,
                                 articles, ranking.query)
-        for c in alone:
+        for c in again:
             doc = gen.chunks[ranking.hits[c.scored.hit].row].doc_id
             expect = float(c.final @ FINAL_WEIGHTS) + (bonus if doc in articles else 0.0)
             assert c.score == pytest.approx(expect, abs=1e-4)
         assert any(gen.chunks[ranking.hits[c.scored.hit].row].doc_id in articles
-                   for c in alone)
+                   for c in again)
 
 
 def test_the_answer_phrase_is_whole_words_and_a_figure_with_what_qualifies_it():

@@ -24,8 +24,9 @@ _COUNT = r"(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|elev
 _TIME_UNIT = r"(years?|months?|weeks?|days?|hours?|minutes?|seconds?|mins?|hrs?|decades?|" \
     r"centur(y|ies)|nights?|seasons?|games?|matches?|rounds?|laps?)"
 _LENGTH = r"\d[\d.,]*\s*(m|cm|mm|km|ft|feet|foot|metres?|meters?|inch(es)?|miles?|yards?)\b"
-# Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for.
-# (question asks for it, a sentence holds it); the first that the question matches wins.
+# Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for,
+# as pairs (the question asks for it, a sentence holds it); the first the question matches
+# wins.
 _KINDS = (
     (re.compile(r"\bhow\s+(tall|high)\b", re.I), re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
     (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b", re.I),
