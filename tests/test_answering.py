@@ -183,6 +183,18 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How many aces did he serve?", "He served 12 aces.") == 1.0
 
 
+def test_a_question_for_a_height_age_duration_or_amount_the_article_lacks_is_declined(engine):
+    """The article on Jane Okafor's election gives her share of the vote, her birth year and
+    her years as an engineer, never her age: "How old was she when she won?" is declined
+    (confidence 0, though the election sentence is near) with the nearest passages shown,
+    while a "How long" question it does answer is answered."""
+    old = engine.ask("How old was Jane Okafor when she won the Springfield mayoral election?")
+    assert not old.answered and old.confidence == 0.0 and old.answer == NOT_ANSWERED
+    assert old.citations and not any(c.cited for c in old.citations)
+    years = engine.ask("How long did Jane Okafor work as a civil engineer?")
+    assert years.answered and "twenty years" in years.answer
+
+
 def test_a_crosshead_is_never_the_answer(make_engine, tmp_path):
     """A line of a few words without a stop that names nothing ("Fourth seed") is a
     crosshead, not an answer: the sentence under it is quoted instead, though the crosshead

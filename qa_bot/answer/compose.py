@@ -9,6 +9,7 @@ near-duplicate passages appear once, and [1] is the answer's passage."""
 from __future__ import annotations
 
 from qa_bot.answer.confidence import sigmoid
+from qa_bot.answer.question import lacks_asked_kind
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
@@ -75,7 +76,9 @@ def _quote(block: list[Candidate], hits: list[Hit], gen: Generation
 
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,
             threshold: float, question: str = "") -> Answer:
-    """The Answer: declined below `threshold`; else the best sentence, and the next best
+    """The Answer: declined below `threshold`, or with confidence 0 when the sentences it
+    would quote lack the height, age, duration or amount the question asks for
+    (question.lacks_asked_kind); else the best sentence, and the next best
     (of any passage) when it scores within SECOND_SENTENCE_MARGIN; two sentences that
     follow each other in one passage make one quote. The answer's quotes are cited first
     ([1] is the best sentence's), then the other nearest passages, `top_k` in all; each
@@ -88,6 +91,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     answered = confidence >= threshold
     chosen = [best] + [c for c in read[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
+    if answered and lacks_asked_kind(question, [c.scored.text for c in chosen]):
+        answered, confidence = False, 0.0
     blocks = _blocks(chosen, hits, gen) if answered else []
 
     citations: list[Citation] = []

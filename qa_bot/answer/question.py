@@ -57,6 +57,16 @@ def asked_pattern(question: str) -> re.Pattern | None:
     return _NUMBER if _ASKS_NUMBER.search(question) else None
 
 
+def lacks_asked_kind(question: str, texts: list[str]) -> bool:
+    """The question asks for a height, an age, a duration or an amount (a kind narrower
+    than any figure or date) and none of `texts` holds one the question does not state:
+    "How tall is she?" is not answered by "4 Maria Sharapova (Russia)"."""
+    pattern = asked_pattern(question)
+    if pattern is None or pattern is _YEAR_OR_DATE or pattern is _NUMBER:
+        return False
+    return all(answer_type(question, t, new_only=True) < 0 for t in texts)
+
+
 def answer_type(question: str, text: str, new_only: bool = False) -> float:
     """1 when the question asks for a date or a quantity (asked_pattern) and the sentence
     holds one, -1 when it asks for one and the sentence holds none, 0 for other questions.
