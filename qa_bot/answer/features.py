@@ -1,7 +1,7 @@
 """First-stage sentence features: every sentence of the top passages scored against the
 question without running a model (stored sentence vectors, idf overlap, answer-type cues),
-and near-duplicate passages collapsed. The best of these go on to the reader
-(qa_bot/answer/ranking.py).
+crossheads left out and near-duplicate passages collapsed. The best of these go on to the
+reader (qa_bot/answer/ranking.py).
 
 Weights: fitted listwise (softmax over each question's sentences) on the tuning half of the
 news question set by `python -m benchmarks.fit_news`; never on the test half."""

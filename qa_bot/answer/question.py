@@ -1,6 +1,7 @@
 """What a question asks for, and whether a sentence or the reader's answer phrase gives it:
-a date for "when", a figure for "how many", a name for "who", a reason for "why"; the
-question's own figures; its names and its focus (the question without them). Pure
+a date for "when", a height, an age, a duration or an amount for "how tall / old / long /
+much", a figure for other "how many", a name for "who / which / where", a reason for "why";
+the question's own figures; its names and its focus (the question without them). Pure
 functions of the texts: no index, no model."""
 
 from __future__ import annotations
