@@ -180,6 +180,8 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How much did it pay for the firm?", "It paid for 36 planes.") == -1.0
     assert new_answer_type("How much did it pay for the firm?", "It paid £3.2bn.") == 1.0
     assert new_answer_type("What percentage of staff left?", "Some 5.1% left.") == 1.0
+    assert new_answer_type("How much did shipping rise?", "It rose by a fifth.") == 1.0
+    assert new_answer_type("How much of the staff left?", "One in five left.") == 1.0
     assert new_answer_type("How many aces did he serve?", "He served 12 aces.") == 1.0
 
 

@@ -41,8 +41,10 @@ _KINDS = (
      re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k)\b)|"
                 r"\b\d[\d,.]*\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
                 r"rupees|dollars|pounds|euros|yen|yuan|pence|cents|p)\b|\b" + _COUNT
-                + r"[\s-]+" + _TIME_UNIT + r"\b|\b(half|third|quarter|doubled?|tripled?|"
-                r"trebled?)\b", re.I)),
+                + r"[\s-]+" + _TIME_UNIT + r"\b|\b(half|halves|thirds?|quarters?|fifths?|"
+                r"sixths?|sevenths?|eighths?|ninths?|tenths?|doubled?|tripled?|trebled?)\b|"
+                r"\b(one|\d+)\s+in\s+(two|three|four|five|six|seven|eight|nine|ten|\d+)\b",
+                re.I)),
 )
 
 
