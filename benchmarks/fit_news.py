@@ -165,13 +165,18 @@ def _replace(path: Path, name: str, values: list[float], indent: int) -> None:
 
 def write_weights(report: dict) -> None:
     """The fitted weights into qa_bot/answer/features.py, ranking.py and confidence.py, and
-    the threshold into config.toml (what used to be pasted by hand)."""
+    the threshold into confidence.py (min_confidence's default) and config.toml (what used
+    to be pasted by hand)."""
     root = Path(__file__).resolve().parent.parent
     answer = root / "qa_bot" / "answer"
     _replace(answer / "features.py", "SENTENCE_WEIGHTS", report["first_stage_weights"], 29)
     _replace(answer / "ranking.py", "FINAL_WEIGHTS", report["final_weights"], 26)
     _replace(answer / "confidence.py", "CONFIDENCE_WEIGHTS", report["confidence_weights"], 31)
     if report["threshold_chosen"] is not None:
+        conf = answer / "confidence.py"
+        conf.write_text(re.sub(r"^MIN_CONFIDENCE = [\d.]+$",
+                               f"MIN_CONFIDENCE = {report['threshold_chosen']:g}",
+                               conf.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
         cfg = root / "config.toml"
         text = re.sub(r"^min_confidence = [\d.]+$",
                       f"min_confidence = {report['threshold_chosen']:g}",

@@ -12,6 +12,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa_bot.answer.confidence import MIN_CONFIDENCE
 from qa_bot.errors import ConfigError
 
 CONFIG_ENV = "QA_BOT_CONFIG"
@@ -47,7 +48,7 @@ class RetrievalConfig:
     rrf_k: int = 60
     dense_weight: float = 0.7
     sentence_weight: float = 0.5
-    min_confidence: float = 0.2
+    min_confidence: float = MIN_CONFIDENCE
     history_turns: int = 2
 
 

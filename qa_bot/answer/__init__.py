@@ -1,9 +1,13 @@
 """Answering: passages -> the sentence that answers, its answer phrase, citations.
 
     types         Answer, Citation (what front ends render)
-    features      first-stage sentence features, duplicate collapse
+    question      what a question asks for (a date, an amount, a name...), its names, focus
+    features      first-stage sentence features, crossheads, duplicate collapse
     reader        the cross-encoder that reads (question, sentence) pairs
-    compose       rank sentences, confidence, build the Answer
+    phrase        the reader's span grown to the phrase a reader would mark
+    ranking       candidates read and ranked, the evidence for the confidence
+    confidence    the confidence and its threshold, the off-topic gate
+    compose       a Ranking -> the Answer (quotes, highlight, citations)
     followups     what an earlier turn lends to the next question
     conversation  one chat's earlier turns"""
 
