@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
+from qa_bot.index.files import open_array
+
 if TYPE_CHECKING:
     from qa_bot.index.generation import Generation
 
@@ -60,9 +62,9 @@ class SegmentDocuments:
 
     def __init__(self, folder: Path, rows: int):
         self.folder = folder
-        self.offsets = np.load(folder / "documents.offsets.npy", mmap_mode="r")
-        self.stat = np.load(folder / "documents.stat.npy", mmap_mode="r")
-        self.of_row = np.load(folder / "chunks.document.npy", mmap_mode="r")
+        self.offsets = open_array(folder / "documents.offsets.npy")
+        self.stat = open_array(folder / "documents.stat.npy")
+        self.of_row = open_array(folder / "chunks.document.npy")
         n = len(self.offsets) - 1
         size = (folder / "documents.jsonl").stat().st_size
         with open(folder / "documents.jsonl", "rb") as f:

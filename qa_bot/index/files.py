@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import zlib
 from pathlib import Path
+
+import numpy as np
+
 
 def crash_point(name: str) -> None:
     """Test hook for crash safety: SIGKILL this very process at the named point of a build
@@ -18,13 +22,33 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+_NPY_HEADERS = threading.Lock()
+_AST_RACE_RETRIES = 3
+
+
+def open_array(path: Path) -> np.ndarray:
+    """A stored .npy file, memory-mapped read-only. np.load parses its header with
+    ast.literal_eval, which CPython 3.11 can fail with a SystemError ("AST constructor
+    recursion depth mismatch", python/cpython#106905) while another thread builds an AST
+    too (another engine loading a generation, a module compiled on first import): a sound
+    index would be called corrupt. Headers are read one at a time, and a header that hit
+    the race is read again (the data is mapped, not read: both cost microseconds)."""
+    for attempt in range(_AST_RACE_RETRIES):
+        try:
+            with _NPY_HEADERS:
+                return np.load(path, mmap_mode="r")
+        except SystemError:
+            if attempt == _AST_RACE_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-
 
 
 def replace_atomic(tmp: Path, path: Path) -> None:

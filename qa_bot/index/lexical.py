@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa_bot.index.files import open_array
+
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 EMPTY = "\u2205"  # the one term of a text without content words
 FILES = ("terms.txt", "terms.offsets.npy", "indptr.npy", "rows.npy", "tf.npy", "lengths.npy")
@@ -123,7 +125,7 @@ class Postings:
     def load(cls, folder: Path, n_rows: int, prefix: str = "") -> "Postings":
         """Memory-mapped files: nothing is parsed. Raises ValueError when the files do not
         agree with each other or with `n_rows`."""
-        arrays = [np.load(folder / f"{prefix}{name}.npy", mmap_mode="r")
+        arrays = [open_array(folder / f"{prefix}{name}.npy")
                   for name in ("terms.offsets", "indptr", "rows", "tf", "lengths")]
         offsets, indptr, rows, tf, lengths = arrays
         size = (folder / f"{prefix}terms.txt").stat().st_size

@@ -27,7 +27,7 @@ import numpy as np
 
 from qa_bot.chunking import Chunk, Sentence
 from qa_bot.index.doctable import SegmentDocuments, write_entries
-from qa_bot.index.files import crash_point, file_records, fsync_dir
+from qa_bot.index.files import crash_point, file_records, fsync_dir, open_array
 from qa_bot.index import vectors as vector_index
 from qa_bot.index.lexical import Postings
 
@@ -89,7 +89,7 @@ class Segment:
         self.folder = folder
         self.rows = rows
         self.records: dict = {}  # the manifest's records of its files, once checked
-        self.offsets = np.load(folder / "chunks.offsets.npy", mmap_mode="r")
+        self.offsets = open_array(folder / "chunks.offsets.npy")
         size = (folder / "chunks.jsonl").stat().st_size
         if self.offsets.shape != (rows + 1,) or int(self.offsets[-1]) != size:
             raise ValueError(f"chunks.offsets.npy does not fit chunks.jsonl ({rows} rows)")
@@ -99,8 +99,8 @@ class Segment:
         self.sentences: np.ndarray | None = None
         self.sentence_offsets: np.ndarray | None = None
         if (folder / "sentences.npy").exists():
-            self.sentences = np.load(folder / "sentences.npy", mmap_mode="r")
-            self.sentence_offsets = np.load(folder / "sentences.offsets.npy", mmap_mode="r")
+            self.sentences = open_array(folder / "sentences.npy")
+            self.sentence_offsets = open_array(folder / "sentences.offsets.npy")
             if self.sentence_offsets.shape != (rows + 1,) or self.sentences.shape != (
                     int(self.sentence_offsets[-1]), dim):
                 raise ValueError("sentences.npy does not fit its offsets")

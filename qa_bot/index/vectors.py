@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa_bot.index.files import open_array
+
 FLAT_MAX = 20_000
 TRAIN_PER_LIST = 40  # k-means sample: this many vectors per list (faiss warns below 39)
 NPROBE_FRACTION = 3 / 256  # lists scanned per query, as a share of nlist
@@ -136,13 +138,13 @@ class VectorPart:
     has them. Local rows in, local rows out. Raises ValueError when files do not fit."""
 
     def __init__(self, folder: Path, rows: int, dim: int, params: dict | None = None):
-        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        self.vectors = open_array(folder / "vectors.npy")
         if self.vectors.shape != (rows, dim) or self.vectors.dtype != np.float32:
             raise ValueError(f"vectors.npy holds {self.vectors.shape}, not ({rows}, {dim})")
         self.ivf = (folder / IVF_FILES[0]).exists()
         if self.ivf:
             self.centroids, self.lists, self.order, self.position = (
-                np.load(folder / f, mmap_mode="r") for f in IVF_FILES)
+                open_array(folder / f) for f in IVF_FILES)
             nlist = len(self.centroids)
             if self.centroids.shape != (nlist, dim) or self.lists.shape != (nlist + 1,) \
                     or int(self.lists[-1]) != rows or self.order.shape != (rows,) \
