@@ -106,7 +106,6 @@ _REASON = re.compile(r"\b(because|due to|as a result|after|amid|in order to|so t
 _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
                         r"(which|what)\s+\w+|what\s+(is|was|were|are)\s+the\s+names?)\b",
                         re.I)
-_FIGURES = re.compile(r"[£$€]?\d[\d,.]*(?:%|bn|m|k)?")
 
 
 def answer_cues(question: str, text: str) -> tuple[float, float, float]:
@@ -116,7 +115,7 @@ def answer_cues(question: str, text: str) -> tuple[float, float, float]:
     that the sentence adds what the question asks for."""
     q = question.lower()
     found_names = names(text)
-    found = found_names + _FIGURES.findall(text)
+    found = found_names + _FIGURE.findall(text)
     new = [e for e in found if e.lower() not in q]
     who = (1.0 if any(n.lower() not in q for n in found_names) else -1.0) \
         if _ASKS_NAME.search(question) else 0.0

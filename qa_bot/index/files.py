@@ -33,14 +33,14 @@ def open_array(path: Path) -> np.ndarray:
     too (another engine loading a generation, a module compiled on first import): a sound
     index would be called corrupt. Headers are read one at a time, and a header that hit
     the race is read again (the data is mapped, not read: both cost microseconds)."""
-    for attempt in range(_AST_RACE_RETRIES):
+    for _ in range(_AST_RACE_RETRIES - 1):
         try:
             with _NPY_HEADERS:
                 return np.load(path, mmap_mode="r")
         except SystemError:
-            if attempt == _AST_RACE_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+            continue
+    with _NPY_HEADERS:
+        return np.load(path, mmap_mode="r")
 
 
 def fsync_dir(path: Path) -> None:
