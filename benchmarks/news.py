@@ -8,7 +8,10 @@ through the engine and the same Conversation the CLI chat and the Telegram bot u
 Measures: the first citation is the question's article; the answer shown contains the gold
 string; follow-ups (second turns, asked after their first turn) answered right; questions
 no article answers, and off-topic ones, declined; answerable ones wrongly declined; every
-quote and highlight a verbatim slice of its source; warm latency per question."""
+quote and highlight a verbatim slice of its source; warm latency per question. Then the
+whole set again in one conversation, as a chat that never says /reset asks it (every
+question after the one before, in file order): a question that stands alone must not be
+taken for a follow-up of the one before (`one_conversation`)."""
 
 from __future__ import annotations
 
@@ -53,7 +56,9 @@ def highlight_text(answer: Answer) -> str:
                     for c in answer.citations if c.cited and c.highlight)
 
 
-def evaluate(eng: Engine, items: list[Item]) -> dict:
+def evaluate(eng: Engine, items: list[Item], one_conversation: bool = False) -> dict:
+    """The measures over `items`, each item asked in a new Conversation, or all of them in
+    one with `one_conversation`."""
     stats: Counter = Counter()
     failures: list[dict] = []
     latencies: list[float] = []
@@ -67,8 +72,9 @@ def evaluate(eng: Engine, items: list[Item]) -> dict:
         stats["verbatim_failures"] += qb.quote_failures(eng, a)
         return a
 
+    shared = Conversation(eng, turns)
     for item in items:
-        conv = Conversation(eng, turns)
+        conv = shared if one_conversation else Conversation(eng, turns)
         if item.kind in ("unanswerable", "offtopic"):
             a = ask(conv, item.turns[0].question)
             stats[f"{item.kind}"] += 1
@@ -171,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     res = evaluate(eng, items)
     res["seconds"] = round(time.time() - t0)
+    chat = evaluate(eng, items, one_conversation=True)
+    res["one_conversation"] = {k: chat[k] for k in (
+        "answer_contains_gold", "first_citation_right_article", "answerable_wrongly_declined",
+        "followups_right", "unanswerable_declined", "offtopic_declined", "verbatim_failures")}
     res["seed"] = seed_margins()
     res["machine"] = qb.machine()
     RESULTS.mkdir(exist_ok=True)

@@ -5,11 +5,13 @@ with [n] markers, and an off-topic question is declined with the nearest passage
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from qa_bot.answer import NOT_ANSWERED
+from qa_bot.answer.compose import compose
 from qa_bot.answer.features import QueryTerms, collapse_duplicates, is_crosshead, \
     match_terms
 from qa_bot.answer.ranking import FINAL_WEIGHTS
@@ -217,6 +219,32 @@ def test_a_crosshead_is_never_the_answer(make_engine, tmp_path):
     assert answer.answered and answer.citations[0].quote.startswith("Fourth seed Andy Roddick")
     fixture = engine.ask("Who do Wolves play in the Cup?")
     assert "Wolves v Millwall" in [c.quote for c in fixture.citations]
+
+
+def test_a_sentence_two_articles_share_is_quoted_once(make_engine, tmp_path):
+    """Two different stories that carry the same wire sentence: the answer quotes it once
+    (the second sentence of the answer is another sentence, or there is none)."""
+    shared = ("Accountants at Deloitte urged Gordon Brown to set politics aside in his "
+              "Budget.")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "date.txt").write_text(
+        f"Budget date set for March\n\nThe chancellor will deliver his Budget on 16 March, "
+        f"the Treasury said. {shared} Opposition parties called the timing cynical.\n",
+        encoding="utf-8")
+    (tmp_path / "c" / "business.txt").write_text(
+        f"Firms ask for stable taxes\n\nBusiness groups want no new taxes this year. "
+        f"{shared} The CBI said firms needed certainty.\n", encoding="utf-8")
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    _, ranking = engine.ask_detailed("Which accountancy firm urged Brown to put politics aside?")
+    best, twin = ranking.read[0], ranking.read[1]
+    assert best.scored.text == twin.scored.text == shared and best.scored.hit != twin.scored.hit
+    # as close as two copies of one sentence come when neither article is the top hit
+    tied = replace(ranking, read=[best, replace(twin, score=best.score), *ranking.read[2:]])
+    answer = compose(tied, engine.generation(), 3, 2, 0.0)
+    cited = [c.quote for c in answer.citations if c.cited]
+    assert answer.answered and cited[0] == shared and shared not in cited[1:]
+    assert len({c.quote for c in answer.citations}) == len(answer.citations)
 
 
 def test_a_follow_up_that_names_nothing_stays_in_the_previous_answers_article(engine):

@@ -80,6 +80,8 @@ def test_follow_up_detection_and_query():
     assert is_follow_up("What about Britain and France in 2005?")
     assert not is_follow_up("Andrew Smith won what in 2004?")
     assert not is_follow_up("What was the jobless rate in Japan in October?")
+    assert not is_follow_up("Who wrote Hamlet?")  # short, but names what it asks about
+    assert is_follow_up("Starting when?")  # a capitalised opening word is no name
     first = "Who won the Springfield mayoral election?"
     assert resolve("When was she born?", [first], 2).query == "Springfield When was she born?"
     unnamed = "who won the election?"
@@ -124,6 +126,18 @@ def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
     assert second.answered and "Uppsala" in second.answer
     conv.reset()
     assert not conv.history
+
+
+def test_a_short_question_that_names_something_stands_alone(engine):
+    """Three words that name something of their own start a new topic: not searched with
+    the names and article of the answer before."""
+    conv = Conversation(engine, turns=2)
+    assert conv.ask("Which actress was honoured for her life's work in Gothenburg?").answered
+    assert resolve("Peak in Dresden?", list(conv.history), 2).query == \
+        "Peak in Dresden?"
+    second = conv.ask("Peak in Dresden?")
+    assert second.answered and "8.7 metres" in second.answer
+    assert Path(second.citations[0].source).name == "flood.txt"
 
 
 def test_top_rows_is_exact_with_ties_by_row():

@@ -89,7 +89,10 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     best = read[0]
     confidence = ranking.confidence
     answered = confidence >= threshold
-    chosen = [best] + [c for c in read[1:min(max_sentences, top_k)]
+    distinct: dict[str, Candidate] = {}  # a sentence two articles share is quoted once
+    for c in read:
+        distinct.setdefault(c.scored.text, c)
+    chosen = [best] + [c for c in list(distinct.values())[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
     if answered and lacks_asked_kind(question, [c.scored.text for c in chosen]):
         answered, confidence = False, 0.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa_bot.answer.question import names
+from qa_bot.answer.question import names, question_name_spans
 
 _ANAPHORA = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|"
@@ -28,9 +28,10 @@ MAX_NAMES = 8
 
 def is_follow_up(question: str) -> bool:
     """A question that leans on the turn before: a pronoun or "the company", an opening
-    "And" / "But" / "What about", or too short to stand alone ("Why?", "The cost?")."""
+    "And" / "But" / "What about", or too short to stand alone and naming nothing ("Why?",
+    "The cost?", "Starting when?"; "Who wrote Hamlet?" stands alone)."""
     return bool(_ANAPHORA.search(question) or _JOINS_ON.search(question)) \
-        or len(question.split()) <= 3
+        or (len(question.split()) <= 3 and not question_name_spans(question))
 
 
 @dataclass(frozen=True)

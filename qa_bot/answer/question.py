@@ -179,16 +179,21 @@ def names(text: str) -> list[str]:
     return [n for n in found if n]
 
 
+def question_name_spans(question: str) -> list[tuple[int, int]]:
+    """The names a question states ("Mr Smith", "New York" whole), without a lone
+    capitalised word that opens it ("According to the TUC, ...", "Starting when?"): more
+    often a word than a name."""
+    return [(a, b) for a, b in name_spans(question, _FUNCTION_WORDS)
+            if a > 0 or " " in question[a:b]]
+
+
 def focus_text(question: str) -> str:
-    """The question without its names ("What is the population of Argentina?" -> "What is
-    the population of ?"): what it asks about the things it names. A sentence that only
-    shares the names (an unrelated sentence about Argentina) is close to the question but
-    not to its focus. A lone capitalised word that opens the question stays ("According
-    to the TUC, why ..."): more often a word than a name."""
+    """The question without its names (question_name_spans; "What is the population of
+    Argentina?" -> "What is the population of ?"): what it asks about the things it names.
+    A sentence that only shares the names (an unrelated sentence about Argentina) is close
+    to the question but not to its focus."""
     out, at = [], 0
-    for a, b in name_spans(question, _FUNCTION_WORDS):  # "Mr Smith", "New York" whole
-        if a == 0 and " " not in question[a:b]:
-            continue
+    for a, b in question_name_spans(question):
         out.append(question[at:a])
         at = b
     out.append(question[at:])
