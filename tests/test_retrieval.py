@@ -82,6 +82,8 @@ def test_follow_up_detection_and_query():
     assert not is_follow_up("What was the jobless rate in Japan in October?")
     assert not is_follow_up("Who wrote Hamlet?")  # short, but names what it asks about
     assert is_follow_up("Starting when?")  # a capitalised opening word is no name
+    assert not is_follow_up("When did Vestey buy its farms in Venezuela?")  # Vestey's
+    assert is_follow_up("What did he tell Tony Blair?")  # "he" comes before any name
     first = "Who won the Springfield mayoral election?"
     assert resolve("When was she born?", [first], 2).query == "Springfield When was she born?"
     unnamed = "who won the election?"
@@ -94,6 +96,12 @@ def test_follow_up_detection_and_query():
     assert resolve("When was Jane Okafor born?", [first], 2).query == \
         "When was Jane Okafor born?"
     assert resolve("When was she born?", None, 2).query == "When was she born?"
+    # the topic starts at the last question that stood alone: older turns are another one
+    lindqvist = "What did Maria Lindqvist receive in Gothenburg?"
+    assert resolve("When was she born?", [first, lindqvist], 3).query == \
+        "Maria Lindqvist Gothenburg When was she born?"
+    assert resolve("Where did she study?", [first, "When was she born?"], 3).query == \
+        "Springfield Where did she study?"
 
 
 def test_follow_up_carries_the_names_and_article_of_the_previous_answer(engine):
@@ -138,6 +146,9 @@ def test_a_short_question_that_names_something_stands_alone(engine):
     second = conv.ask("Peak in Dresden?")
     assert second.answered and "8.7 metres" in second.answer
     assert Path(second.citations[0].source).name == "flood.txt"
+    third = "How high did the Elbe rise at its peak in Dresden?"  # "its": the Elbe's
+    assert resolve(third, list(conv.history), 2).query == third
+    assert "8.7 metres" in conv.ask(third).answer
 
 
 def test_top_rows_is_exact_with_ties_by_row():

@@ -15,22 +15,37 @@ from dataclasses import dataclass
 from qa_bot.answer.question import names, question_name_spans
 
 _ANAPHORA = re.compile(
-    r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|"
-    r"the same|also|else)\b|\bthe (company|firm|group|bank|club|team|side|party|minister|"
-    r"government|player|coach|manager|country|deal|plan|bill|report|star|champion|chief|"
-    r"airline|carmaker|lender|retailer|brand|cartel|regulator|agency|union|chairman|boss|"
-    r"president|band|singer|film|album|car|ban)\b",
+    # a pronoun, but not the one a reporting verb of the question introduces ("Which
+    # minister said he ..."), nor "that" as a conjunction ("warned that ...")
+    r"(?<!said )(?<!says )(?<!warned )(?<!claimed )(?<!admitted )(?<!insisted )"
+    r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|these|those|there|then|"
+    r"the same|also|else)\b|"
+    r"\b(in|at|on|of|for|from|to|about|by|with|after|before|since|during)\s+that\b|"
+    r"\bthat\s*\?\s*$|"
+    # a description, but not one the question goes on to pin down ("the coach of ...")
+    r"\bthe (company|firm|group|bank|club|team|side|party|minister|player|coach|manager|"
+    r"country|deal|plan|bill|report|star|champion|chief|airline|carmaker|lender|retailer|"
+    r"brand|cartel|regulator|agency|union|chairman|boss|president|band|singer|film|album|"
+    r"car|ban)\b(?!\s+(of|on|for|in|at|who|whom|whose|that|which|from|with)\b)",
     re.I)
 # "And how much?", "But why?", "What about Britain?": a question that opens by joining on.
 _JOINS_ON = re.compile(r"^\W*(and|but|so|plus|then|what about|how about)\b", re.I)
 MAX_NAMES = 8
 
 
+def _leans_back(question: str) -> bool:
+    """A pronoun or "the company" that no name of the question comes before: "its" in
+    "When did Vestey buy its farms?" is Vestey's, "he" in "What did he tell Blair?" is
+    someone named before."""
+    first_name = min((a for a, _ in question_name_spans(question)), default=len(question))
+    return any(m.start() < first_name for m in _ANAPHORA.finditer(question))
+
+
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the turn before: a pronoun or "the company", an opening
-    "And" / "But" / "What about", or too short to stand alone and naming nothing ("Why?",
-    "The cost?", "Starting when?"; "Who wrote Hamlet?" stands alone)."""
-    return bool(_ANAPHORA.search(question) or _JOINS_ON.search(question)) \
+    """A question that leans on the turn before: a pronoun or "the company" (_leans_back),
+    an opening "And" / "But" / "What about", or too short to stand alone and naming nothing
+    ("Why?", "The cost?", "Starting when?"; "Who wrote Hamlet?" stands alone)."""
+    return _leans_back(question) or bool(_JOINS_ON.search(question)) \
         or (len(question.split()) <= 3 and not question_name_spans(question))
 
 
@@ -45,8 +60,10 @@ class FollowUp:
 
 def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     """`history`: the earlier turns, oldest first, each an Answer (or a bare question).
-    A follow-up is prefixed by the names of the last `turns` turns (the previous answer's
-    quoted sentences first), or by the earlier questions whole when they name nothing."""
+    A follow-up is prefixed by the names of the turns of its topic (the previous answer's
+    quoted sentences first), or by their questions whole when they name nothing. The topic
+    is the last question that stood alone and the follow-ups since, at most `turns` turns:
+    what a chat asked before that is another topic."""
     if not history or turns <= 0 or not is_follow_up(question):
         return FollowUp(question)
     found: list[str] = []
@@ -62,6 +79,8 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
             articles = tuple(dict.fromkeys(c.doc_id for c in quoted))
             said = tuple((c.doc_id, c.start) for c in quoted)
         found += names(q) + [n for c in quoted for n in names(c.quote)]
+        if not is_follow_up(q):
+            break
     own = {n.lower() for n in names(question)}
     context = [n for n in dict.fromkeys(found) if n.lower() not in own][:MAX_NAMES]
     if not context:
