@@ -307,7 +307,7 @@ def test_the_answer_phrase_kind_is_checked_against_the_question():
 def test_the_focus_of_a_question_is_what_it_asks_about_the_things_it_names(embedder):
     """focus_text drops the names; a sentence that shares only the name is closer to the
     whole question than to its focus, one that answers it is close to both."""
-    from qa_bot.answer.question import focus_text
+    from qa_bot.answer.question import focus_text, truecase
 
     question = "What is the population of Argentina?"
     focus = focus_text(question)
@@ -317,6 +317,15 @@ def test_the_focus_of_a_question_is_what_it_asks_about_the_things_it_names(embed
     assert focus_text("Gordon Brown said what to Mr Smith in New York?") == "said what to in ?"
     assert focus_text("According to the TUC, how do I complain?") == \
         "According to the , how do I complain?"  # a lone opening word, "I": not names
+    # typed in lower case: the words the passages always capitalise are its names
+    passages = ["Sales at Nestle fell. Nestle blamed the summer in Europe, where sales fell."]
+    assert truecase("why did nestle's sales fall in europe?", passages) == \
+        "why did Nestle's sales fall in Europe?"
+    assert focus_text(truecase("why did nestle's sales fall?", passages)) == \
+        "why did sales fall?"
+    assert truecase("Why did nestle fall?", passages) == "Why did Nestle fall?"
+    assert truecase("Why did Nestle's SALES fall?", passages) == \
+        "Why did Nestle's SALES fall?"  # typed with capitals: as it is
     q, f, answers, passing = embedder.encode([
         question, focus, "Argentina has about 39 million inhabitants.",
         "Argentina's bondholders mostly live in Italy and Switzerland."])

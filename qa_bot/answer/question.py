@@ -179,6 +179,29 @@ def names(text: str) -> list[str]:
     return [n for n in found if n]
 
 
+def truecase(question: str, texts: list[str]) -> str:
+    """A question typed in lower case with the words that `texts` always capitalise (where
+    a sentence does not start with them) capitalised: "why did nestle's sales fall?" ->
+    "why did Nestle's sales fall?", so its names are found as in a cased question. A
+    question with a capital past its first letter is returned as it is."""
+    if any(ch.isupper() for ch in question[1:]):
+        return question
+    text = " ".join(texts)
+
+    def cased(m: re.Match) -> str:
+        word = m.group(0)
+        if word in _FUNCTION_WORDS:
+            return word
+        seen = [t for t in re.finditer(r"(?<![\w'\u2019])" + re.escape(word) + r"\b", text,
+                                       re.I)
+                if not re.search(r"(^|[.!?\"\u201c]\s*)$", text[max(0, t.start() - 3):t.start()])]
+        if seen and all(t.group(0)[0].isupper() for t in seen):
+            return word[0].upper() + word[1:]
+        return word
+
+    return re.sub(r"(?<![\w'\u2019])[a-z][\w-]*", cased, question)
+
+
 def question_name_spans(question: str) -> list[tuple[int, int]]:
     """The names a question states ("Mr Smith", "New York" whole), without a lone
     capitalised word that opens it ("According to the TUC, ...", "Starting when?"): more

@@ -20,7 +20,7 @@ from qa_bot.answer.confidence import confidence_of
 from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
     score_sentences
 from qa_bot.answer.question import answer_cues, focus_text, missing_figures, names, \
-    new_answer_type, span_type
+    new_answer_type, span_type, truecase
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.index import Generation
 from qa_bot.retrieval import Hit
@@ -134,7 +134,8 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
          quoted: tuple[tuple[str, int], ...] = ()) -> Ranking | None:
     """Score the sentences of ranked hits retrieved with `query_vec`, the embedding of
     `retrieval_question` (the question plus follow-up context; default the question).
-    Sentences are feature-scored against the question itself, then the best few read by
+    Sentences are feature-scored against the question itself (its names found as if
+    cased when it was typed in lower case: question.truecase), then the best few read by
     `reader` with the retrieval question (so "he" comes with the name it stands for);
     `articles` are the previous answer's documents, which a follow-up prefers, and `quoted`
     the (doc id, start) of the sentences it quoted.
@@ -144,7 +145,8 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
         return None
     retrieval_question = retrieval_question or question
     qt = QueryTerms(question, gen)
-    focus = focus_text(question)
+    cased = truecase(question, [gen.chunks[h.row].text for h in hits])  # names if typed lower
+    focus = focus_text(cased)
     extra = ([question] if retrieval_question != question else []) + \
         ([focus] if focus != question else [])
     vecs = encode(extra) if extra else None
@@ -153,7 +155,7 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
     scored = score_sentences(hits, gen, question_vec, qt, encode, question, focus_vec)
     if not scored:
         return None
-    read = read_candidates(scored, hits, gen, question, reader, articles, retrieval_question,
+    read = read_candidates(scored, hits, gen, cased, reader, articles, retrieval_question,
                            quoted)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
     return Ranking(question, hits, scored, read,
