@@ -11,7 +11,8 @@ no article answers, and off-topic ones, declined; answerable ones wrongly declin
 quote and highlight a verbatim slice of its source; warm latency per question. Then the
 whole set again in one conversation, as a chat that never says /reset asks it (every
 question after the one before, in file order): a question that stands alone must not be
-taken for a follow-up of the one before (`one_conversation`)."""
+taken for a follow-up of the one before (`one_conversation`). And once more typed in lower
+case, as people type in chats (`lower_case`)."""
 
 from __future__ import annotations
 
@@ -56,9 +57,10 @@ def highlight_text(answer: Answer) -> str:
                     for c in answer.citations if c.cited and c.highlight)
 
 
-def evaluate(eng: Engine, items: list[Item], one_conversation: bool = False) -> dict:
+def evaluate(eng: Engine, items: list[Item], one_conversation: bool = False,
+             lower: bool = False) -> dict:
     """The measures over `items`, each item asked in a new Conversation, or all of them in
-    one with `one_conversation`."""
+    one with `one_conversation`; with `lower`, every question typed in lower case."""
     stats: Counter = Counter()
     failures: list[dict] = []
     latencies: list[float] = []
@@ -67,7 +69,7 @@ def evaluate(eng: Engine, items: list[Item], one_conversation: bool = False) -> 
 
     def ask(conv: Conversation, question: str) -> Answer:
         t0 = time.perf_counter()
-        a = conv.ask(question)
+        a = conv.ask(question.lower() if lower else question)
         latencies.append(time.perf_counter() - t0)
         stats["verbatim_failures"] += qb.quote_failures(eng, a)
         return a
@@ -181,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     res["one_conversation"] = {k: chat[k] for k in (
         "answer_contains_gold", "first_citation_right_article", "answerable_wrongly_declined",
         "followups_right", "unanswerable_declined", "offtopic_declined", "verbatim_failures")}
+    lower = evaluate(eng, items, lower=True)
+    res["lower_case"] = {k: lower[k] for k in res["one_conversation"]}
     res["seed"] = seed_margins()
     res["machine"] = qb.machine()
     RESULTS.mkdir(exist_ok=True)
