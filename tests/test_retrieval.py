@@ -82,6 +82,7 @@ def test_follow_up_detection_and_query():
     assert not is_follow_up("What was the jobless rate in Japan in October?")
     assert not is_follow_up("Who wrote Hamlet?")  # short, but names what it asks about
     assert is_follow_up("Starting when?")  # a capitalised opening word is no name
+    assert is_follow_up("Who was the referee?")  # short, and names nothing
     assert not is_follow_up("When did Vestey buy its farms in Venezuela?")  # Vestey's
     assert is_follow_up("What did he tell Tony Blair?")  # "he" comes before any name
     first = "Who won the Springfield mayoral election?"
