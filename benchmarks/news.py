@@ -11,8 +11,9 @@ no article answers, and off-topic ones, declined; answerable ones wrongly declin
 quote and highlight a verbatim slice of its source; warm latency per question. Then the
 whole set again in one conversation, as a chat that never says /reset asks it (every
 question after the one before, in file order): a question that stands alone must not be
-taken for a follow-up of the one before (`one_conversation`). And once more typed in lower
-case, as people type in chats (`lower_case`)."""
+taken for a follow-up of the one before (`one_conversation`). And typed in lower case, as
+people type in chats, each item in its own conversation (`lower_case`) and all in one
+(`lower_case_one_conversation`)."""
 
 from __future__ import annotations
 
@@ -185,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         "followups_right", "unanswerable_declined", "offtopic_declined", "verbatim_failures")}
     lower = evaluate(eng, items, lower=True)
     res["lower_case"] = {k: lower[k] for k in res["one_conversation"]}
+    both = evaluate(eng, items, one_conversation=True, lower=True)
+    res["lower_case_one_conversation"] = {k: both[k] for k in res["one_conversation"]}
     res["seed"] = seed_margins()
     res["machine"] = qb.machine()
     RESULTS.mkdir(exist_ok=True)

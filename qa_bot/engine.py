@@ -14,7 +14,8 @@ import numpy as np
 from qa_bot.answer import Answer
 from qa_bot.answer.compose import compose
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, rank
-from qa_bot.answer.followups import resolve
+from qa_bot.answer.followups import FollowUp, resolve
+from qa_bot.answer.question import truecase, typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
@@ -156,10 +157,23 @@ class Engine:
         if k < 1:
             raise InputError(f"--top-k must be at least 1, got {k}")
         gen = self.generation()
+        limit = max(k * 4, 20)
         follow = resolve(question, history, self.cfg.retrieval.history_turns)
+        hits = None
+        if query_vec is None and follow.query != question and typed_lower(question):
+            # Typed in lower case: whether "its" follows a name of the question is seen
+            # once its passages show which words are names (question.truecase).
+            query_vec, hits = self.retrieve(question, limit)
+            texts = [gen.chunks[h.row].text for h in hits[:CANDIDATE_PASSAGES]]
+            cased = truecase(question, texts)
+            if resolve(cased, history, self.cfg.retrieval.history_turns).query == cased:
+                follow = FollowUp(question)  # it stands alone
+            else:
+                query_vec, hits = None, None
         if query_vec is None:
             query_vec = self.encode([follow.query])[0]
-        hits = search(gen, query_vec, follow.query, self.cfg.retrieval, limit=max(k * 4, 20))
+        if hits is None:
+            hits = search(gen, query_vec, follow.query, self.cfg.retrieval, limit=limit)
         hits = with_articles(gen, hits, self.rows_of(gen, follow.articles), query_vec)
         ranking = rank(question, query_vec, hits, gen, self.encode, k,
                        retrieval_question=follow.query, reader=self.reader,

@@ -137,9 +137,10 @@ def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
     assert not conv.history
 
 
-def test_a_short_question_that_names_something_stands_alone(engine):
-    """Three words that name something of their own start a new topic: not searched with
-    the names and article of the answer before."""
+def test_a_question_that_names_what_it_asks_about_stands_alone_in_a_chat(engine):
+    """A short question that names something, or one whose "its" follows its own name, in
+    lower case too, starts a new topic: not searched with the names and article of the
+    answer before."""
     conv = Conversation(engine, turns=2)
     assert conv.ask("Which actress was honoured for her life's work in Gothenburg?").answered
     assert resolve("Peak in Dresden?", list(conv.history), 2).query == \
@@ -150,6 +151,10 @@ def test_a_short_question_that_names_something_stands_alone(engine):
     third = "How high did the Elbe rise at its peak in Dresden?"  # "its": the Elbe's
     assert resolve(third, list(conv.history), 2).query == third
     assert "8.7 metres" in conv.ask(third).answer
+    # typed in lower case, its names show in its passages only: still standalone
+    lower = "how high did the elbe rise at its peak in dresden?"
+    answer, ranking = engine.ask_detailed(lower, history=list(conv.history))
+    assert ranking.query == lower and "8.7 metres" in answer.answer
 
 
 def test_top_rows_is_exact_with_ties_by_row():

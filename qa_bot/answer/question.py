@@ -179,12 +179,17 @@ def names(text: str) -> list[str]:
     return [n for n in found if n]
 
 
+def typed_lower(question: str) -> bool:
+    """No capital past the first letter: the names of the question do not show."""
+    return not any(ch.isupper() for ch in question[1:])
+
+
 def truecase(question: str, texts: list[str]) -> str:
     """A question typed in lower case with the words that `texts` always capitalise (where
     a sentence does not start with them) capitalised: "why did nestle's sales fall?" ->
     "why did Nestle's sales fall?", so its names are found as in a cased question. A
     question with a capital past its first letter is returned as it is."""
-    if any(ch.isupper() for ch in question[1:]):
+    if not typed_lower(question):
         return question
     text = " ".join(texts)
 
