@@ -13,9 +13,9 @@ import numpy as np
 
 from qa_bot.answer import Answer
 from qa_bot.answer.compose import compose
-from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, rank
+from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
 from qa_bot.answer.followups import FollowUp, resolve
-from qa_bot.answer.question import truecase, typed_lower
+from qa_bot.answer.question import typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
@@ -161,11 +161,10 @@ class Engine:
         follow = resolve(question, history, self.cfg.retrieval.history_turns)
         hits = None
         if query_vec is None and follow.query != question and typed_lower(question):
-            # Typed in lower case: whether "its" follows a name of the question is seen
-            # once its passages show which words are names (question.truecase).
+            # Typed in lower case: whether "its" follows a name of the question shows
+            # once its passages show which words are names.
             query_vec, hits = self.retrieve(question, limit)
-            texts = [gen.chunks[h.row].text for h in hits[:CANDIDATE_PASSAGES]]
-            cased = truecase(question, texts)
+            cased = cased_question(question, hits, gen)
             if resolve(cased, history, self.cfg.retrieval.history_turns).query == cased:
                 follow = FollowUp(question)  # it stands alone
             else:

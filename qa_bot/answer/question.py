@@ -199,7 +199,7 @@ def truecase(question: str, texts: list[str]) -> str:
             return word
         seen = [t for t in re.finditer(r"(?<![\w'\u2019])" + re.escape(word) + r"\b", text,
                                        re.I)
-                if not re.search(r"(^|[.!?\"\u201c]\s*)$", text[max(0, t.start() - 3):t.start()])]
+                if not re.search(r"(^|[.!?\"\u201c\n]\s*)$", text[max(0, t.start() - 3):t.start()])]
         if seen and all(t.group(0)[0].isupper() for t in seen):
             return word[0].upper() + word[1:]
         return word

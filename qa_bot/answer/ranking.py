@@ -111,6 +111,12 @@ def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
                      1.0], dtype=np.float32)
 
 
+def cased_question(question: str, hits: list[Hit], gen: Generation) -> str:
+    """The question with its names capitalised when it was typed in lower case, as the
+    best CANDIDATE_PASSAGES passages write them (question.truecase)."""
+    return truecase(question, [gen.chunks[h.row].text for h in hits[:CANDIDATE_PASSAGES]])
+
+
 @dataclass
 class Ranking:
     """Everything an answer is decided from (what the fitting scripts look at)."""
@@ -145,7 +151,7 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
         return None
     retrieval_question = retrieval_question or question
     qt = QueryTerms(question, gen)
-    cased = truecase(question, [gen.chunks[h.row].text for h in hits])  # names if typed lower
+    cased = cased_question(question, hits, gen)
     focus = focus_text(cased)
     extra = ([question] if retrieval_question != question else []) + \
         ([focus] if focus != question else [])
