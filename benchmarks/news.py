@@ -10,7 +10,8 @@ string; follow-ups (second turns, asked after their first turn) answered right; 
 no article answers, and off-topic ones, declined; answerable ones wrongly declined; every
 quote and highlight a verbatim slice of its source; warm latency per question. Then the
 whole set again in one conversation, as a chat that never says /reset asks it (every
-question after the one before, in file order): a question that stands alone must not be
+question after the one before, the items in a fixed random order, so that off-topic
+questions follow on-topic ones as in a chat): a question that stands alone must not be
 taken for a follow-up of the one before (`one_conversation`). And typed in lower case, as
 people type in chats, each item in its own conversation (`lower_case`) and all in one
 (`lower_case_one_conversation`)."""
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from collections import Counter
@@ -76,6 +78,8 @@ def evaluate(eng: Engine, items: list[Item], one_conversation: bool = False,
         return a
 
     shared = Conversation(eng, turns)
+    if one_conversation:  # as a chat mixes them: off-topic after on-topic, and so on
+        items = random.Random(0).sample(items, len(items))
     for item in items:
         conv = shared if one_conversation else Conversation(eng, turns)
         if item.kind in ("unanswerable", "offtopic"):

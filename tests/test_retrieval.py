@@ -157,6 +157,20 @@ def test_a_question_that_names_what_it_asks_about_stands_alone_in_a_chat(engine)
     assert ranking.query == lower and "8.7 metres" in answer.answer
 
 
+def test_a_follow_up_that_leaves_for_a_topic_the_corpus_lacks_is_declined(engine):
+    """A short question that names nothing is searched as a follow-up, with the previous
+    answer's names and article; when none of its own words is in those passages and none
+    of their sentences is near it, it is off the topic, not about the actress."""
+    conv = Conversation(engine, turns=2)
+    assert conv.ask("Which actress was honoured for her life's work in Gothenburg?").answered
+    stray = conv.ask("Why do cats purr?")
+    assert not stray.answered and stray.confidence == 0.0
+    assert not any(c.cited for c in stray.citations)
+    conv.reset()
+    conv.ask("Which actress was honoured for her life's work in Gothenburg?")
+    assert conv.ask("Where was she born?").answered  # on the topic: answered as before
+
+
 def test_top_rows_is_exact_with_ties_by_row():
     """The sampled bar never drops a row of the k best; ties at the k-th score go to the
     lower rows, as a full sort would give."""

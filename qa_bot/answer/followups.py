@@ -24,7 +24,7 @@ _ANAPHORA = re.compile(
     r"\bthat\s*\?\s*$|"
     # a description, but not one the question goes on to pin down ("the coach of ...")
     r"\bthe (company|firm|group|bank|club|team|side|party|minister|player|coach|manager|"
-    r"country|deal|plan|bill|report|star|champion|chief|airline|carmaker|lender|retailer|"
+    r"country|deal|plan|bill|report|star|champion|chief executive|chief(?! executive)|airline|carmaker|lender|retailer|"
     r"brand|cartel|regulator|agency|union|chairman|boss|president|band|singer|film|album|"
     r"car|ban)\b(?!\s+(of|on|for|in|at|who|whom|whose|that|which|from|with)\b)",
     re.I)

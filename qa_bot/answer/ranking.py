@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa_bot.answer.confidence import confidence_of
+from qa_bot.answer.confidence import confidence_of, strays_off_topic
 from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
     score_sentences
 from qa_bot.answer.question import answer_cues, focus_text, missing_figures, names, \
@@ -128,10 +128,11 @@ class Ranking:
     confidence_features: np.ndarray
     query: str = ""  # what retrieval searched with and the reader read (a follow-up's
     # question with its context); the question itself when it stands alone
+    strays: bool = False  # a follow-up off the topic (confidence.strays_off_topic)
 
     @property
     def confidence(self) -> float:
-        return confidence_of(self.confidence_features)
+        return 0.0 if self.strays else confidence_of(self.confidence_features)
 
 
 def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
@@ -164,5 +165,10 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
     read = read_candidates(scored, hits, gen, cased, reader, articles, retrieval_question,
                            quoted)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
+    strays = retrieval_question != question and bool(qt.idf) and strays_off_topic(
+        max(qt.idf, key=qt.idf.get) not in qt.present(
+            " ".join(gen.chunks[h.row].text for h in hits)),
+        max(s.features[0] for s in scored))  # the sentences' cosine with the question alone
     return Ranking(question, hits, scored, read,
-                   confidence_features(hits, read, gen, rqt, question), retrieval_question)
+                   confidence_features(hits, read, gen, rqt, question), retrieval_question,
+                   strays)
