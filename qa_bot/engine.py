@@ -176,7 +176,8 @@ class Engine:
         hits = with_articles(gen, hits, self.rows_of(gen, follow.articles), query_vec)
         ranking = rank(question, query_vec, hits, gen, self.encode, k,
                        retrieval_question=follow.query, reader=self.reader,
-                       articles=follow.articles, quoted=follow.quoted)
+                       articles=follow.articles, quoted=follow.quoted,
+                       may_stray=follow.may_stray)
         answer = compose(ranking, gen, k, self.cfg.answer.max_sentences,
                          self.cfg.retrieval.min_confidence, question)
         return answer, ranking

@@ -45,11 +45,17 @@ def _leans_back(question: str) -> bool:
     return any(m.start() < first_name for m in _ANAPHORA.finditer(question))
 
 
+def _says_it_follows(question: str) -> bool:
+    """A pronoun or "the company" (_leans_back), or an opening "And" / "But" / "What
+    about": the question says it leans on the turn before."""
+    return _leans_back(question) or bool(_JOINS_ON.search(question))
+
+
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the turn before: a pronoun or "the company" (_leans_back),
-    an opening "And" / "But" / "What about", or short and naming nothing (SHORT_WORDS: "Why?",
-    "Who was the referee?", "Starting when?"; "Who wrote Hamlet?" stands alone)."""
-    return _leans_back(question) or bool(_JOINS_ON.search(question)) \
+    """A question that leans on the turn before: it says so (_says_it_follows), or it is
+    short and names nothing (SHORT_WORDS: "Why?", "Who was the referee?", "Starting
+    when?"; "Who wrote Hamlet?" stands alone)."""
+    return _says_it_follows(question) \
         or (len(question.split()) <= SHORT_WORDS and not question_name_spans(question))
 
 
@@ -60,6 +66,9 @@ class FollowUp:
     query: str  # what retrieval searches with (and the reader reads)
     articles: tuple[str, ...] = ()  # doc ids the previous answer came from
     quoted: tuple[tuple[str, int], ...] = ()  # (doc id, start) of its quoted sentences
+    # a follow-up only for being short and naming nothing ("What is photosynthesis?"): it
+    # may as well start another topic (confidence.strays_off_topic)
+    may_stray: bool = False
 
 
 def resolve(question: str, history: list | None, turns: int) -> FollowUp:
@@ -89,4 +98,5 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     context = [n for n in dict.fromkeys(found) if n.lower() not in own][:MAX_NAMES]
     if not context:
         context = earlier_questions
-    return FollowUp(" ".join([*context, question]), articles, said)
+    return FollowUp(" ".join([*context, question]), articles, said,
+                    may_stray=not _says_it_follows(question))

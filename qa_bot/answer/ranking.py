@@ -138,14 +138,16 @@ class Ranking:
 def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
          encode: Encode, top_k: int, retrieval_question: str | None = None,
          reader: Reader | None = None, articles: tuple[str, ...] = (),
-         quoted: tuple[tuple[str, int], ...] = ()) -> Ranking | None:
+         quoted: tuple[tuple[str, int], ...] = (), may_stray: bool = False
+         ) -> Ranking | None:
     """Score the sentences of ranked hits retrieved with `query_vec`, the embedding of
     `retrieval_question` (the question plus follow-up context; default the question).
     Sentences are feature-scored against the question itself (its names found as if
     cased when it was typed in lower case: question.truecase), then the best few read by
     `reader` with the retrieval question (so "he" comes with the name it stands for);
     `articles` are the previous answer's documents, which a follow-up prefers, and `quoted`
-    the (doc id, start) of the sentences it quoted.
+    the (doc id, start) of the sentences it quoted; a follow-up that `may_stray` (says
+    nothing that leans back) is declined when it is off the topic of its passages.
     None when there is nothing to read."""
     hits = collapse_duplicates(hits, gen.chunks)[:max(top_k, CANDIDATE_PASSAGES)]
     if not hits:
@@ -165,7 +167,7 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
     read = read_candidates(scored, hits, gen, cased, reader, articles, retrieval_question,
                            quoted)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
-    strays = retrieval_question != question and bool(qt.idf) and strays_off_topic(
+    strays = may_stray and bool(qt.idf) and strays_off_topic(
         max(qt.idf, key=qt.idf.get) not in qt.present(
             " ".join(gen.chunks[h.row].text for h in hits)),
         max(s.features[0] for s in scored))  # the sentences' cosine with the question alone
