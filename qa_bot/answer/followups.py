@@ -24,9 +24,10 @@ _ANAPHORA = re.compile(
     r"\bthat\s*\?\s*$|"
     # a description, but not one the question goes on to pin down ("the coach of ...")
     r"\bthe (company|firm|group|bank|club|team|side|party|minister|player|coach|manager|"
-    r"country|deal|plan|bill|report|star|champion|chief executive|chief(?! executive)|airline|carmaker|lender|retailer|"
-    r"brand|cartel|regulator|agency|union|chairman|boss|president|band|singer|film|album|"
-    r"car|ban)\b(?!\s+(of|on|for|in|at|who|whom|whose|that|which|from|with)\b)",
+    r"country|deal|plan|bill|report|star|champion|chief executive|chief(?! executive)|"
+    r"airline|carmaker|lender|retailer|brand|cartel|regulator|agency|union|chairman|boss|"
+    r"president|band|singer|film|album|car|ban)\b"
+    r"(?!\s+(of|on|for|in|at|who|whom|whose|that|which|from|with)\b)",
     re.I)
 # "And how much?", "But why?", "What about Britain?": a question that opens by joining on.
 _JOINS_ON = re.compile(r"^\W*(and|but|so|plus|then|what about|how about)\b", re.I)
