@@ -184,8 +184,12 @@ def test_cluster_is_imported_only_when_used():
 
 
 def _cache_rows(index_dir: Path) -> int:
+    """Vectors in the index's embedding cache; 0 before there is one. Opened read-only:
+    a plain connect would create cache.sqlite in a folder the build has made but not yet
+    marked as an index, and the build would then refuse the folder as not its own."""
     try:
-        with sqlite3.connect(index_dir / "cache.sqlite", timeout=0.1) as db:
+        with sqlite3.connect(f"file:{index_dir / 'cache.sqlite'}?mode=ro", uri=True,
+                             timeout=0.1) as db:
             return db.execute("SELECT count(*) FROM vectors").fetchone()[0]
     except sqlite3.Error:
         return 0
