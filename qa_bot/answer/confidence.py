@@ -68,9 +68,8 @@ STRAY_COSINE = 0.25
 def strays_off_topic(rarest_term_absent: bool, own_cosine: float) -> bool:
     """A short follow-up that names nothing and leaves the conversation's topic for one the
     corpus lacks ("Why do cats purr?" after a question on Nestle): the previous answer's
-    names and article
-    brought its passages, so the off_topic bands, which look at them, cannot tell; the
-    question's own rarest term and its own vector can."""
+    names and article brought its passages, so the off_topic bands, which look at them,
+    cannot tell; the question's own rarest term and its own vector can."""
     return rarest_term_absent and own_cosine < STRAY_COSINE
 
 
