@@ -19,8 +19,8 @@ import numpy as np
 from qa_bot.answer.confidence import confidence_of, strays_off_topic
 from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
     score_sentences
-from qa_bot.answer.question import answer_cues, focus_text, missing_figures, names, \
-    new_answer_type, span_type, truecase
+from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
+    new_answer_type, question_name_spans, span_type, truecase
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.index import Generation
 from qa_bot.retrieval import Hit
@@ -70,7 +70,7 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
     readings = reader.read(reader_question or question, [s.text for s in top]) if reader \
         else [None] * len(top)
     top_doc = gen.chunks[hits[0].row].doc_id
-    nameless = bool(articles) and not names(question)
+    nameless = bool(articles) and not question_name_spans(question)
     out = []
     for s, r in zip(top, readings):
         chunk = gen.chunks[hits[s.hit].row]
