@@ -221,11 +221,14 @@ def test_a_crosshead_is_never_the_answer(make_engine, tmp_path):
     assert "Wolves v Millwall" in [c.quote for c in fixture.citations]
 
 
-def test_a_sentence_two_articles_share_is_quoted_once(make_engine, tmp_path):
-    """Two different stories that carry the same wire sentence: the answer quotes it once
-    (the second sentence of the answer is another sentence, or there is none)."""
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_sentence_two_articles_share_is_quoted_once(make_engine, tmp_path, changed):
+    """Two different stories that carry the same wire sentence, word for word or with a
+    word changed: the answer quotes it once (the second sentence of the answer is another
+    sentence, or there is none), and no nearest passage quotes the other copy."""
     shared = ("Accountants at Deloitte urged Gordon Brown to set politics aside in his "
               "Budget.")
+    copy = shared.replace("set politics", "set all politics") if changed else shared
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "date.txt").write_text(
         f"Budget date set for March\n\nThe chancellor will deliver his Budget on 16 March, "
@@ -233,18 +236,22 @@ def test_a_sentence_two_articles_share_is_quoted_once(make_engine, tmp_path):
         encoding="utf-8")
     (tmp_path / "c" / "business.txt").write_text(
         f"Firms ask for stable taxes\n\nBusiness groups want no new taxes this year. "
-        f"{shared} The CBI said firms needed certainty.\n", encoding="utf-8")
+        f"{copy} The CBI said firms needed certainty.\n", encoding="utf-8")
     engine = make_engine(make_config(tmp_path, ["c"]))
     engine.sync(progress=False)
     _, ranking = engine.ask_detailed("Which accountancy firm urged Brown to put politics aside?")
     best, twin = ranking.read[0], ranking.read[1]
-    assert best.scored.text == twin.scored.text == shared and best.scored.hit != twin.scored.hit
+    assert {best.scored.text, twin.scored.text} == {shared, copy}
+    assert best.scored.hit != twin.scored.hit
     # as close as two copies of one sentence come when neither article is the top hit
     tied = replace(ranking, read=[best, replace(twin, score=best.score), *ranking.read[2:]])
     answer = compose(tied, engine.generation(), 3, 2, 0.0)
     cited = [c.quote for c in answer.citations if c.cited]
-    assert answer.answered and cited[0] == shared and shared not in cited[1:]
-    assert len({c.quote for c in answer.citations}) == len(answer.citations)
+    assert answer.answered and cited[0] == best.scored.text
+    quotes = [c.quote for c in answer.citations]
+    assert twin.scored.text not in quotes or twin.scored.text == best.scored.text
+    assert sum(shared in q or copy in q for q in quotes) == 1
+    assert len(set(quotes)) == len(quotes)
 
 
 def test_a_follow_up_that_names_nothing_stays_in_the_previous_answers_article(engine):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa_bot.answer import NOT_ANSWERED, Answer
 from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import is_follow_up, resolve
@@ -103,6 +104,14 @@ def test_follow_up_detection_and_query():
         "Maria Lindqvist Gothenburg When was she born?"
     assert resolve("Where did she study?", [first, "When was she born?"], 3).query == \
         "Springfield Where did she study?"
+    # a turn that was declined lends a short, nameless question nothing: it stands alone;
+    # one that says it follows ("she") still takes the names its question gave
+    declined = Answer("What is the boiling point of water?", False, NOT_ANSWERED)
+    assert resolve("Who is the chancellor?", [declined], 2).query == "Who is the chancellor?"
+    assert resolve("Who is the chancellor?", [declined.question], 2).query == \
+        "What is the boiling point of water? Who is the chancellor?"
+    assert resolve("When was she born?", [Answer(first, False, NOT_ANSWERED)], 2).query == \
+        "Springfield When was she born?"
 
 
 def test_follow_up_carries_the_names_and_article_of_the_previous_answer(engine):

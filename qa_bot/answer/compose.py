@@ -3,10 +3,13 @@ the answer phrase marked inside it, and one Citation per quote: the answer's quo
 (two sentences that follow each other in a passage make one quote), then the other
 nearest passages, one each (how sentences are ranked: qa_bot/answer/ranking.py).
 
-Invariants: see qa_bot/answer/types.py; in addition no two citations quote the same text,
-near-duplicate passages appear once, and [1] is the answer's passage."""
+Invariants: see qa_bot/answer/types.py; in addition no two citations quote the same
+sentence (nor two copies of it, SAME_SENTENCE), near-duplicate passages appear once, and
+[1] is the answer's passage."""
 
 from __future__ import annotations
+
+import re
 
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.question import lacks_asked_kind
@@ -21,6 +24,11 @@ from qa_bot.retrieval import Hit
 SECOND_SENTENCE_MARGIN = 0.5
 # The answer phrase is marked when the reader's span probability reaches this.
 HIGHLIGHT_MIN = 0.2
+# Two sentences whose sets of words are at least this alike are one sentence in two copies
+# of a story (the BBC set carries stories twice, a word changed: "at about 1230 GMT" / "at
+# 1230 GMT"): the answer quotes it once. Two different facts in one sentence frame ("Sales
+# rose 5% in 2004" / "Sales rose 7% in 2005") share far fewer.
+SAME_SENTENCE = 0.8
 
 
 def _highlight(c: Candidate) -> tuple[int, int] | None:
@@ -29,6 +37,16 @@ def _highlight(c: Candidate) -> tuple[int, int] | None:
         return None
     base = c.scored.sentence.start
     return base + r.span[0], base + r.span[1]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    """One sentence in two copies of a story: word sets at least SAME_SENTENCE alike."""
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) >= SAME_SENTENCE * max(len(wa | wb), 1)
 
 
 def _citation(n: int, hit: Hit, gen: Generation, sent: Sentence, text: str, score: float,
@@ -89,10 +107,11 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     best = read[0]
     confidence = ranking.confidence
     answered = confidence >= threshold
-    distinct: dict[str, Candidate] = {}  # a sentence two articles share is quoted once
+    distinct: list[Candidate] = []  # a sentence two articles share is quoted once
     for c in read:
-        distinct.setdefault(c.scored.text, c)
-    chosen = [best] + [c for c in list(distinct.values())[1:min(max_sentences, top_k)]
+        if not any(_same_sentence(c.scored.text, d.scored.text) for d in distinct):
+            distinct.append(c)
+    chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
     if answered and lacks_asked_kind(question, [c.scored.text for c in chosen]):
         answered, confidence = False, 0.0
@@ -121,7 +140,7 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
             continue
         c = best_read.get(i)
         s = c.scored if c else best_of.get(i)
-        if s is None or s.text in quoted:
+        if s is None or any(_same_sentence(s.text, q) for q in quoted):
             continue
         quoted.add(s.text)
         citations.append(_citation(len(citations) + 1, hits[i], gen, s.sentence, s.text,

@@ -78,8 +78,15 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     A follow-up is prefixed by the names of the turns of its topic (the previous answer's
     quoted sentences first), or by their questions whole when they name nothing. The topic
     is the last question that stood alone and the follow-ups since, at most `turns` turns:
-    what a chat asked before that is another topic."""
+    what a chat asked before that is another topic. A question that is a follow-up only
+    for being short and naming nothing stands alone after a declined turn: that turn gave
+    it nothing to lean on ("Who is the chancellor?" after "What is the boiling point of
+    water?" is not about water)."""
     if not history or turns <= 0 or not is_follow_up(question):
+        return FollowUp(question)
+    says_it = _says_it_follows(question)
+    last = history[-1]
+    if not says_it and not isinstance(last, str) and not last.answered:
         return FollowUp(question)
     found: list[str] = []
     earlier_questions: list[str] = []
@@ -100,5 +107,4 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     context = [n for n in dict.fromkeys(found) if n.lower() not in own][:MAX_NAMES]
     if not context:
         context = earlier_questions
-    return FollowUp(" ".join([*context, question]), articles, said,
-                    may_stray=not _says_it_follows(question))
+    return FollowUp(" ".join([*context, question]), articles, said, may_stray=not says_it)
