@@ -21,7 +21,10 @@ BBC = HERE.parent.parent.parent / "shared" / "benchmarks" / "bbc"
 FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # written later, on tuning-half articles only (the test half is unchanged)
          "business-extra.jsonl", "politics-extra.jsonl", "sport-extra.jsonl",
-         "offtopic-extra.jsonl", "bare-extra.jsonl")
+         "offtopic-extra.jsonl", "bare-extra.jsonl",
+         # short questions that name nothing and stand alone ("Who is the chancellor?"),
+         # which a chat may take for follow-ups
+         "short-extra.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 
 
