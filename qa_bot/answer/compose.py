@@ -27,7 +27,9 @@ HIGHLIGHT_MIN = 0.2
 # Two sentences whose sets of words are at least this alike are one sentence in two copies
 # of a story (the BBC set carries stories twice, a word changed: "at about 1230 GMT" / "at
 # 1230 GMT"): the answer quotes it once. Two different facts in one sentence frame ("Sales
-# rose 5% in 2004" / "Sales rose 7% in 2005") share far fewer.
+# rose 5% in 2004" / "Sales rose 7% in 2005") share far fewer. Not the 5-word shingles
+# that collapse near-duplicate passages (features.collapse_duplicates): in a sentence of
+# 20 words, one inserted word changes up to 5 of its 16 shingles.
 SAME_SENTENCE = 0.8
 
 

@@ -53,12 +53,16 @@ def _says_it_follows(question: str) -> bool:
     return _leans_back(question) or bool(_JOINS_ON.search(question))
 
 
+def _short_and_nameless(question: str) -> bool:
+    """At most SHORT_WORDS words and no name: "Why?", "Who was the referee?", "Starting
+    when?" ("Who wrote Hamlet?" names what it asks about)."""
+    return len(question.split()) <= SHORT_WORDS and not question_name_spans(question)
+
+
 def is_follow_up(question: str) -> bool:
     """A question that leans on the turn before: it says so (_says_it_follows), or it is
-    short and names nothing (SHORT_WORDS: "Why?", "Who was the referee?", "Starting
-    when?"; "Who wrote Hamlet?" stands alone)."""
-    return _says_it_follows(question) \
-        or (len(question.split()) <= SHORT_WORDS and not question_name_spans(question))
+    short and names nothing (_short_and_nameless)."""
+    return _says_it_follows(question) or _short_and_nameless(question)
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,14 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     for being short and naming nothing stands alone after a declined turn: that turn gave
     it nothing to lean on ("Who is the chancellor?" after "What is the boiling point of
     water?" is not about water)."""
-    if not history or turns <= 0 or not is_follow_up(question):
+    if not history or turns <= 0:
         return FollowUp(question)
     says_it = _says_it_follows(question)
-    last = history[-1]
-    if not says_it and not isinstance(last, str) and not last.answered:
-        return FollowUp(question)
+    if not says_it:  # a follow-up, if at all, only for being short and nameless
+        last = history[-1]
+        if not _short_and_nameless(question) or (not isinstance(last, str)
+                                                 and not last.answered):
+            return FollowUp(question)
     found: list[str] = []
     earlier_questions: list[str] = []
     articles: tuple[str, ...] = ()
