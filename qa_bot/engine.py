@@ -14,7 +14,7 @@ import numpy as np
 from qa_bot.answer import Answer
 from qa_bot.answer.compose import compose
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
-from qa_bot.answer.followups import FollowUp, resolve
+from qa_bot.answer.followups import STANDS_ALONE_MARGIN, FollowUp, resolve
 from qa_bot.answer.question import typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
@@ -169,6 +169,18 @@ class Engine:
                 follow = FollowUp(question)  # it stands alone
             else:
                 query_vec, hits = None, None
+        answer, ranking = self._answer(question, follow, k, limit, query_vec, hits)
+        if follow.may_stray:  # short and nameless: asked alone too, the surer answer kept
+            alone = self._answer(question, FollowUp(question), k, limit)
+            if alone[0].confidence >= answer.confidence + STANDS_ALONE_MARGIN:
+                return alone
+        return answer, ranking
+
+    def _answer(self, question: str, follow: FollowUp, k: int, limit: int,
+                query_vec: np.ndarray | None = None, hits: list[Hit] | None = None
+                ) -> tuple[Answer, Ranking | None]:
+        """Search as `follow` says (reusing `query_vec` / `hits` when given), rank, compose."""
+        gen = self.generation()
         if query_vec is None:
             query_vec = self.encode([follow.query])[0]
         if hits is None:

@@ -105,16 +105,16 @@ guest soloists and a new music director for the orchestra.
 }
 
 
-def write_corpus(folder: Path) -> Path:
+def write_corpus(folder: Path, articles: dict[str, str] = ARTICLES) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in ARTICLES.items():
+    for name, text in articles.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
 
 
-def corpus_engine(embedder, base: Path) -> Engine:
-    """A real Engine over ARTICLES written under base/corpus, index built."""
-    write_corpus(base / "corpus")
+def corpus_engine(embedder, base: Path, articles: dict[str, str] = ARTICLES) -> Engine:
+    """A real Engine over `articles` written under base/corpus, index built."""
+    write_corpus(base / "corpus", articles)
     eng = Engine(make_config(base, ["corpus"]), embedder_factory=lambda: embedder)
     eng.sync(progress=False)
     return eng

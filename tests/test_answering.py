@@ -15,6 +15,7 @@ from qa_bot.answer.compose import compose
 from qa_bot.answer.features import QueryTerms, collapse_duplicates, is_crosshead, \
     match_terms
 from qa_bot.answer.ranking import FINAL_WEIGHTS
+from qa_bot.answer.roles import role_holder
 from qa_bot.answer.question import answer_cues, missing_figures, new_answer_type, span_type
 from qa_bot.engine import Engine
 from conftest import make_config
@@ -406,3 +407,32 @@ def test_a_second_sentence_joins_within_the_margin_and_neighbours_make_one_quote
             one = answering.compose(with_second(other, best.score), gen, 3, 1, threshold)
             assert [c.quote for c in one.citations if c.cited] == [best.scored.text]
     assert tried == {1, -1, "other"}, f"cases not met by the questions: {tried}"
+
+
+def test_who_holds_a_role_is_the_holder_not_the_shadow_or_former_one(embedder, tmp_path):
+    """"Who is the education secretary?" is answered by the sentence that names the
+    holder next to the role, not by one that names the shadow or a former holder (who
+    shares more of the question's words) nor by one that names the role alone."""
+    assert role_holder("Who is the education secretary?",
+                       "Education Secretary Helen Marsh said so.") == 1.0
+    assert role_holder("Who is the education secretary?",
+                       "Helen Marsh, the education secretary, said so.") == 1.0
+    assert role_holder("Who is the education secretary?",
+                       "The shadow education secretary, Peter Vale, said so.") == -1.0
+    assert role_holder("Who is the chancellor?", "The ex-chancellor spoke.") == -1.0
+    assert role_holder("Who is the education secretary?",
+                       "The education secretary said so.") == 0.0
+    assert role_holder("Who is the shadow education secretary?",
+                       "The shadow education secretary, Peter Vale, said so.") == 1.0
+    assert role_holder("When is the budget?", "Chancellor Gordon Hale said so.") == 0.0
+    engine = corpus_engine(embedder, tmp_path, {
+        "schools.txt": "Schools plan attacked\n\nThe shadow education secretary, Peter Vale, "
+                       "said the government's plan for secondary schools would fail a "
+                       "generation of pupils.\n\nFormer education secretary Ann Brook said "
+                       "the plan repeated her own mistakes.\n",
+        "targets.txt": "New reading targets\n\nEducation Secretary Helen Marsh set new "
+                       "reading targets for primary pupils on Monday.\n\nTeachers' unions "
+                       "said the targets were too ambitious for small rural schools.\n"})
+    answer = engine.ask("Who is the education secretary?")
+    assert answer.answered and "Helen Marsh" in answer.answer
+    assert answer.citations[0].quote.startswith("Education Secretary Helen Marsh")

@@ -193,3 +193,30 @@ def test_top_rows_is_exact_with_ties_by_row():
         rows = np.flatnonzero(scores > 0)
         want = rows[np.lexsort((rows, -scores[rows]))][:k].tolist()
         assert top_rows(scores, k) == want
+
+
+def test_a_short_nameless_question_that_stands_alone_is_answered_alone(embedder, tmp_path):
+    """"When is the general election?" after a question on seats won is short and names
+    nothing, so it may lean on the turn before; it is asked alone too, and the surer
+    answer is kept: the polling day, and no sentence of the seats article. A short
+    question that does lean back ("Who was the referee?" after a match) keeps its match."""
+    engine = corpus_engine(embedder, tmp_path, {
+        "seats.txt": "Labour holds its seats in by-elections\n\nLabour held 14 of its 15 "
+                     "seats in Thursday's by-elections, a boost for the party's leader after "
+                     "a hard winter. The Liberal Democrats took the remaining seat from "
+                     "Labour.\n",
+        "polling.txt": "Prime minister names polling day\n\nThe prime minister has named 5 "
+                       "May as the date of the general election, ending months of "
+                       "speculation at Westminster.\n",
+        "match.txt": "Rovers edge past City\n\nRovers beat City 2-1 at Ashgate Park, with Tom "
+                     "Ferris scoring the winner in the 88th minute. The referee, Alan Pike, "
+                     "sent off two City players in the second half.\n"})
+    conv = Conversation(engine, turns=2)
+    assert "14 of its 15" in conv.ask("How many seats did Labour hold in the by-elections?").answer
+    election = conv.ask("When is the general election?")
+    assert election.answered and "5 May" in election.answer
+    assert "seats" not in election.answer  # searched as a follow-up, the seats article joined
+    conv.reset()
+    assert "Tom Ferris" in conv.ask("Who scored the winner for Rovers against City?").answer
+    referee = conv.ask("Who was the referee?")
+    assert referee.answered and "Alan Pike" in referee.answer

@@ -22,6 +22,7 @@ from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicat
 from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
     new_answer_type, question_name_spans, span_type, truecase
 from qa_bot.answer.reader import Reader, Reading
+from qa_bot.answer.roles import role_holder
 from qa_bot.index import Generation
 from qa_bot.retrieval import Hit
 
@@ -41,6 +42,11 @@ _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
 # a feature of its own it got -0.18: the fit's first batch has few follow-ups that name
 # nothing (the bare ones are in a later, tuning-only file), so the bonus is chosen instead.
 NAMELESS_FOLLOW_UP_BONUS = 2.0
+# A sentence that names who holds the role a who-question asks about ("Education Secretary
+# Ruth Kelly" for "Who is the education secretary?") gains this much of its final score,
+# one that names the role only as someone else's ("the shadow education secretary") loses
+# it (roles.role_holder).
+ROLE_HOLDER_WEIGHT = 4.0
 FINAL_WEIGHTS = np.array([0.285, 1.163, 1.957, 1.291, 1.776, 0.516, 1.147,
                           0.669, 0.939, -0.368, 0.663, 1.578, -0.631, 0.219,
                           0.229, 0.419, 3.435, 0.0], dtype=np.float32)
@@ -83,6 +89,7 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
                       span_type(question, s.text, r.span if r else None), s.focus, 1.0],
                      dtype=np.float32)
         bonus = NAMELESS_FOLLOW_UP_BONUS * f[_F["same_article"]] if nameless else 0.0
+        bonus += ROLE_HOLDER_WEIGHT * role_holder(question, s.text)
         out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS) + bonus))
     return sorted(out, key=lambda c: -c.score)
 
