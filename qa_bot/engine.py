@@ -14,7 +14,7 @@ import numpy as np
 from qa_bot.answer import Answer
 from qa_bot.answer.compose import compose
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
-from qa_bot.answer.followups import STANDS_ALONE_MARGIN, FollowUp, resolve
+from qa_bot.answer.followups import FollowUp, alone_is_better, resolve
 from qa_bot.answer.question import typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
@@ -43,6 +43,11 @@ def with_articles(gen: Generation, hits: list[Hit], article_rows: list[int],
     extra = [Hit(r, hits[0].score, cos[r], 0.0) for r in sorted(rows, key=lambda r: -cos[r])]
     moved = set(rows)
     return [hits[0], *extra, *(h for h in hits[1:] if h.row not in moved)]
+
+
+def _best(answer: Answer, ranking: Ranking | None) -> tuple[float, str]:
+    """(confidence, best sentence) of an answer."""
+    return answer.confidence, ranking.read[0].scored.text if ranking and ranking.read else ""
 
 
 class Engine:
@@ -172,7 +177,7 @@ class Engine:
         answer, ranking = self._answer(question, follow, k, limit, query_vec, hits)
         if follow.may_stray:  # short and nameless: asked alone too, the surer answer kept
             alone = self._answer(question, FollowUp(question), k, limit)
-            if alone[0].confidence >= answer.confidence + STANDS_ALONE_MARGIN:
+            if alone_is_better(question, _best(answer, ranking), _best(*alone)):
                 return alone
         return answer, ranking
 

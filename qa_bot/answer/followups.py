@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from qa_bot.answer.question import names, question_name_spans
+from qa_bot.answer.roles import role_holder
 
 _ANAPHORA = re.compile(
     # a pronoun, but not the one a reporting verb of the question introduces ("Which
@@ -43,6 +44,18 @@ SHORT_WORDS = 5
 # / 0 / 0.15 / 0.3: answers 72.0 / 72.7 / 72.7 / 72.7%, answerable wrongly declined 3.9 /
 # 2.2 / 2.2 / 2.2%; follow-ups 60.0% at every margin.
 STANDS_ALONE_MARGIN = 0.15
+
+
+def alone_is_better(question: str, follow_up: tuple[float, str], alone: tuple[float, str]
+                    ) -> bool:
+    """(confidence, best sentence) of a short nameless question asked as a follow-up and
+    asked alone: alone is better when it is surer by STANDS_ALONE_MARGIN, or when it names
+    who holds the role the question asks about and the follow-up does not ("Who is the
+    culture secretary?" after a question on a minister's schooling; "Who was the
+    referee?" after a match keeps the match's referee: roles.role_holder)."""
+    if alone[0] >= follow_up[0] + STANDS_ALONE_MARGIN:
+        return True
+    return role_holder(question, alone[1]) > 0 >= role_holder(question, follow_up[1])
 
 
 def _leans_back(question: str) -> bool:
