@@ -13,7 +13,7 @@ import pytest
 from qa_bot.answer import NOT_ANSWERED, Answer
 from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
-from qa_bot.answer.followups import is_follow_up, resolve
+from qa_bot.answer.followups import is_follow_up, may_stand_alone, resolve
 from qa_bot.answer.question import names
 from qa_bot.retrieval import rank_documents, rrf, top_rows, weighted
 from quality_corpus import corpus_engine
@@ -197,8 +197,8 @@ def test_top_rows_is_exact_with_ties_by_row():
 
 def test_a_short_nameless_question_that_stands_alone_is_answered_alone(embedder, tmp_path):
     """"When is the general election?" after a question on seats won is short and names
-    nothing, so it may lean on the turn before; it is asked alone too, and the surer
-    answer is kept: the polling day, and no sentence of the seats article. A short
+    nothing, so it may lean on the turn before; being a whole question, it is asked alone
+    too (a fragment such as "Starting when?" is not), and the surer answer is kept: the polling day, and no sentence of the seats article. A short
     question that does lean back ("Who was the referee?" after a match) keeps its match."""
     engine = corpus_engine(embedder, tmp_path, {
         "seats.txt": "Labour holds its seats in by-elections\n\nLabour held 14 of its 15 "
@@ -211,6 +211,9 @@ def test_a_short_nameless_question_that_stands_alone_is_answered_alone(embedder,
         "match.txt": "Rovers edge past City\n\nRovers beat City 2-1 at Ashgate Park, with Tom "
                      "Ferris scoring the winner in the 88th minute. The referee, Alan Pike, "
                      "sent off two City players in the second half.\n"})
+    assert may_stand_alone("When is the general election?")
+    assert may_stand_alone("Who chairs the committee?")
+    assert not any(map(may_stand_alone, ["Starting when?", "Up by how much?", "Why?"]))
     conv = Conversation(engine, turns=2)
     assert "14 of its 15" in conv.ask("How many seats did Labour hold in the by-elections?").answer
     election = conv.ask("When is the general election?")
