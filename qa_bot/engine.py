@@ -14,7 +14,7 @@ import numpy as np
 from qa_bot.answer import Answer
 from qa_bot.answer.compose import compose
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
-from qa_bot.answer.followups import FollowUp, alone_is_better, may_stand_alone, resolve
+from qa_bot.answer.followups import FollowUp, alone_is_better, resolve
 from qa_bot.answer.question import typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
@@ -175,7 +175,7 @@ class Engine:
             else:
                 query_vec, hits = None, None
         answer, ranking = self._answer(question, follow, k, limit, query_vec, hits)
-        if follow.may_stray and may_stand_alone(question):  # asked alone too, the better kept
+        if follow.also_alone:  # asked alone too, the better answer kept
             alone = self._answer(question, FollowUp(question), k, limit)
             if alone_is_better(question, _best(answer, ranking), _best(*alone)):
                 return alone

@@ -198,7 +198,8 @@ def test_top_rows_is_exact_with_ties_by_row():
 def test_a_short_nameless_question_that_stands_alone_is_answered_alone(embedder, tmp_path):
     """"When is the general election?" after a question on seats won is short and names
     nothing, so it may lean on the turn before; being a whole question, it is asked alone
-    too (a fragment such as "Starting when?" is not), and the surer answer is kept: the polling day, and no sentence of the seats article. A short
+    too (a fragment such as "Starting when?" is not; a question whose pronoun comes
+    before a name of its own is), and the surer answer is kept: the polling day, and no sentence of the seats article. A short
     question that does lean back ("Who was the referee?" after a match) keeps its match."""
     engine = corpus_engine(embedder, tmp_path, {
         "seats.txt": "Labour holds its seats in by-elections\n\nLabour held 14 of its 15 "
@@ -214,6 +215,11 @@ def test_a_short_nameless_question_that_stands_alone_is_answered_alone(embedder,
     assert may_stand_alone("When is the general election?")
     assert may_stand_alone("Who chairs the committee?")
     assert not any(map(may_stand_alone, ["Starting when?", "Up by how much?", "Why?"]))
+    before = ["How many seats did Labour hold in the by-elections?"]
+    for question, alone in (("Who is the chancellor?", True), ("Starting when?", False),
+                            ("In his speech, what did Tom Ferris promise?", True),
+                            ("What did he promise?", False), ("And why?", False)):
+        assert resolve(question, before, 2).also_alone is alone, question
     conv = Conversation(engine, turns=2)
     assert "14 of its 15" in conv.ask("How many seats did Labour hold in the by-elections?").answer
     election = conv.ask("When is the general election?")

@@ -110,6 +110,11 @@ class FollowUp:
     # may as well start another topic (confidence.strays_off_topic) or stand alone (the
     # engine asks it alone too, STANDS_ALONE_MARGIN)
     may_stray: bool = False
+    # it may as well stand alone, so the engine asks it alone too (alone_is_better): a
+    # whole short question that names nothing ("Who is the chancellor?"), or one whose
+    # pronoun comes before a name of its own ("In his New Year message, which prison did
+    # Charles Kennedy name?": "his" may be Kennedy's)
+    also_alone: bool = False
 
 
 def resolve(question: str, history: list | None, turns: int) -> FollowUp:
@@ -148,4 +153,8 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     context = [n for n in dict.fromkeys(found) if n.lower() not in own][:MAX_NAMES]
     if not context:
         context = earlier_questions
-    return FollowUp(" ".join([*context, question]), articles, said, may_stray=not says_it)
+    names_later = says_it and not _JOINS_ON.search(question) \
+        and bool(question_name_spans(question))
+    also_alone = names_later or (not says_it and may_stand_alone(question))
+    return FollowUp(" ".join([*context, question]), articles, said, may_stray=not says_it,
+                    also_alone=also_alone)
