@@ -38,11 +38,12 @@ MAX_NAMES = 8
 # right; off-topic questions asked in one conversation 92.5 / 90.6% declined (more short
 # ones are taken for follow-ups; confidence.strays_off_topic declines most again).
 SHORT_WORDS = 5
-# Such a question may as well stand alone ("When is the general election?" after a question
-# on seats won), so it is asked alone too, and that answer is kept when its confidence is
-# at least this much above the follow-up's. Tuning (with the first 15 short questions),
-# asked in one conversation, margin none / 0 / 0.15 / 0.3: answers 72.0 / 72.7 / 72.7 /
-# 72.7%, answerable wrongly declined 3.9 / 2.2 / 2.2 / 2.2%; follow-ups 60.0% throughout.
+# Such a question, when whole, may as well stand alone ("When is the general election?"
+# after a question on seats won), so it is asked alone too (FollowUp.also_alone), and that
+# answer is kept when its confidence is at least this much above the follow-up's. Tuning
+# (with the first 15 short questions), asked in one conversation, margin none / 0 / 0.15 /
+# 0.3: answers 72.0 / 72.7 / 72.7 / 72.7%, answerable wrongly declined 3.9 / 2.2 / 2.2 /
+# 2.2%; follow-ups 60.0% throughout.
 STANDS_ALONE_MARGIN = 0.15
 
 
@@ -63,11 +64,12 @@ def may_stand_alone(question: str) -> bool:
 
 def alone_is_better(question: str, follow_up: tuple[float, str], alone: tuple[float, str]
                     ) -> bool:
-    """(confidence, best sentence) of a short nameless question asked as a follow-up and
-    asked alone: alone is better when it is surer by STANDS_ALONE_MARGIN, or when it names
-    who holds the role the question asks about and the follow-up does not ("Who is the
-    culture secretary?" after a question on a minister's schooling; "Who was the
-    referee?" after a match keeps the match's referee: roles.role_holder)."""
+    """(confidence, best sentence) of a question that may stand alone (FollowUp.also_alone)
+    asked as a follow-up and asked alone: alone is better when it is surer by
+    STANDS_ALONE_MARGIN, or when it names who holds the role the question asks about and
+    the follow-up does not ("Who is the culture secretary?" after a question on a
+    minister's schooling; "Who was the referee?" after a match keeps the match's referee:
+    roles.role_holder)."""
     if alone[0] >= follow_up[0] + STANDS_ALONE_MARGIN:
         return True
     return role_holder(question, alone[1]) > 0 >= role_holder(question, follow_up[1])
@@ -107,8 +109,7 @@ class FollowUp:
     articles: tuple[str, ...] = ()  # doc ids the previous answer came from
     quoted: tuple[tuple[str, int], ...] = ()  # (doc id, start) of its quoted sentences
     # a follow-up only for being short and naming nothing ("What is photosynthesis?"): it
-    # may as well start another topic (confidence.strays_off_topic) or stand alone (the
-    # engine asks it alone too, STANDS_ALONE_MARGIN)
+    # may as well start another topic (confidence.strays_off_topic)
     may_stray: bool = False
     # it may as well stand alone, so the engine asks it alone too (alone_is_better): a
     # whole short question that names nothing ("Who is the chancellor?"), or one whose

@@ -1,7 +1,8 @@
 """The role a question asks about ("Who is the education secretary?" -> "education
-secretary") and sentences that name that role only with a qualifier the question does not
-use ("the shadow education secretary", "Former Education Secretary ...", "ex-chancellor"):
-such a sentence is about someone else, however many words it shares with the question.
+secretary"), the sentences that name its holder next to it ("Education Secretary Ruth
+Kelly"), and those that name it only with a qualifier the question does not use ("the
+shadow education secretary", "Former Education Secretary ...", "ex-chancellor"): such a
+sentence is about someone else, however many words it shares with the question.
 
 Invariant: `role_holder` is 0 unless the question is "Who is the <role>?" (an "of" / "in"
 phrase may follow) and names nothing."""
