@@ -4,6 +4,7 @@ generation written by any process is picked up before the next question."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from pathlib import Path
@@ -170,10 +171,12 @@ class Engine:
             # once its passages show which words are names.
             query_vec, hits = self.retrieve(question, limit)
             cased = cased_question(question, hits, gen)
-            if resolve(cased, history, self.cfg.retrieval.history_turns).query == cased:
+            as_cased = resolve(cased, history, self.cfg.retrieval.history_turns)
+            if as_cased.query == cased:
                 follow = FollowUp(question)  # it stands alone
-            else:
+            else:  # its names show now: whether to ask it alone too as well
                 query_vec, hits = None, None
+                follow = dataclasses.replace(follow, also_alone=as_cased.also_alone)
         answer, ranking = self._answer(question, follow, k, limit, query_vec, hits)
         if follow.also_alone:  # asked alone too, the better answer kept
             alone = self._answer(question, FollowUp(question), k, limit)
