@@ -166,6 +166,7 @@ class Engine:
         limit = max(k * 4, 20)
         follow = resolve(question, history, self.cfg.retrieval.history_turns)
         hits = None
+        searched_alone: tuple[np.ndarray | None, list[Hit] | None] = (None, None)
         if query_vec is None and follow.query != question and typed_lower(question):
             # Typed in lower case: whether "its" follows a name of the question shows
             # once its passages show which words are names.
@@ -174,12 +175,13 @@ class Engine:
             as_cased = resolve(cased, history, self.cfg.retrieval.history_turns)
             if as_cased.query == cased:
                 follow = FollowUp(question)  # it stands alone
-            else:  # its names show now: whether to ask it alone too as well
+            else:  # its names show now, and whether to ask it alone too
+                searched_alone = query_vec, hits
                 query_vec, hits = None, None
                 follow = dataclasses.replace(follow, also_alone=as_cased.also_alone)
         answer, ranking = self._answer(question, follow, k, limit, query_vec, hits)
-        if follow.also_alone:  # asked alone too, the better answer kept
-            alone = self._answer(question, FollowUp(question), k, limit)
+        if follow.also_alone:  # asked alone too (its search reused), the better answer kept
+            alone = self._answer(question, FollowUp(question), k, limit, *searched_alone)
             if alone_is_better(question, _best(answer, ranking), _best(*alone)):
                 return alone
         return answer, ranking

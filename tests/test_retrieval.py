@@ -199,8 +199,9 @@ def test_a_short_nameless_question_that_stands_alone_is_answered_alone(embedder,
     """"When is the general election?" after a question on seats won is short and names
     nothing, so it may lean on the turn before; being a whole question, it is asked alone
     too (a fragment such as "Starting when?" is not; a question whose pronoun comes
-    before a name of its own is), and the surer answer is kept: the polling day, and no sentence of the seats article. A short
-    question that does lean back ("Who was the referee?" after a match) keeps its match."""
+    before a name of its own is), and the surer answer is kept: the polling day, and no
+    sentence of the seats article. A short question that does lean back ("Who was the
+    referee?" after a match) keeps its match."""
     engine = corpus_engine(embedder, tmp_path, {
         "seats.txt": "Labour holds its seats in by-elections\n\nLabour held 14 of its 15 "
                      "seats in Thursday's by-elections, a boost for the party's leader after "

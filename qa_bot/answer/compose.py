@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from qa_bot.answer.confidence import sigmoid
+from qa_bot.answer.features import jaccard
 from qa_bot.answer.question import lacks_asked_kind
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
@@ -47,8 +48,7 @@ def _words(text: str) -> set[str]:
 
 def _same_sentence(a: str, b: str) -> bool:
     """One sentence in two copies of a story: word sets at least SAME_SENTENCE alike."""
-    wa, wb = _words(a), _words(b)
-    return len(wa & wb) >= SAME_SENTENCE * max(len(wa | wb), 1)
+    return jaccard(_words(a), _words(b)) >= SAME_SENTENCE
 
 
 def _citation(n: int, hit: Hit, gen: Generation, sent: Sentence, text: str, score: float,

@@ -51,13 +51,19 @@ def _shingles(text: str) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(words[i:i + 5]) for i in range(max(len(words) - 4, 1)))
 
 
+def jaccard(a: frozenset | set, b: frozenset | set) -> float:
+    """|a & b| / |a | b| (0 for two empty sets): how near two texts are, as sets of their
+    words or shingles."""
+    return len(a & b) / max(len(a | b), 1)
+
+
 def collapse_duplicates(hits: list[Hit], chunks: list[Chunk]) -> list[Hit]:
     """Drop hits whose passage nearly repeats a better-ranked one (Jaccard of 5-word
     shingles >= DUPLICATE_JACCARD)."""
     kept: list[tuple[Hit, frozenset]] = []
     for h in hits:
         sh = _shingles(chunks[h.row].text)
-        if all(len(sh & s) / max(len(sh | s), 1) < DUPLICATE_JACCARD for _, s in kept):
+        if all(jaccard(sh, s) < DUPLICATE_JACCARD for _, s in kept):
             kept.append((h, sh))
     return [h for h, _ in kept]
 
