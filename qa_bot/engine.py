@@ -14,6 +14,7 @@ import numpy as np
 
 from qa_bot.answer import Answer
 from qa_bot.answer.compose import compose
+from qa_bot.answer.confidence import left_for_nothing
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
 from qa_bot.answer.followups import FollowUp, alone_is_better, resolve
 from qa_bot.answer.question import typed_lower
@@ -180,9 +181,13 @@ class Engine:
                 query_vec, hits = None, None
                 follow = dataclasses.replace(follow, also_alone=as_cased.also_alone)
         answer, ranking = self._answer(question, follow, k, limit, query_vec, hits)
-        if follow.also_alone:  # asked alone too (its search reused), the better answer kept
+        if follow.also_alone:  # asked alone too (its search reused): the better answer
+            # kept, or the alone one (a decline) when the question left for nothing
             alone = self._answer(question, FollowUp(question), k, limit, *searched_alone)
-            if alone_is_better(question, _best(answer, ranking), _best(*alone)):
+            if alone_is_better(question, _best(answer, ranking), _best(*alone)) or (
+                    follow.may_stray and ranking is not None and alone[1] is not None
+                    and left_for_nothing(ranking.confidence_features,
+                                         alone[1].confidence_features)):
                 return alone
         return answer, ranking
 

@@ -16,7 +16,7 @@ from qa_bot.engine import Engine
 from qa_bot.answer.followups import is_follow_up, may_stand_alone, resolve
 from qa_bot.answer.question import names
 from qa_bot.retrieval import rank_documents, rrf, top_rows, weighted
-from quality_corpus import corpus_engine
+from quality_corpus import ARTICLES, corpus_engine
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +86,12 @@ def test_follow_up_detection_and_query():
     assert is_follow_up("Who was the referee?")  # short, and names nothing
     assert not is_follow_up("When did Vestey buy its farms in Venezuela?")  # Vestey's
     assert is_follow_up("What did he tell Tony Blair?")  # "he" comes before any name
+    # "them" leans on the question's own first half; "there" is existential
+    assert not is_follow_up("What causes hiccups, and how can I stop them?")
+    assert not is_follow_up("How many teaspoons are there in a tablespoon?")
+    assert not is_follow_up("Which strategist said there was no end in sight for the dollar?")
+    assert is_follow_up("How many people were hurt there in the attack on the embassy?")
+    assert is_follow_up("Who is she, and what did she do?")
     first = "Who won the Springfield mayoral election?"
     assert resolve("When was she born?", [first], 2).query == "Springfield When was she born?"
     unnamed = "who won the election?"
@@ -178,6 +184,34 @@ def test_a_follow_up_that_leaves_for_a_topic_the_corpus_lacks_is_declined(engine
     conv.reset()
     conv.ask("Which actress was honoured for her life's work in Gothenburg?")
     assert conv.ask("Where was she born?").answered  # on the topic: answered as before
+
+
+def test_a_whole_short_question_off_the_corpus_is_declined_after_an_answer(embedder, tmp_path):
+    """"How do bees make honey?" after a question on what a factory makes is short and names
+    nothing, so it is searched as a follow-up too, and the factory's sentence ("It makes
+    ...") reads well to it; asked alone it is off the topic of the corpus and "honey" is in
+    none of the follow-up's passages, so it is declined. A short question on the topic
+    ("Who is the chief executive?") is still answered from the factory's article."""
+    engine = corpus_engine(embedder, tmp_path, {**ARTICLES, "appliances.txt": APPLIANCES})
+    conv = Conversation(engine, turns=2)
+    factory = "What does Nordvik make at its Spennymoor factory?"
+    assert "cookers and ovens" in conv.ask(factory).answer
+    bees = conv.ask("How do bees make honey?")
+    assert not bees.answered and not any(c.cited for c in bees.citations)
+    conv.reset()
+    conv.ask(factory)
+    boss = conv.ask("Who is the chief executive?")
+    assert boss.answered and "Hans Lind" in boss.answer
+
+
+APPLIANCES = """Appliance maker to move plants abroad
+
+Nordvik, the Swedish maker of home appliances, said it will move about ten of its 27 plants \
+in western Europe to Asia and Mexico. The company has two factories in Durham. It makes lawn \
+mowers and garden tools in Aycliffe, and cookers and ovens in Spennymoor. Its shares rose 14% \
+on Tuesday. "About half the plants in high-cost countries are at risk," said chief executive \
+Hans Lind.
+"""
 
 
 def test_top_rows_is_exact_with_ties_by_row():

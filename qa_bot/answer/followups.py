@@ -19,8 +19,12 @@ _ANAPHORA = re.compile(
     # a pronoun, but not the one a reporting verb of the question introduces ("Which
     # minister said he ..."), nor "that" as a conjunction ("warned that ...")
     r"(?<!said )(?<!says )(?<!warned )(?<!claimed )(?<!admitted )(?<!insisted )"
-    r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|these|those|there|then|"
+    r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|these|those|then|"
     r"the same|also|else)\b|"
+    # "there", but not the existential one ("How many teaspoons are there in ...?", "said
+    # there was")
+    r"(?<!said )(?<!says )(?<!warned )(?<!claimed )(?<!admitted )(?<!insisted )"
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )\bthere\b|"
     r"\b(in|at|on|of|for|from|to|about|by|with|after|before|since|during)\s+that\b|"
     r"\bthat\s*\?\s*$|"
     # a description, but not one the question goes on to pin down ("the coach of ...")
@@ -75,12 +79,22 @@ def alone_is_better(question: str, follow_up: tuple[float, str], alone: tuple[fl
     return role_holder(question, alone[1]) > 0 >= role_holder(question, follow_up[1])
 
 
+# A second question joined on ("What causes hiccups, and how can I stop them?"): its
+# pronouns may lean on the first.
+_SECOND_CLAUSE = re.compile(r"(,\s*|\s)(and|but|or)\s+(how|why|what|when|where|who|which|"
+                            r"whom|whose|is|are|was|were|can|could|do|does|did|will|would|"
+                            r"should)\b", re.I)
+
+
 def _leans_back(question: str) -> bool:
-    """A pronoun or "the company" that no name of the question comes before: "its" in
-    "When did Vestey buy its farms?" is Vestey's, "he" in "What did he tell Blair?" is
-    someone named before."""
+    """A pronoun or "the company" that neither a name of the question nor a question
+    joined on comes before: "its" in "When did Vestey buy its farms?" is Vestey's, "them"
+    in "What causes hiccups, and how can I stop them?" the hiccups, "he" in "What did he
+    tell Blair?" someone named before."""
     first_name = min((a for a, _ in question_name_spans(question)), default=len(question))
-    return any(m.start() < first_name for m in _ANAPHORA.finditer(question))
+    joined = _SECOND_CLAUSE.search(question)
+    before = min(first_name, joined.start() if joined else len(question))
+    return any(m.start() < before for m in _ANAPHORA.finditer(question))
 
 
 def _says_it_follows(question: str) -> bool:
