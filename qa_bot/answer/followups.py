@@ -86,6 +86,12 @@ _SECOND_CLAUSE = re.compile(r"(,\s*|\s)(and|but|or)\s+(how|why|what|when|where|w
                             r"should)\b", re.I)
 
 
+def _is_fragment(question: str) -> bool:
+    """At most SHORT_WORDS words and not a whole question ("Why?", "Over how long?", "What
+    about Brent?", "And in Scotland?"): its verb is the turn before's."""
+    return len(question.split()) <= SHORT_WORDS and not may_stand_alone(question)
+
+
 def _leans_back(question: str) -> bool:
     """A pronoun or "the company" that neither a name of the question nor a question
     joined on comes before: "its" in "When did Vestey buy its farms?" is Vestey's, "them"
@@ -135,7 +141,8 @@ class FollowUp:
 def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     """`history`: the earlier turns, oldest first, each an Answer (or a bare question).
     A follow-up is prefixed by the names of the turns of its topic (the previous answer's
-    quoted sentences first), or by their questions whole when they name nothing. The topic
+    quoted sentences first), or by their questions whole when they name nothing; a
+    fragment ("Why?", "What about Brent?") by the question before it too. The topic
     is the last question that stood alone and the follow-ups since, at most `turns` turns:
     what a chat asked before that is another topic. A question that is a follow-up only
     for being short and naming nothing stands alone after a declined turn: that turn gave
@@ -168,6 +175,8 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     context = [n for n in dict.fromkeys(found) if n.lower() not in own][:MAX_NAMES]
     if not context:
         context = earlier_questions
+    elif _is_fragment(question):  # "Why?" asks about what the turn before asked
+        context.append(earlier_questions[-1])
     names_later = says_it and not _JOINS_ON.search(question) \
         and bool(question_name_spans(question))
     also_alone = names_later or (not says_it and may_stand_alone(question))
