@@ -17,7 +17,7 @@ from qa_bot.answer.compose import compose
 from qa_bot.answer.confidence import left_for_nothing
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
 from qa_bot.answer.followups import FollowUp, alone_is_better, resolve
-from qa_bot.answer.question import typed_lower
+from qa_bot.answer.question import as_read, typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
@@ -157,9 +157,9 @@ class Engine:
                      ) -> tuple[Answer, Ranking | None]:
         """`ask`, plus the Ranking it was decided from. `query_vec`, when given, must be
         the embedding of `followups.resolve(question, history, ...).query`."""
-        question = question.strip()
-        if not question:
+        if not question.strip():
             raise InputError("empty question: ask something about the documents")
+        question = as_read(question)
         k = top_k if top_k is not None else self.cfg.retrieval.top_k
         if k < 1:
             raise InputError(f"--top-k must be at least 1, got {k}")

@@ -104,6 +104,10 @@ def test_follow_up_detection_and_query():
     assert resolve("When was Jane Okafor born?", [first], 2).query == \
         "When was Jane Okafor born?"
     assert resolve("When was she born?", None, 2).query == "When was she born?"
+    # a fragment asks about what the question before asked: it carries that question too
+    assert resolve("Why?", [first], 2).query == f"Springfield {first} Why?"
+    assert resolve("And in Dresden?", [first], 2).query == f"Springfield {first} And in Dresden?"
+    assert resolve("When was she born?", [first], 2).query == "Springfield When was she born?"
     # the topic starts at the last question that stood alone: older turns are another one
     lindqvist = "What did Maria Lindqvist receive in Gothenburg?"
     assert resolve("When was she born?", [first, lindqvist], 3).query == \
@@ -150,6 +154,20 @@ def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
     assert second.answered and "Uppsala" in second.answer
     conv.reset()
     assert not conv.history
+
+
+def test_a_question_is_read_as_a_chat_types_it(engine):
+    """Without its question mark, or typed all in capitals, a question gets the answer it
+    gets as written: it is read with the mark, and in lower case (its names then found as
+    in a question typed in lower case)."""
+    written = engine.ask("Which actress was honoured for her life's work in Gothenburg?")
+    assert written.answered
+    for typed in ("Which actress was honoured for her life's work in Gothenburg",
+                  "WHICH ACTRESS WAS HONOURED FOR HER LIFE'S WORK IN GOTHENBURG?  "):
+        answer = engine.ask(typed)
+        assert answer.question.endswith("?") and not answer.question.isupper()
+        assert answer.answer == written.answer
+        assert answer.confidence == pytest.approx(written.confidence, abs=0.02)
 
 
 def test_a_question_that_names_what_it_asks_about_stands_alone_in_a_chat(engine):

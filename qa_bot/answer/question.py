@@ -179,6 +179,17 @@ def names(text: str) -> list[str]:
     return [n for n in found if n]
 
 
+def as_read(question: str) -> str:
+    """The question as the answer reads it: stripped, with the question mark a chat often
+    leaves out ("who is the chancellor" -> "who is the chancellor?": the models learnt
+    questions that end with one), and in lower case when typed all in capitals (its names
+    are then found as in a question typed in lower case: truecase)."""
+    question = question.strip()
+    if question.isupper():
+        question = question.lower()
+    return question if question.endswith("?") else question + "?"
+
+
 def typed_lower(question: str) -> bool:
     """No capital past the first letter: the names of the question do not show."""
     return not any(ch.isupper() for ch in question[1:])
