@@ -34,7 +34,7 @@ from qa_bot.errors import IndexIncompatibleError
 from qa_bot.index import IndexStore
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import resolve
-from qa_bot.answer.question import as_read
+from qa_bot.answer.typed import as_read
 from qa_bot.retrieval import rank_documents
 
 ROOT = Path(__file__).resolve().parent

@@ -17,7 +17,7 @@ from qa_bot.answer.compose import compose
 from qa_bot.answer.confidence import left_for_nothing
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
 from qa_bot.answer.followups import FollowUp, alone_is_better, resolve
-from qa_bot.answer.question import as_read, typed_lower
+from qa_bot.answer.typed import as_read, typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError

@@ -15,6 +15,7 @@ from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import is_follow_up, may_stand_alone, resolve
 from qa_bot.answer.question import names
+from qa_bot.answer.typed import as_read
 from qa_bot.retrieval import rank_documents, rrf, top_rows, weighted
 from quality_corpus import ARTICLES, corpus_engine
 
@@ -157,13 +158,24 @@ def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
 
 
 def test_a_question_is_read_as_a_chat_types_it(engine):
-    """Without its question mark, or typed all in capitals, a question gets the answer it
-    gets as written: it is read with the mark, and in lower case (its names then found as
-    in a question typed in lower case)."""
+    """Without its question mark, typed all in capitals, or with a greeting, a polite
+    opening or thanks around it, a question gets the answer it gets as written: it is read
+    with the mark, in lower case (its names then found as in a question typed in lower
+    case), and without what was said around it. Words that only look like those stay."""
+    for typed, read in (("Hi! Can you tell me who won? Thanks", "who won?"),
+                        ("Good morning, do you know why Blair resigned", "why Blair resigned?"),
+                        ("What did he say, please?", "What did he say?"),
+                        ("Hello Kitty sales?", "Hello Kitty sales?"),
+                        ("hi-fi sales: how much", "hi-fi sales: how much?"),
+                        ("Can you tell me a joke?", "Can you tell me a joke?"),
+                        ("Thanks!", "Thanks!?")):
+        assert as_read(typed) == read, typed
     written = engine.ask("Which actress was honoured for her life's work in Gothenburg?")
     assert written.answered
     for typed in ("Which actress was honoured for her life's work in Gothenburg",
-                  "WHICH ACTRESS WAS HONOURED FOR HER LIFE'S WORK IN GOTHENBURG?  "):
+                  "WHICH ACTRESS WAS HONOURED FOR HER LIFE'S WORK IN GOTHENBURG?  ",
+                  "Hello! Could you tell me which actress was honoured for her life's work "
+                  "in Gothenburg? Thank you"):
         answer = engine.ask(typed)
         assert answer.question.endswith("?") and not answer.question.isupper()
         assert answer.answer == written.answer

@@ -1,7 +1,9 @@
 """Answering: passages -> the sentence that answers, its answer phrase, citations.
 
     types         Answer, Citation (what front ends render)
+    typed         how a question was typed and how it is read (as_read, truecase)
     question      what a question asks for (a date, an amount, a name...), its names, focus
+    roles         the holder of the role a "Who is the <role>?" question asks about
     features      first-stage sentence features, crossheads, duplicate collapse
     reader        the cross-encoder that reads (question, sentence) pairs
     phrase        the reader's span grown to the phrase a reader would mark

@@ -147,14 +147,14 @@ def span_type(question: str, text: str, span: tuple[int, int] | None) -> float:
 
 _NAME = re.compile(r"\b[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|de|von|van|al|and)?\s*"
                    r"[A-Z][\w'\u2019.&-]*)*")
-_FUNCTION_WORDS = frozenset(
+FUNCTION_WORDS = frozenset(
     "who whom whose what when where which why how and but or so did does do is are was were "
     "has have had can could will would should in on at for from to by of the a an as if "
     "i you we it he she they this that these those there then however also "
     "after before while although though since with without under over its his her their "
     "our my your".split())
 # Not names either, though part of a run: a title, a number, "New" ("Mr Smith", "New York")
-_NOT_NAMES = _FUNCTION_WORDS | frozenset(
+_NOT_NAMES = FUNCTION_WORDS | frozenset(
     "mr mrs ms dr one two three some many most more last next first new".split())
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 
@@ -179,50 +179,11 @@ def names(text: str) -> list[str]:
     return [n for n in found if n]
 
 
-def as_read(question: str) -> str:
-    """The question as the answer reads it: stripped, with the question mark a chat often
-    leaves out ("who is the chancellor" -> "who is the chancellor?": the models learnt
-    questions that end with one), and in lower case when typed all in capitals (its names
-    are then found as in a question typed in lower case: truecase)."""
-    question = question.strip()
-    if question.isupper():
-        question = question.lower()
-    return question if question.endswith("?") else question + "?"
-
-
-def typed_lower(question: str) -> bool:
-    """No capital past the first letter: the names of the question do not show."""
-    return not any(ch.isupper() for ch in question[1:])
-
-
-def truecase(question: str, texts: list[str]) -> str:
-    """A question typed in lower case with the words that `texts` always capitalise (where
-    a sentence does not start with them) capitalised: "why did nestle's sales fall?" ->
-    "why did Nestle's sales fall?", so its names are found as in a cased question. A
-    question with a capital past its first letter is returned as it is."""
-    if not typed_lower(question):
-        return question
-    text = " ".join(texts)
-
-    def cased(m: re.Match) -> str:
-        word = m.group(0)
-        if word in _FUNCTION_WORDS:
-            return word
-        seen = [t for t in re.finditer(r"(?<![\w'\u2019])" + re.escape(word) + r"\b", text,
-                                       re.I)
-                if not re.search(r"(^|[.!?\"\u201c\n]\s*)$", text[max(0, t.start() - 3):t.start()])]
-        if seen and all(t.group(0)[0].isupper() for t in seen):
-            return word[0].upper() + word[1:]
-        return word
-
-    return re.sub(r"(?<![\w'\u2019])[a-z][\w-]*", cased, question)
-
-
 def question_name_spans(question: str) -> list[tuple[int, int]]:
     """The names a question states ("Mr Smith", "New York" whole), without a lone
     capitalised word that opens it ("According to the TUC, ...", "Starting when?"): more
     often a word than a name."""
-    return [(a, b) for a, b in name_spans(question, _FUNCTION_WORDS)
+    return [(a, b) for a, b in name_spans(question, FUNCTION_WORDS)
             if a > 0 or " " in question[a:b]]
 
 

@@ -20,9 +20,10 @@ from qa_bot.answer.confidence import confidence_of, strays_off_topic
 from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
     score_sentences
 from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
-    new_answer_type, question_name_spans, span_type, truecase
+    new_answer_type, question_name_spans, span_type
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.answer.roles import role_holder
+from qa_bot.answer.typed import truecase
 from qa_bot.index import Generation
 from qa_bot.retrieval import Hit
 
@@ -120,7 +121,7 @@ def confidence_features(hits: list[Hit], read: list[Candidate], gen: Generation,
 
 def cased_question(question: str, hits: list[Hit], gen: Generation) -> str:
     """The question with its names capitalised when it was typed in lower case, as the
-    best CANDIDATE_PASSAGES passages write them (question.truecase)."""
+    best CANDIDATE_PASSAGES passages write them (typed.truecase)."""
     return truecase(question, [gen.chunks[h.row].text for h in hits[:CANDIDATE_PASSAGES]])
 
 
@@ -150,7 +151,7 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
     """Score the sentences of ranked hits retrieved with `query_vec`, the embedding of
     `retrieval_question` (the question plus follow-up context; default the question).
     Sentences are feature-scored against the question itself (its names found as if
-    cased when it was typed in lower case: question.truecase), then the best few read by
+    cased when it was typed in lower case: typed.truecase), then the best few read by
     `reader` with the retrieval question (so "he" comes with the name it stands for);
     `articles` are the previous answer's documents, which a follow-up prefers, and `quoted`
     the (doc id, start) of the sentences it quoted; a follow-up that `may_stray` (says

@@ -1,0 +1,70 @@
+"""How a question was typed, and how the answer reads it: what a chat says around it
+dropped, its question mark added, capitals lowered (as_read); names capitalised when it
+was typed in lower case, as its passages write them (truecase). Pure functions of the
+texts."""
+
+from __future__ import annotations
+
+import re
+
+from qa_bot.answer.question import FUNCTION_WORDS
+
+# What a chat says around a question: a greeting before it ("Hi! ..."), a polite opening
+# ("Can you tell me who ...", "Do you know for how long ..."), thanks after it ("...
+# Thanks!").
+_ASKS = r"(?:who|whom|whose|what|when|where|which|why|how)\b"
+_AROUND = (
+    re.compile(r"^\W*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+there)?"
+               r"(?:\s*[,!.:]+\s*|\s+(?=" + _ASKS + r"|(?:can|could|do|does|did|is|are|was|"
+               r"were)\b))", re.I),
+    re.compile(r"^\W*(?:(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+)?"
+               r"(?:tell|show)\s+me|(?:please\s+)?tell\s+me|(?:do\s+you|does\s+any\s*one|"
+               r"does\s+anybody)\s+know|i\s+(?:want|would\s+like|'d\s+like|\u2019d\s+like)\s+"
+               r"to\s+know|i\s+wonder)[\s,:]+(?=(?:\w+\s+){0,2}" + _ASKS + ")", re.I),
+    re.compile(r"[\s,.!-]*\b(?:please|thanks|thank\s+you|thx|cheers)"
+               r"(?:\s+(?:very|so)\s+much)?\W*$", re.I),
+)
+
+
+def as_read(question: str) -> str:
+    """The question as the answer reads it: without what a chat says around it (_AROUND:
+    "Hi! Can you tell me who won? Thanks" -> "who won?"), with the question mark a chat
+    often leaves out ("who is the chancellor" -> "who is the chancellor?": the models
+    learnt questions that end with one), and in lower case when typed all in capitals
+    (its names are then found as in a question typed in lower case: truecase). Never
+    empty for a question with a word in it ("Thanks!" stays)."""
+    typed = question.strip()
+    for around in _AROUND:
+        question = around.sub("", question.strip(), count=1)
+    question = question.strip() or typed
+    if question.isupper():
+        question = question.lower()
+    return question if question.endswith("?") else question + "?"
+
+
+def typed_lower(question: str) -> bool:
+    """No capital past the first letter: the names of the question do not show."""
+    return not any(ch.isupper() for ch in question[1:])
+
+
+def truecase(question: str, texts: list[str]) -> str:
+    """A question typed in lower case with the words that `texts` always capitalise (where
+    a sentence does not start with them) capitalised: "why did nestle's sales fall?" ->
+    "why did Nestle's sales fall?", so its names are found as in a cased question. A
+    question with a capital past its first letter is returned as it is."""
+    if not typed_lower(question):
+        return question
+    text = " ".join(texts)
+
+    def cased(m: re.Match) -> str:
+        word = m.group(0)
+        if word in FUNCTION_WORDS:
+            return word
+        seen = [t for t in re.finditer(r"(?<![\w'\u2019])" + re.escape(word) + r"\b", text,
+                                       re.I)
+                if not re.search(r"(^|[.!?\"\u201c\n]\s*)$", text[max(0, t.start() - 3):t.start()])]
+        if seen and all(t.group(0)[0].isupper() for t in seen):
+            return word[0].upper() + word[1:]
+        return word
+
+    return re.sub(r"(?<![\w'\u2019])[a-z][\w-]*", cased, question)
