@@ -168,7 +168,8 @@ def test_a_question_is_read_as_a_chat_types_it(engine):
                         ("Hello Kitty sales?", "Hello Kitty sales?"),
                         ("hi-fi sales: how much", "hi-fi sales: how much?"),
                         ("Can you tell me a joke?", "Can you tell me a joke?"),
-                        ("Thanks!", "Thanks!?")):
+                        ("Who won?! :)", "Who won?"), ("Who won.", "Who won?"),
+                        ("Thanks!", "Thanks?")):
         assert as_read(typed) == read, typed
     written = engine.ask("Which actress was honoured for her life's work in Gothenburg?")
     assert written.answered

@@ -26,20 +26,25 @@ _AROUND = (
 )
 
 
+_AFTER_MARK = re.compile(r"\?[^\w\s]*(?:\s+[^\w\s]+)*\s*$")
+
+
 def as_read(question: str) -> str:
     """The question as the answer reads it: without what a chat says around it (_AROUND:
-    "Hi! Can you tell me who won? Thanks" -> "who won?"), with the question mark a chat
-    often leaves out ("who is the chancellor" -> "who is the chancellor?": the models
-    learnt questions that end with one), and in lower case when typed all in capitals
-    (its names are then found as in a question typed in lower case: truecase). Never
-    empty for a question with a word in it ("Thanks!" stays)."""
+    "Hi! Can you tell me who won? Thanks" -> "who won?"); ending in one question mark,
+    which a chat often leaves out or follows with more ("who won" and "Who won?! :)" ->
+    "who won?", "Who won?": the models learnt questions that end with one); in lower
+    case when typed all in capitals (its names are then found as in a question typed in
+    lower case: truecase). Never empty for a question with a word in it ("Thanks!" ->
+    "Thanks?")."""
     typed = question.strip()
     for around in _AROUND:
         question = around.sub("", question.strip(), count=1)
     question = question.strip() or typed
     if question.isupper():
         question = question.lower()
-    return question if question.endswith("?") else question + "?"
+    question = _AFTER_MARK.sub("?", question)  # "Who won?!", "Who won? :)"
+    return question if question.endswith("?") else question.rstrip(" .!\u2026") + "?"
 
 
 def typed_lower(question: str) -> bool:
