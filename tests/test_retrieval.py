@@ -166,6 +166,7 @@ def test_a_question_is_read_as_a_chat_types_it(engine):
                         ("Good morning, do you know why Blair resigned", "why Blair resigned?"),
                         ("What did he say, please?", "What did he say?"),
                         ("Hello Kitty sales?", "Hello Kitty sales?"),
+                        ("Who said thank you?", "Who said thank you?"),
                         ("hi-fi sales: how much", "hi-fi sales: how much?"),
                         ("Can you tell me a joke?", "Can you tell me a joke?"),
                         ("Who won?! :)", "Who won?"), ("Who won.", "Who won?"),

@@ -10,8 +10,8 @@ import re
 from qa_bot.answer.question import FUNCTION_WORDS
 
 # What a chat says around a question: a greeting before it ("Hi! ..."), a polite opening
-# ("Can you tell me who ...", "Do you know for how long ..."), thanks after it ("...
-# Thanks!").
+# ("Can you tell me who ...", "Do you know for how long ..."), thanks after it ("...?
+# Thanks!", "..., please?"; not "Who said please?").
 _ASKS = r"(?:who|whom|whose|what|when|where|which|why|how)\b"
 _AROUND = (
     re.compile(r"^\W*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+there)?"
@@ -21,11 +21,10 @@ _AROUND = (
                r"(?:tell|show)\s+me|(?:please\s+)?tell\s+me|(?:do\s+you|does\s+any\s*one|"
                r"does\s+anybody)\s+know|i\s+(?:want|would\s+like|'d\s+like|\u2019d\s+like)\s+"
                r"to\s+know|i\s+wonder)[\s,:]+(?=(?:\w+\s+){0,2}" + _ASKS + ")", re.I),
-    re.compile(r"[\s,.!-]*\b(?:please|thanks|thank\s+you|thx|cheers)"
+    re.compile(r"(?:(?<=[?.!])|\s*,)\s*\b(?:please|thanks|thank\s+you|thx|cheers)"
                r"(?:\s+(?:very|so)\s+much)?\W*$", re.I),
 )
-
-
+# What a chat puts after the question mark: "?!", "??", " :)"
 _AFTER_MARK = re.compile(r"\?[^\w\s]*(?:\s+[^\w\s]+)*\s*$")
 
 
