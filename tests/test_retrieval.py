@@ -161,8 +161,11 @@ def test_a_question_is_read_as_a_chat_types_it(engine):
     """Without its question mark, typed all in capitals, or with a greeting, a polite
     opening or thanks around it, a question gets the answer it gets as written: it is read
     with the mark, in lower case (its names then found as in a question typed in lower
-    case), and without what was said around it. Words that only look like those stay."""
+    case), and without what was said around it (in question order again when an opening
+    left it verb last). Words that only look like those stay."""
     for typed, read in (("Hi! Can you tell me who won? Thanks", "who won?"),
+                        ("Can you tell me who the chancellor is?", "who is the chancellor?"),
+                        ("Tell me which team it is", "which team it is?"),
                         ("Good morning, do you know why Blair resigned", "why Blair resigned?"),
                         ("What did he say, please?", "What did he say?"),
                         ("Hello Kitty sales?", "Hello Kitty sales?"),
@@ -281,7 +284,9 @@ def test_a_short_nameless_question_that_stands_alone_is_answered_alone(embedder,
                      "sent off two City players in the second half.\n"})
     assert may_stand_alone("When is the general election?")
     assert may_stand_alone("Who chairs the committee?")
-    assert not any(map(may_stand_alone, ["Starting when?", "Up by how much?", "Why?"]))
+    assert may_stand_alone("how much oil prices rose?")  # as "Can you tell me" leaves it
+    assert not any(map(may_stand_alone, ["Starting when?", "Up by how much?", "Why?",
+                                         "What about Brent?"]))
     before = ["How many seats did Labour hold in the by-elections?"]
     for question, alone in (("Who is the chancellor?", True), ("Starting when?", False),
                             ("In his speech, what did Tom Ferris promise?", True),

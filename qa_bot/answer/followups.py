@@ -55,9 +55,11 @@ STANDS_ALONE_MARGIN = 0.15
 # ("Who is the chancellor?", "When does the ban start?", "Who chairs the committee?"); a
 # fragment ("Starting when?", "Up by how much?", "Why?") cannot stand alone.
 _WHOLE_QUESTION = re.compile(
-    r"^\W*((who|whom|whose|what|when|where|which|why|how(\s+(many|much|long|old|far|big))?)"
-    r"(\s+\w+)?\s+(is|was|are|were|do|does|did|has|have|had|will|would|can|could|should)"
-    r"|who\s+\w+s)\b", re.I)
+    r"^\W*(?:(?:who|whom|whose|what|when|where|which|why|how(?:\s+(?:many|much|long|old|far|"
+    r"big))?)(?:(?:\s+\w+)?\s+(?:is|was|are|were|do|does|did|has|have|had|will|would|can|"
+    r"could|should)\b"
+    # or in the order "Can you tell me ..." leaves: "how much oil prices rose"
+    r"|(?:\s+[\w'-]+){3,}\W*$)|who\s+\w+s\b)", re.I)
 
 
 def may_stand_alone(question: str) -> bool:

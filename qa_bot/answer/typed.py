@@ -9,36 +9,43 @@ import re
 
 from qa_bot.answer.question import FUNCTION_WORDS
 
-# What a chat says around a question: a greeting before it ("Hi! ..."), a polite opening
-# ("Can you tell me who ...", "Do you know for how long ..."), thanks after it ("...?
-# Thanks!", "..., please?"; not "Who said please?").
+# What a chat says around a question: a greeting before it ("Hi! ..."), thanks after it
+# ("...? Thanks!", "..., please?"; not "Who said please?"), a polite opening before it
+# ("Can you tell me who ...", "Do you know for how long ...").
 _ASKS = r"(?:who|whom|whose|what|when|where|which|why|how)\b"
-_AROUND = (
-    re.compile(r"^\W*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+there)?"
-               r"(?:\s*[,!.:]+\s*|\s+(?=" + _ASKS + r"|(?:can|could|do|does|did|is|are|was|"
-               r"were)\b))", re.I),
-    re.compile(r"^\W*(?:(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+)?"
-               r"(?:tell|show)\s+me|(?:please\s+)?tell\s+me|(?:do\s+you|does\s+any\s*one|"
-               r"does\s+anybody)\s+know|i\s+(?:want|would\s+like|'d\s+like|\u2019d\s+like)\s+"
-               r"to\s+know|i\s+wonder)[\s,:]+(?=(?:\w+\s+){0,2}" + _ASKS + ")", re.I),
-    re.compile(r"(?:(?<=[?.!])|\s*,)\s*\b(?:please|thanks|thank\s+you|thx|cheers)"
-               r"(?:\s+(?:very|so)\s+much)?\W*$", re.I),
-)
+_GREETING = re.compile(
+    r"^\W*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+there)?"
+    r"(?:\s*[,!.:]+\s*|\s+(?=" + _ASKS + r"|(?:can|could|do|does|did|is|are|was|were)\b))",
+    re.I)
+_THANKS = re.compile(r"(?:(?<=[?.!])|\s*,)\s*\b(?:please|thanks|thank\s+you|thx|cheers)"
+                     r"(?:\s+(?:very|so)\s+much)?\W*$", re.I)
+_OPENING = re.compile(
+    r"^\W*(?:(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show)\s+me|"
+    r"(?:please\s+)?tell\s+me|(?:do\s+you|does\s+any\s*one|does\s+anybody)\s+know|"
+    r"i\s+(?:want|would\s+like|'d\s+like|\u2019d\s+like)\s+to\s+know|i\s+wonder)"
+    r"[\s,:]+(?=(?:\w+\s+){0,2}" + _ASKS + ")", re.I)
+# The order an opening leaves: "who the chancellor is" (-> "who is the chancellor"); not
+# "which team it is".
+_VERB_LAST = re.compile(r"^((?:who|what|where|when|which)\b|how\s+\w+)\s+(.+?)"
+                        r"(?<!\bit)(?<!\bhe)(?<!\bshe)(?<!\bthey)(?<!\bthis)(?<!\bthat)"
+                        r"(?<!\bthere)\s+(is|was|are|were)\W*$", re.I)
 # What a chat puts after the question mark: "?!", "??", " :)"
 _AFTER_MARK = re.compile(r"\?[^\w\s]*(?:\s+[^\w\s]+)*\s*$")
 
 
 def as_read(question: str) -> str:
-    """The question as the answer reads it: without what a chat says around it (_AROUND:
-    "Hi! Can you tell me who won? Thanks" -> "who won?"); ending in one question mark,
-    which a chat often leaves out or follows with more ("who won" and "Who won?! :)" ->
-    "who won?", "Who won?": the models learnt questions that end with one); in lower
-    case when typed all in capitals (its names are then found as in a question typed in
-    lower case: truecase). Never empty for a question with a word in it ("Thanks!" ->
-    "Thanks?")."""
+    """The question as the answer reads it: without what a chat says around it
+    ("Hi! Can you tell me who the chancellor is? Thanks" -> "who is the chancellor?");
+    ending in one question mark, which a chat often leaves out or follows with more ("who
+    won" and "Who won?! :)" -> "who won?", "Who won?": the models learnt questions that
+    end with one); in lower case when typed all in capitals (its names are then found as
+    in a question typed in lower case: truecase). Never empty for a question with a word
+    in it ("Thanks!" -> "Thanks?")."""
     typed = question.strip()
-    for around in _AROUND:
-        question = around.sub("", question.strip(), count=1)
+    question = _THANKS.sub("", _GREETING.sub("", typed, count=1), count=1).strip()
+    asked = _OPENING.sub("", question, count=1)
+    if asked != question:
+        question = _VERB_LAST.sub(r"\1 \3 \2?", asked)
     question = question.strip() or typed
     if question.isupper():
         question = question.lower()
