@@ -155,8 +155,10 @@ class Engine:
     def ask_detailed(self, question: str, history: list[Answer] | None = None,
                      top_k: int | None = None, query_vec: np.ndarray | None = None
                      ) -> tuple[Answer, Ranking | None]:
-        """`ask`, plus the Ranking it was decided from. `query_vec`, when given, must be
-        the embedding of `followups.resolve(question, history, ...).query`."""
+        """`ask`, plus the Ranking it was decided from. The question is read as a chat
+        types it (typed.as_read: "Hi! who won" -> "who won?"), and the Answer holds it so
+        read. `query_vec`, when given, must be the embedding of
+        `followups.resolve(as_read(question), history, ...).query`."""
         if not question.strip():
             raise InputError("empty question: ask something about the documents")
         question = as_read(question)
