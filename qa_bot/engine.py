@@ -52,6 +52,24 @@ def _best(answer: Answer, ranking: Ranking | None) -> tuple[float, str]:
     return answer.confidence, ranking.read[0].scored.text if ranking and ranking.read else ""
 
 
+Decided = tuple[Answer, Ranking | None]
+
+
+def _keeps_alone(question: str, follow: FollowUp, as_follow_up: Decided, alone: Decided
+                 ) -> bool:
+    """Whether the answer a question that may stand alone (FollowUp.also_alone) gets alone
+    replaces the one it gets as a follow-up: when it is better (followups.alone_is_better),
+    or when the question left the conversation for a topic the corpus lacks (a follow-up
+    only for being short and nameless: confidence.left_for_nothing), so that alone it is
+    declined."""
+    if alone_is_better(question, _best(*as_follow_up), _best(*alone)):
+        return True
+    ranking, alone_ranking = as_follow_up[1], alone[1]
+    return (follow.may_stray and ranking is not None and alone_ranking is not None
+            and left_for_nothing(ranking.confidence_features,
+                                 alone_ranking.confidence_features))
+
+
 class Engine:
     def __init__(self, cfg: Config, embedder_factory: Callable[[], Embedder] | None = None):
         self.cfg = cfg
@@ -183,13 +201,9 @@ class Engine:
                 query_vec, hits = None, None
                 follow = dataclasses.replace(follow, also_alone=as_cased.also_alone)
         answer, ranking = self._answer(question, follow, k, limit, query_vec, hits)
-        if follow.also_alone:  # asked alone too (its search reused): the better answer
-            # kept, or the alone one (a decline) when the question left for nothing
+        if follow.also_alone:  # asked alone too, its search reused (_keeps_alone)
             alone = self._answer(question, FollowUp(question), k, limit, *searched_alone)
-            if alone_is_better(question, _best(answer, ranking), _best(*alone)) or (
-                    follow.may_stray and ranking is not None and alone[1] is not None
-                    and left_for_nothing(ranking.confidence_features,
-                                         alone[1].confidence_features)):
+            if _keeps_alone(question, follow, (answer, ranking), alone):
                 return alone
         return answer, ranking
 

@@ -52,8 +52,9 @@ STANDS_ALONE_MARGIN = 0.15
 
 
 # A question a reader could ask with nothing before it opens with a wh-word and a verb
-# ("Who is the chancellor?", "When does the ban start?", "Who chairs the committee?"); a
-# fragment ("Starting when?", "Up by how much?", "Why?") cannot stand alone.
+# ("Who is the chancellor?", "When does the ban start?", "Who chairs the committee?"), or
+# is a wh-question of four words or more with its verb last; a fragment ("Starting
+# when?", "Up by how much?", "Why?", "What about Brent?") cannot stand alone.
 _WHOLE_QUESTION = re.compile(
     r"^\W*(?:(?:who|whom|whose|what|when|where|which|why|how(?:\s+(?:many|much|long|old|far|"
     r"big))?)(?:(?:\s+\w+)?\s+(?:is|was|are|were|do|does|did|has|have|had|will|would|can|"
