@@ -17,7 +17,7 @@ from qa_bot.answer.compose import compose
 from qa_bot.answer.confidence import left_for_nothing
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
 from qa_bot.answer.followups import FollowUp, alone_is_better, resolve
-from qa_bot.answer.typed import as_read, typed_lower
+from qa_bot.answer.typed import as_read, small_talk, typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
@@ -175,10 +175,14 @@ class Engine:
                      ) -> tuple[Answer, Ranking | None]:
         """`ask`, plus the Ranking it was decided from. The question is read as a chat
         types it (typed.as_read: "Hi! who won" -> "who won?"), and the Answer holds it so
-        read. `query_vec`, when given, must be the embedding of
-        `followups.resolve(as_read(question), history, ...).query`."""
+        read. A message that asks nothing ("Thanks!") gets its small-talk reply: not
+        answered, nothing cited, nothing searched. `query_vec`, when given, must be the
+        embedding of `followups.resolve(as_read(question), history, ...).query`."""
         if not question.strip():
             raise InputError("empty question: ask something about the documents")
+        reply = small_talk(question)
+        if reply is not None:
+            return Answer(question.strip(), False, reply), None
         question = as_read(question)
         k = top_k if top_k is not None else self.cfg.retrieval.top_k
         if k < 1:

@@ -15,7 +15,7 @@ from qa_bot.answer.conversation import Conversation
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import is_follow_up, may_stand_alone, resolve
 from qa_bot.answer.question import names
-from qa_bot.answer.typed import as_read
+from qa_bot.answer.typed import as_read, small_talk
 from qa_bot.retrieval import rank_documents, rrf, top_rows, weighted
 from quality_corpus import ARTICLES, corpus_engine
 
@@ -185,6 +185,30 @@ def test_a_question_is_read_as_a_chat_types_it(engine):
         assert answer.question.endswith("?") and not answer.question.isupper()
         assert answer.answer == written.answer
         assert answer.confidence == pytest.approx(written.confidence, abs=0.02)
+
+
+def test_a_message_that_asks_nothing_gets_a_reply_and_the_chat_goes_on_past_it(engine):
+    """Greetings, thanks and goodbyes alone are not searched: a short reply, nothing cited;
+    a conversation does not keep them, so a follow-up after them leans on the question
+    before them. Questions that only start with such words are questions."""
+    for said, reply in (("Hi!", "Hello!"), ("thank you very much :)", "You're welcome"),
+                        ("OK, thanks, bye!", "Goodbye!"), ("Great", "Ask another")):
+        answer, ranking = engine.ask_detailed(said)
+        assert ranking is None and answer.answer.startswith(reply), said
+        assert not answer.answered and not answer.citations and answer.question == said
+    for asked in ("Hello Kitty sales?", "Who said thanks?", "nice one",
+                  "Thanks to the rain, what happened?", "Hi! Who won?"):
+        assert small_talk(asked) is None, asked
+    conv = Conversation(engine, turns=2)
+    assert "Lindqvist" in conv.ask(
+        "Which actress was honoured for her life's work in Gothenburg?").answer
+    for said in ("Thanks!", "cool"):
+        assert not conv.ask(said).answered
+    assert "Lindqvist" in resolve("Where was she born?", list(conv.history), 2).query
+    second = conv.ask("Thanks! Where was she born?")
+    assert second.question == "Where was she born?"
+    assert Path(second.citations[0].source).name == "actress.txt"
+    assert second.answered and "Uppsala" in second.answer
 
 
 def test_a_question_that_names_what_it_asks_about_stands_alone_in_a_chat(engine):

@@ -39,14 +39,18 @@ def test_private_question_gets_a_cited_answer_and_the_token_stays_out_of_logs(en
         async with running_bot(engine) as api:
             q = api.message(1001, "Who is North Korea's ambassador to the United Nations?")
             (first, *_) = await answer_to(api, q)
+            (thanks, *_) = await answer_to(api, api.message(1001, "thanks :)"))
             follow = api.message(1001, "When was he appointed?")
             (second, *_) = await answer_to(api, follow)
             reset = api.message(1001, "/reset")
             await api.wait_for(lambda: any("new conversation" in m["text"]
                                            for m in api.sent_to(1001)))
-            return api, q, first, second, reset
+            return api, q, first, thanks, second, reset
 
-    api, q, first, second, reset = run(scenario())
+    api, q, first, thanks, second, reset = run(scenario())
+    # small talk gets a reply of its own, with no sources and no buttons
+    assert thanks["text"] == "You're welcome. Ask another question whenever you like."
+    assert "reply_markup" not in thanks["params"]
     assert "Kim Song" in first["text"] and "[1]" in first["text"]
     assert "Sources" in first["text"] and "North Korea blames" in first["text"]
     assert "<b>[1]</b>" in first["html"]
@@ -59,7 +63,7 @@ def test_private_question_gets_a_cited_answer_and_the_token_stays_out_of_logs(en
     expected = engine.ask(q["message"]["text"])
     assert all(first["text"].count(c.quote) == 1  # the answer once, not again as a quote
                for c in expected.citations if c.cited)
-    assert "2014" in second["text"]  # the follow-up used the first question
+    assert "2014" in second["text"]  # the follow-up used the first question, past "thanks"
     # "typing..." before the answer; the commands registered at start
     actions = api.calls_of("sendChatAction")
     assert actions and actions[0].params == {"chat_id": 1001, "action": "typing"}

@@ -14,8 +14,9 @@ from qa_bot.answer.question import FUNCTION_WORDS
 # ("Can you tell me who ...", "Do you know for how long ...").
 _ASKS = r"(?:who|whom|whose|what|when|where|which|why|how)\b"
 _GREETING = re.compile(
-    r"^\W*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+there)?"
-    r"(?:\s*[,!.:]+\s*|\s+(?=" + _ASKS + r"|(?:can|could|do|does|did|is|are|was|were)\b))",
+    r"^\W*(?:(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+there)?"
+    r"(?:\s*[,!.:]+\s*|\s+(?=" + _ASKS + r"|(?:can|could|do|does|did|is|are|was|were)\b))|"
+    r"(?:ok(?:ay)?[\s,]+)?(?:thanks|thank\s+you)(?:\s+(?:very|so)\s+much)?\s*[,!.:]+\s*)",
     re.I)
 _THANKS = re.compile(r"(?:(?<=[?.!])|\s*,)\s*\b(?:please|thanks|thank\s+you|thx|cheers)"
                      r"(?:\s+(?:very|so)\s+much)?\W*$", re.I)
@@ -29,6 +30,24 @@ _OPENING = re.compile(
 _VERB_LAST = re.compile(r"^((?:who|what|where|when|which)\b|how\s+\w+)\s+(.+?)"
                         r"(?<!\bit)(?<!\bhe)(?<!\bshe)(?<!\bthey)(?<!\bthis)(?<!\bthat)"
                         r"(?<!\bthere)\s+(is|was|are|were)\W*$", re.I)
+# A message that asks nothing: greetings, thanks, goodbyes, or several ("ok thanks, bye!"),
+# by the reply it gets (the first kind found, in this order)
+_SMALL_TALK = {
+    "bye": r"bye|bye\s+bye|goodbye|good\s+night|see\s+you(?:\s+later|\s+soon)?",
+    "thanks": r"thanks|thank\s+you|thx|ty|cheers",
+    "hello": r"hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening|day)|greetings",
+    "ok": r"ok|okay|great|cool|perfect|nice|got\s+it|brilliant|excellent",
+}
+_SMALL_TALK_PHRASE = (r"(?:" + "|".join(_SMALL_TALK.values()) + r")(?:\s+(?:there|again|a\s+lot|"
+                      r"so\s+much|very\s+much|all|everyone|bot))*")
+_SMALL_TALK_ONLY = re.compile(_SMALL_TALK_PHRASE + r"(?:\s+(?:and\s+)?" + _SMALL_TALK_PHRASE + ")*")
+SMALL_TALK_REPLIES = {
+    "bye": "Goodbye! Ask me about the news again whenever you like.",
+    "thanks": "You're welcome. Ask another question whenever you like.",
+    "hello": "Hello! Ask me a question about the news articles (who, what, when, where, why, "
+             "how much) and I will quote the sentences that answer it, with their sources.",
+    "ok": "Ask another question whenever you like.",
+}
 # What a chat puts after the question mark: "?!", "??", " :)"
 _AFTER_MARK = re.compile(r"\?[^\w\s]*(?:\s+[^\w\s]+)*\s*$")
 
@@ -46,11 +65,23 @@ def as_read(question: str) -> str:
     asked = _OPENING.sub("", question, count=1)
     if asked != question:
         question = _VERB_LAST.sub(r"\1 \3 \2?", asked)
-    question = question.strip() or typed
+    question = question.strip() if re.search(r"\w", question) else typed  # not ")"
     if question.isupper():
         question = question.lower()
     question = _AFTER_MARK.sub("?", question)  # "Who won?!", "Who won? :)"
     return question if question.endswith("?") else question.rstrip(" .!\u2026") + "?"
+
+
+def small_talk(message: str) -> str | None:
+    """The reply to a message that asks nothing: greetings, thanks or goodbyes alone ("Hi!",
+    "ok, thanks :)", "Thanks, bye"); None for anything else. It is not a question, so it
+    is neither answered nor declined, and a follow-up after it leans on the turn before it
+    (followups.resolve passes it over)."""
+    said = " ".join(re.findall(r"[a-z']+", message.lower()))
+    if not said or not _SMALL_TALK_ONLY.fullmatch(said):
+        return None
+    return next(SMALL_TALK_REPLIES[kind] for kind, words in _SMALL_TALK.items()
+                if re.search(r"\b(?:" + words + r")\b", said))
 
 
 def typed_lower(question: str) -> bool:

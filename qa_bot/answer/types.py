@@ -4,7 +4,8 @@ Invariants: every quote is `document text[start:end]` verbatim, and so is a high
 (`start <= highlight[0] < highlight[1] <= end`); the answer text is made only of the cited
 quotes, each followed by its [n] marker, so nothing is invented; `confidence` is in [0, 1]
 and the answer is declined (answered=False, nothing cited) exactly when it is below the
-threshold."""
+threshold. A message that asks nothing ("Thanks!") gets a reply instead (typed.small_talk:
+answered=False, no citations, confidence 0)."""
 
 from __future__ import annotations
 

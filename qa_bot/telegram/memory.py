@@ -9,7 +9,7 @@ import collections
 from dataclasses import dataclass
 
 from qa_bot.answer import Answer
-from qa_bot.answer.conversation import Asks, Conversation
+from qa_bot.answer.conversation import Asks, Conversation, kept
 from qa_bot.telegram.state import StateStore
 
 CHATS_CACHED = 10_000
@@ -47,9 +47,10 @@ class Memory:
     def remember(self, chat_id: int, update_id: int | None, answer: Answer) -> str:
         """Store an answer the chat's conversation just gave; its key for the buttons."""
         key = self.store.save_answer(chat_id, update_id, answer.to_dict())
-        mem = self.chat(chat_id)
-        mem.keys.append(key)
-        self.store.set_history(chat_id, list(mem.keys))
+        if kept(answer):  # in step with the conversation's history
+            mem = self.chat(chat_id)
+            mem.keys.append(key)
+            self.store.set_history(chat_id, list(mem.keys))
         return key
 
     def earlier(self, update_id: int) -> tuple[str, Answer] | None:
