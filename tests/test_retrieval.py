@@ -165,7 +165,9 @@ def test_a_question_is_read_as_a_chat_types_it(engine):
     left it verb last). Words that only look like those stay."""
     for typed, read in (("Hi! Can you tell me who won? Thanks", "who won?"),
                         ("Can you tell me who the chancellor is?", "who is the chancellor?"),
-                        ("Tell me which team it is", "which team it is?"),
+                        ("Tell me which team it is", "which team is it?"),
+                        ("Can you tell me how old she is", "how old is she?"),
+                        ("Do you know what the reason for it was", "what the reason for it was?"),
                         ("Good morning, do you know why Blair resigned", "why Blair resigned?"),
                         ("What did he say, please?", "What did he say?"),
                         ("Hello Kitty sales?", "Hello Kitty sales?"),

@@ -25,11 +25,15 @@ _OPENING = re.compile(
     r"(?:please\s+)?tell\s+me|(?:do\s+you|does\s+any\s*one|does\s+anybody)\s+know|"
     r"i\s+(?:want|would\s+like|'d\s+like|\u2019d\s+like)\s+to\s+know|i\s+wonder)"
     r"[\s,:]+(?=(?:\w+\s+){0,2}" + _ASKS + ")", re.I)
-# The order an opening leaves: "who the chancellor is" (-> "who is the chancellor"); not
-# "which team it is".
+# The order an opening leaves: "who the chancellor is" (-> "who is the chancellor"), "how
+# old she is" and "which team it is" (-> "how old is she", "which team is it": a pronoun
+# right after the asked phrase is the subject; in "what the reason for it was" it is not)
 _VERB_LAST = re.compile(r"^((?:who|what|where|when|which)\b|how\s+\w+)\s+(.+?)"
                         r"(?<!\bit)(?<!\bhe)(?<!\bshe)(?<!\bthey)(?<!\bthis)(?<!\bthat)"
                         r"(?<!\bthere)\s+(is|was|are|were)\W*$", re.I)
+_PRONOUN_VERB_LAST = re.compile(r"^((?:who|what|where|when|which|whose)(?:\s+\w+)?|how\s+\w+)"
+                                r"\s+(it|he|she|they|this|that|these|those)\s+(is|was|are|were)"
+                                r"\W*$", re.I)
 # A message that asks nothing: greetings, thanks, goodbyes, or several ("ok thanks, bye!"),
 # by the reply it gets (the first kind found, in this order)
 _SMALL_TALK = {
@@ -64,7 +68,7 @@ def as_read(question: str) -> str:
     question = _THANKS.sub("", _GREETING.sub("", typed, count=1), count=1).strip()
     asked = _OPENING.sub("", question, count=1)
     if asked != question:
-        question = _VERB_LAST.sub(r"\1 \3 \2?", asked)
+        question = _PRONOUN_VERB_LAST.sub(r"\1 \3 \2?", _VERB_LAST.sub(r"\1 \3 \2?", asked))
     question = question.strip() if re.search(r"\w", question) else typed  # not ")"
     if question.isupper():
         question = question.lower()
