@@ -16,7 +16,7 @@ from qa_bot.answer import Answer
 from qa_bot.answer.compose import compose
 from qa_bot.answer.confidence import left_for_nothing
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
-from qa_bot.answer.followups import FollowUp, alone_is_better, resolve
+from qa_bot.answer.followups import SHORT_WORDS, FollowUp, alone_is_better, resolve
 from qa_bot.answer.typed import as_read, small_talk, typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
@@ -60,14 +60,14 @@ def _keeps_alone(question: str, follow: FollowUp, as_follow_up: Decided, alone: 
     """Whether the answer a question that may stand alone (FollowUp.also_alone) gets alone
     replaces the one it gets as a follow-up: when it is better (followups.alone_is_better),
     or when the question left the conversation for a topic the corpus lacks (a follow-up
-    only for being short and nameless: confidence.left_for_nothing), so that alone it is
-    declined."""
+    only for naming nothing: confidence.left_for_nothing), so that alone it is declined."""
     if alone_is_better(question, _best(*as_follow_up), _best(*alone)):
         return True
     ranking, alone_ranking = as_follow_up[1], alone[1]
     return (follow.may_stray and ranking is not None and alone_ranking is not None
             and left_for_nothing(ranking.confidence_features,
-                                 alone_ranking.confidence_features))
+                                 alone_ranking.confidence_features,
+                                 says_enough=len(question.split()) > SHORT_WORDS))
 
 
 class Engine:

@@ -85,6 +85,8 @@ def test_follow_up_detection_and_query():
     assert not is_follow_up("Who wrote Hamlet?")  # short, but names what it asks about
     assert is_follow_up("Starting when?")  # a capitalised opening word is no name
     assert is_follow_up("Who was the referee?")  # short, and names nothing
+    assert is_follow_up("What happened on Thursday?")  # a day names when, not what about
+    assert not is_follow_up("What did May say?")  # a name as often as a month
     assert not is_follow_up("When did Vestey buy its farms in Venezuela?")  # Vestey's
     assert is_follow_up("What did he tell Tony Blair?")  # "he" comes before any name
     # "them" leans on the question's own first half; "there" is existential
@@ -263,6 +265,45 @@ def test_a_whole_short_question_off_the_corpus_is_declined_after_an_answer(embed
     conv.ask(factory)
     boss = conv.ask("Who is the chief executive?")
     assert boss.answered and "Hans Lind" in boss.answer
+
+
+def test_a_longer_question_that_names_nothing_but_the_new_plant_stays_in_the_article(
+        embedder, tmp_path):
+    """"How many jobs will the new factory create?" names nothing but something definite:
+    after a question on Brightwater it is Brightwater's plant (300 jobs), after one on
+    Copperline Copperline's factory (450), whichever article shares more of its words;
+    asked alone it is the article that does. A question of as many words that leaves for
+    a topic the corpus lacks is declined, and one with nothing definite in it stands
+    alone."""
+    engine = corpus_engine(embedder, tmp_path, {**ARTICLES, **PLANTS})
+    question = "How many jobs will the new factory create?"
+    assert "450 jobs" in engine.ask(question).answer
+    conv = Conversation(engine, turns=2)
+    assert "12%" in conv.ask("By how much did Brightwater's annual profit rise?").answer
+    assert "300 jobs" in conv.ask(question).answer
+    dog = conv.ask("How can I stop my dog pulling on the lead during walks?")
+    assert not dog.answered and not any(c.cited for c in dog.citations)
+    conv.reset()
+    assert "5%" in conv.ask("By how much did Copperline's annual profit fall?").answer
+    assert "450 jobs" in conv.ask("How many jobs will the new plant create?").answer
+    assert resolve("How many jobs do snack makers create?", list(conv.history), 2).query == \
+        "How many jobs do snack makers create?"
+    assert resolve("How many jobs did the January hiring add?", list(conv.history), 2).query \
+        != "How many jobs did the January hiring add?"  # "January" names no topic
+
+
+PLANTS = {
+    "brightwater.txt": """Snack maker lifts profit
+
+Brightwater Foods reported a 12% rise in annual profit, helped by strong crisp sales. The \
+snack maker will open a new plant near Leeds next year, creating 300 jobs.
+""",
+    "copperline.txt": """Cable firm profit slips
+
+Copperline Cables reported a 5% fall in annual profit as copper prices rose. The new \
+factory it is building in Bristol will create 450 jobs when it opens in 2026.
+""",
+}
 
 
 APPLIANCES = """Appliance maker to move plants abroad

@@ -24,7 +24,10 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          "offtopic-extra.jsonl", "bare-extra.jsonl",
          # short questions that name nothing and stand alone ("Who is the chancellor?"),
          # which a chat may take for follow-ups
-         "short-extra.jsonl")
+         "short-extra.jsonl",
+         # follow-ups that name nothing and hold no pronoun, in more than five words ("How
+         # much was paid for the production unit?"), which only their context answers
+         "implicit-extra.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 
 

@@ -76,12 +76,14 @@ def strays_off_topic(rarest_term_absent: bool, own_cosine: float) -> bool:
 _RAREST_MISSING = CONFIDENCE_FEATURES.index("rarest_missing")
 
 
-def left_for_nothing(follow_up: np.ndarray, alone: np.ndarray) -> bool:
-    """A short nameless question asked as a follow-up and alone (given the
-    CONFIDENCE_FEATURES of both): it left the conversation for a topic the corpus lacks
-    when the rarest of its terms is in none of the follow-up's passages and, asked alone,
-    it is off_topic ("Why do cats purr?" after a question on Electrolux)."""
-    return bool(follow_up[_RAREST_MISSING] >= 1.0) and off_topic(alone)
+def left_for_nothing(follow_up: np.ndarray, alone: np.ndarray, says_enough: bool = False
+                     ) -> bool:
+    """A nameless question asked as a follow-up and alone (given the CONFIDENCE_FEATURES of
+    both): it left the conversation for a topic the corpus lacks when, asked alone, it is
+    off_topic and either it `says_enough` (more than a short question's words: "How can I
+    stop my dog pulling on the lead?") or the rarest of its terms is in none of the
+    follow-up's passages ("Why do cats purr?" after a question on Electrolux)."""
+    return (says_enough or bool(follow_up[_RAREST_MISSING] >= 1.0)) and off_topic(alone)
 
 
 def confidence_of(features: np.ndarray) -> float:

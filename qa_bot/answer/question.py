@@ -37,7 +37,9 @@ _KINDS = (
     (re.compile(r"\bhow\s+long\b|\bhow\s+many\s+" + _TIME_UNIT, re.I),
      re.compile(r"\b" + _COUNT + r"[\s-]+" + _TIME_UNIT + r"\b|\d+:\d+|\d+(\.\d+)?\s*(s|secs?)\b|"
                 + _LENGTH, re.I)),
-    (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion)\b", re.I),
+    (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion|price)\b|"
+                r"\bhow\s+expensive\b|\bwhat\s+(is|was|were|will\s+be|would\s+be)\s+the\s+"
+                r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$", re.I),
      re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k)\b)|"
                 r"\b\d[\d,.]*\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
                 r"rupees|dollars|pounds|euros|yen|yuan|pence|cents|p)\b|\b" + _COUNT
