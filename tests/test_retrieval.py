@@ -196,7 +196,8 @@ def test_a_message_that_asks_nothing_gets_a_reply_and_the_chat_goes_on_past_it(e
     a conversation does not keep them, so a follow-up after them leans on the question
     before them. Questions that only start with such words are questions."""
     for said, reply in (("Hi!", "Hello!"), ("thank you very much :)", "You're welcome"),
-                        ("OK, thanks, bye!", "Goodbye!"), ("Great", "Ask another")):
+                        ("OK, thanks, bye!", "Goodbye!"), ("Great", "Ask another"),
+                        ("\U0001F44D", "Ask another"), ("?!", "Ask another")):
         answer, ranking = engine.ask_detailed(said)
         assert ranking is None and answer.answer.startswith(reply), said
         assert not answer.answered and not answer.citations and answer.question == said

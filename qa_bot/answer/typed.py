@@ -78,9 +78,11 @@ def as_read(question: str) -> str:
 
 def small_talk(message: str) -> str | None:
     """The reply to a message that asks nothing: greetings, thanks or goodbyes alone ("Hi!",
-    "ok, thanks :)", "Thanks, bye"); None for anything else. It is not a question, so it
-    is neither answered nor declined, and a follow-up after it leans on the turn before it
-    (followups.resolve passes it over)."""
+    "ok, thanks :)", "Thanks, bye"), or no word at all ("\U0001F44D", ":)"); None for
+    anything else. It is not a question, so it is neither answered nor declined, and a
+    conversation does not keep it (conversation.kept)."""
+    if message.strip() and not re.search(r"\w", message):
+        return SMALL_TALK_REPLIES["ok"]
     said = " ".join(re.findall(r"[a-z']+", message.lower()))
     if not said or not _SMALL_TALK_ONLY.fullmatch(said):
         return None
