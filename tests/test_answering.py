@@ -186,6 +186,12 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How much did shipping rise?", "It rose by a fifth.") == 1.0
     assert new_answer_type("How much of the staff left?", "One in five left.") == 1.0
     assert new_answer_type("How many aces did he serve?", "He served 12 aces.") == 1.0
+    # a price or a cost asked for in other words, in pence too
+    for asked in ("What will the card cost?", "What price per share?", "How expensive is it?",
+                  "What was the cost of the scheme?"):
+        assert new_answer_type(asked, "It has 36 planes.") == -1.0, asked
+        assert new_answer_type(asked, "He paid 31p a share.") == 1.0, asked
+    assert new_answer_type("What caused the cost rise?", "It has 36 planes.") == 0.0
 
 
 def test_a_question_for_a_height_age_duration_or_amount_the_article_lacks_is_declined(engine):

@@ -40,7 +40,7 @@ _KINDS = (
     (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion|price)\b|"
                 r"\bhow\s+expensive\b|\bwhat\s+(is|was|were|will\s+be|would\s+be)\s+the\s+"
                 r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$", re.I),
-     re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k)\b)|"
+     re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k|p)\b)|"
                 r"\b\d[\d,.]*\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
                 r"rupees|dollars|pounds|euros|yen|yuan|pence|cents|p)\b|\b" + _COUNT
                 + r"[\s-]+" + _TIME_UNIT + r"\b|\b(half|halves|thirds?|quarters?|fifths?|"
