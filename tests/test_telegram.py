@@ -191,9 +191,16 @@ def test_inline_query_typed_as_20_updates_costs_at_most_2_retrievals_and_no_quot
             inline_asks = counting.asks
             qs = [api.message(1020, "Why did bread prices rise?") for _ in range(2)]
             replies = [(await answer_to(api, q))[0]["text"] for q in qs]
-            return api, inline_asks, replies
+            thanks = api.inline("thanks!", user_id=1021)["inline_query"]["id"]
+            await api.wait_for(lambda: any(c.params["inline_query_id"] == thanks
+                                           for c in api.calls_of("answerInlineQuery")))
+            return api, inline_asks, replies, thanks
 
-    api, inline_asks, replies = run(scenario())
+    api, inline_asks, replies, thanks = run(scenario())
+    # small talk offers nothing to send to a chat
+    (to_thanks,) = [c.params for c in api.calls_of("answerInlineQuery")
+                    if c.params["inline_query_id"] == thanks]
+    assert to_thanks["results"] == []
     calls = api.calls_of("answerInlineQuery")
     print(f"\ninline: 20 updates of one query -> {inline_asks} retrieval(s), "
           f"{len(calls)} answerInlineQuery call(s)", file=sys.stderr)

@@ -94,6 +94,9 @@ async def on_inline(update: Update, context: Context) -> None:
         await offer(update, [])
         return
     answer = await qa.ask(question)
+    if not answer.answered and not answer.citations:  # small talk ("thanks"), or nothing
+        await offer(update, [], INLINE_CACHE_S)    # found: nothing worth sending to a chat
+        return
     summary = answer.answer if answer.answered else "No answer in the documents"
     results = [InlineQueryResultArticle(
         id="answer", title=summary[:100], description=question[:100],
