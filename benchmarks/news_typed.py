@@ -1,6 +1,6 @@
 """Answers when every question of the news set is typed as people type in a chat: without
 its question mark, all in capitals, after a greeting, after "Can you tell me", before
-thanks. Each item in its own conversation, through benchmarks.news.evaluate; the tuning
+thanks, with a typing slip. Each item in its own conversation, through benchmarks.news.evaluate; the tuning
 half by default (what choices may look at).
 
     python -m benchmarks.news_typed                  # -> results/news-typed-tuning.json
@@ -11,12 +11,26 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable
 
 from benchmarks import quality as qb
 from benchmarks.news import RESULTS, bbc_engine, evaluate
 from benchmarks.news_qa.dataset import Item, load
+
+
+def with_a_slip(question: str) -> str:
+    """The question with the two middle letters of its longest word (of six letters or
+    more, the first if several) swapped: "bought" -> "boguht"."""
+    words = list(re.finditer(r"[A-Za-z]{6,}", question))
+    if not words:
+        return question
+    m = max(words, key=lambda w: len(w.group(0)))
+    word, i = m.group(0), len(m.group(0)) // 2
+    return question[:m.start()] + word[:i - 1] + word[i] + word[i - 1] + word[i + 1:] + \
+        question[m.end():]
+
 
 TYPED: dict[str, Callable[[str], str]] = {
     "as written": lambda q: q,
@@ -25,6 +39,7 @@ TYPED: dict[str, Callable[[str], str]] = {
     "after 'Hi! '": lambda q: "Hi! " + q,
     "before ' Thanks!'": lambda q: q + " Thanks!",
     "after 'Can you tell me '": lambda q: "Can you tell me " + q[:1].lower() + q[1:],
+    "with a slip (two letters of its longest word swapped)": with_a_slip,
 }
 MEASURES = ("answer_contains_gold", "first_citation_right_article", "followups_right",
             "unanswerable_declined", "offtopic_declined", "answerable_wrongly_declined",

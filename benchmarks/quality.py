@@ -34,7 +34,6 @@ from qa_bot.errors import IndexIncompatibleError
 from qa_bot.index import IndexStore
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import resolve
-from qa_bot.answer.typed import as_read
 from qa_bot.retrieval import rank_documents
 
 ROOT = Path(__file__).resolve().parent
@@ -242,7 +241,7 @@ def run_squad(base: Config, half: str, limit: int | None, modes=MODES) -> dict:
     eng = engines["all"]
     qs = sample(sq.questions[half], limit)
     out["articles"] = len(sq.articles[half])
-    vecs = eng.encode([as_read(q.text) for q in qs])  # as ask reads them
+    vecs = eng.encode([eng.read(q.text) for q in qs])  # as ask reads them
     right = right_if_forced = answered = fails = two = 0
     t0 = time.perf_counter()
     for q, v in zip(qs, vecs):
@@ -273,9 +272,8 @@ def run_abstention(base: Config, half: str, limit: int | None) -> dict:
     other = "tune" if half == "test" else "test"
     sq, engines = squad_engines(base)
     qs = sample(sq.questions[half], limit)
-    vecs = engines["all"].encode([as_read(q.text) for q in qs])
-    pos = confidences(engines["all"], qs, vecs)
-    neg = confidences(engines[other], qs, vecs)
+    pos, neg = (confidences(e, qs, e.encode([e.read(q.text) for q in qs]))  # as ask reads
+                for e in (engines["all"], engines[other]))
     curve = []
     for t in np.round(np.arange(0.0, 1.0001, 0.025), 3):
         curve.append({"threshold": float(t),

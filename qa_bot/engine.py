@@ -17,6 +17,7 @@ from qa_bot.answer.compose import compose
 from qa_bot.answer.confidence import left_for_nothing
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
 from qa_bot.answer.followups import SHORT_WORDS, FollowUp, alone_is_better, resolve
+from qa_bot.answer.spelling import mended
 from qa_bot.answer.typed import as_read, small_talk, typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
@@ -164,6 +165,11 @@ class Engine:
         return query_vec, search(self.generation(), query_vec, query, self.cfg.retrieval,
                                  limit=limit)
 
+    def read(self, question: str) -> str:
+        """The question as answers read it: as a chat types it (typed.as_read), its typing
+        slips mended from the live index's words (spelling.mended)."""
+        return mended(as_read(question), self.generation().lexical.document_frequency)
+
     def ask(self, question: str, history: list[Answer] | None = None,
             top_k: int | None = None) -> Answer:
         """Answer one question; `history` holds the earlier Answers of the conversation
@@ -174,20 +180,21 @@ class Engine:
                      top_k: int | None = None, query_vec: np.ndarray | None = None
                      ) -> tuple[Answer, Ranking | None]:
         """`ask`, plus the Ranking it was decided from. The question is read as a chat
-        types it (typed.as_read: "Hi! who won" -> "who won?"), and the Answer holds it so
-        read. A message that asks nothing ("Thanks!") gets its small-talk reply: not
+        types it (typed.as_read: "Hi! who won" -> "who won?"), its typing slips mended from
+        the corpus's words (spelling.mended: "boguht" -> "bought"), and the Answer holds it
+        so read. A message that asks nothing ("Thanks!") gets its small-talk reply: not
         answered, nothing cited, nothing searched. `query_vec`, when given, must be the
-        embedding of `followups.resolve(as_read(question), history, ...).query`."""
+        embedding of `followups.resolve(self.read(question), history, ...).query`."""
         if not question.strip():
             raise InputError("empty question: ask something about the documents")
         reply = small_talk(question)
         if reply is not None:
             return Answer(question.strip(), False, reply), None
-        question = as_read(question)
         k = top_k if top_k is not None else self.cfg.retrieval.top_k
         if k < 1:
             raise InputError(f"--top-k must be at least 1, got {k}")
         gen = self.generation()
+        question = self.read(question)
         limit = max(k * 4, 20)
         follow = resolve(question, history, self.cfg.retrieval.history_turns)
         hits = None

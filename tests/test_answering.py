@@ -16,6 +16,7 @@ from qa_bot.answer.features import QueryTerms, collapse_duplicates, is_crosshead
     match_terms
 from qa_bot.answer.ranking import FINAL_WEIGHTS
 from qa_bot.answer.roles import role_holder
+from qa_bot.answer.spelling import mended, one_slip
 from qa_bot.answer.question import answer_cues, missing_figures, new_answer_type, span_type
 from qa_bot.engine import Engine
 from conftest import make_config
@@ -443,3 +444,31 @@ def test_who_holds_a_role_is_the_holder_not_the_shadow_or_former_one(embedder, t
     answer = engine.ask("Who is the education secretary?")
     assert answer.answered and "Helen Marsh" in answer.answer
     assert answer.citations[0].quote.startswith("Education Secretary Helen Marsh")
+
+
+def test_typing_slips_are_mended_from_the_corpus_words():
+    """A word that neither the passages (by its stem) nor English (the model's vocabulary)
+    hold is replaced by the word one slip away (a letter dropped, added, swapped with the
+    next, or changed for its neighbour on the keyboard) that most passages hold, in the
+    case it was typed in; English words, short words, and words with no such neighbour
+    stay, and so does one whose neighbour is no English word and held by one passage only
+    (the corpus's own slip)."""
+    held = {"bought": 5, "glazer": 3, "offer": 9, "unit": 4, "gothenburg": 1,
+            "lindqvist": 2, "okonkwo": 1}.get
+
+    def passages(term: str) -> int:
+        return held(term, 0)
+
+    assert mended("Which firm boguht the unit?", passages) == "Which firm bought the unit?"
+    assert mended("What did Glzaer offer?", passages) == "What did Glazer offer?"
+    assert mended("WHAT DID GLAZWR OFFER?", passages) == "WHAT DID GLAZER OFFER?"
+    assert mended("Who is Lindqvst?", passages) == "Who is Lindqvist?"
+    assert mended("Who won in Gothenbrug?", passages) == "Who won in Gothenburg?"  # English
+    assert mended("Which unit offwred?", passages) == "Which unit offered?"  # w is next to e
+    for kept in ("Who parked in the garage?",  # English, though no passage holds it
+                 "Who said teh unit?",  # too short to mend
+                 "Who founded Zyxwvut?",  # nothing one slip away
+                 "Who is Okonkow?",  # one passage holds "Okonkwo", no English word
+                 "Which unit offmred?"):  # m is far from e: another word, not a slip
+        assert mended(kept, passages) == kept, kept
+    assert {"bought"} <= one_slip("boguht") & one_slip("bougt") & one_slip("boughy")

@@ -191,6 +191,15 @@ def test_a_question_is_read_as_a_chat_types_it(engine):
         assert answer.confidence == pytest.approx(written.confidence, abs=0.02)
 
 
+def test_a_question_with_typing_slips_is_read_with_the_corpus_words(engine):
+    """"actres" and "Lindqvst" are one slip from words of the passages: the question is
+    read, and answered, as if typed right; the Answer says how it was read."""
+    right = engine.ask("When was the actress Maria Lindqvist born?")
+    slipped = engine.ask("When was the actres Maria Lindqvst born?")
+    assert slipped.question == "When was the actress Maria Lindqvist born?"
+    assert slipped.answered and slipped.answer == right.answer and "1948" in right.answer
+
+
 def test_a_message_that_asks_nothing_gets_a_reply_and_the_chat_goes_on_past_it(engine):
     """Greetings, thanks and goodbyes alone are not searched: a short reply, nothing cited;
     a conversation does not keep them, so a follow-up after them leans on the question

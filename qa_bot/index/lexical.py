@@ -190,14 +190,18 @@ class LexicalIndex:
                 out.append((i, np.asarray(rows[keep]), np.asarray(tf[keep])))
         return out
 
+    def document_frequency(self, term: str) -> int:
+        """How many live rows hold the stemmed term."""
+        return sum(len(r) for _, r, _ in self._live_postings(term))
+
     def _idf(self, df: int) -> float:
         return float(np.log1p((self.n_live - df + 0.5) / (df + 0.5)))
 
     def idf(self, words: list[str]) -> np.ndarray:
         """BM25's idf of each stemmed term over the live rows; a term no live row holds
         gets the idf of df = 0."""
-        return np.array([self._idf(sum(len(r) for _, r, _ in self._live_postings(w)))
-                         for w in words], dtype=np.float32)
+        return np.array([self._idf(self.document_frequency(w)) for w in words],
+                        dtype=np.float32)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row (0 where no query term occurs, and for deleted rows).
