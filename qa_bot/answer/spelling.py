@@ -1,8 +1,8 @@
 """Typing slips in a question, mended from the corpus's own words: a word that neither the
 index nor the model's English vocabulary holds ("boguht", "Glazwr") is replaced by the word
-one slip away (a letter dropped, added, changed, or two swapped) that most passages hold
-("bought", "Glazer"). Words the index holds, English words it lacks ("garage"), short words
-and function words are left as typed."""
+one slip away (a letter dropped or added, two swapped, one changed for its neighbour on the
+keyboard) that most passages hold ("bought", "Glazer"). Words the index holds, English
+words it lacks ("garage"), short words and function words are left as typed."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def mended(question: str, passages_holding: Callable[[str], int],
             n = passages_holding(found[0]) if len(found) == 1 else 0
             if n > held and (n >= MIN_PASSAGES or is_word(candidate)):
                 best, held = candidate, n
-        if best is word:
+        if held == 0:
             return word
         if word.isupper():
             return best.upper()
