@@ -1,7 +1,9 @@
 """Answering: passages -> the sentence that answers, its answer phrase, citations.
 
     types         Answer, Citation (what front ends render)
-    typed         how a question was typed and how it is read (as_read, truecase)
+    typed         how a question was typed and how it is read (as_read, truecase), and
+                  the reply to a message that asks nothing (small_talk)
+    spelling      typing slips mended from the corpus's words (mended)
     question      what a question asks for (a date, an amount, a name...), its names, focus
     roles         the holder of the role a "Who is the <role>?" question asks about
     features      first-stage sentence features, crossheads, duplicate collapse
@@ -11,7 +13,7 @@
     confidence    the confidence and its threshold, the off-topic gate
     compose       a Ranking -> the Answer (quotes, highlight, citations)
     followups     what an earlier turn lends to the next question
-    conversation  one chat's earlier turns"""
+    conversation  one chat's earlier turns (small talk not kept)"""
 
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 
