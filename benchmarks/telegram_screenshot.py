@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa_bot.answer import Answer, Citation
+from qa_bot.render import read_as
 from qa_bot.telegram import html as tg_html
 from qa_bot.telegram.keyboards import keyboard, more_keyboard
 
@@ -90,14 +91,18 @@ def main() -> None:
     p.add_argument("--more", action="store_true", help="also press 'More passages'")
     p.add_argument("--out", type=Path, default=Path("/tmp/answer.png"))
     p.add_argument("--height", type=int, default=1150)
+    p.add_argument("--typed", metavar="QUESTION",
+                   help="the question as typed (the answer then says how it was read)")
     args = p.parse_args()
     answer = load(args.answer, args.highlight)
     key = "0123456789ab"
-    bubbles = [(tg_html.telegram_messages(answer), labels(keyboard(answer, key)))]
+    opening = read_as(args.typed, answer) if args.typed else ""
+    bubbles = [(tg_html.telegram_messages(answer, preface=opening),
+                labels(keyboard(answer, key)))]
     if args.more:
         bubbles.append((tg_html.more_passages_messages(answer),
                         labels(more_keyboard(answer, key))))
-    screenshot(page(answer.question, bubbles), args.out, args.height)
+    screenshot(page(args.typed or answer.question, bubbles), args.out, args.height)
     print(args.out)
 
 

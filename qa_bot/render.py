@@ -137,13 +137,26 @@ def _passage_lines(citations: list[Citation], width: int, answer_text: str, on: 
     return lines
 
 
+def read_as(typed: str, answer: Answer) -> str:
+    """'Read as “...”' when the question was read with a word the typed one lacks (a typing
+    slip mended: "boguht" -> "bought"), so that a reader sees what was answered; "" when it
+    was only tidied (greeting, question mark, capitals, word order)."""
+    words = set(re.findall(r"\w+", typed.lower()))
+    if all(w in words for w in re.findall(r"\w+", answer.question.lower())):
+        return ""
+    return f"Read as {quoted(safe(answer.question))}"
+
+
 def to_text(answer: Answer, width: int = 100, bold: bool = False,
-            verbose: bool = False) -> str:
+            verbose: bool = False, typed: str = "") -> str:
     """An Answer for the terminal. `bold`: the answer phrase in ANSI bold (only for a
-    terminal); `verbose`: also the nearest passages the answer does not cite. Control
+    terminal); `verbose`: also the nearest passages the answer does not cite; `typed`: the
+    question as typed, to say how it was read when a word differs (read_as). Control
     characters of the corpus text and file names are dropped (qa_bot/terminal.py)."""
     on, off = (ANSI_BOLD, ANSI_NORMAL) if bold else ("", "")
-    lines = [_fill(answer.answer, width, answer_highlights(answer), "", on, off)]
+    note = read_as(typed, answer) if typed else ""
+    lines = [f"({note})", ""] if note else []
+    lines.append(_fill(answer.answer, width, answer_highlights(answer), "", on, off))
     sources = cited(answer)
     if sources:
         lines += ["", "Sources:", *_passage_lines(sources, width, answer.answer, on, off)]

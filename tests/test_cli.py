@@ -203,6 +203,18 @@ def test_piped_text_answer_has_no_escape_codes_and_verbose_adds_more_passages(se
     assert verbose.stdout.startswith(plain.stdout.rstrip("\n"))
 
 
+def test_a_question_read_with_a_mended_slip_says_how_it_was_read(seed_index):
+    """A typing slip is mended from the corpus's words, and the answer opens by saying how
+    the question was read; a question only tidied (capitals, no mark) gets no such line."""
+    slipped = qa_bot("--index-dir", str(seed_index), "ask", QUESTION.replace("ambassador",
+                                                                              "ambasador"))
+    plain = qa_bot("--index-dir", str(seed_index), "ask", QUESTION.upper().rstrip("?"))
+    assert slipped.returncode == 0 and plain.returncode == 0, slipped.stderr + plain.stderr
+    first, blank, *rest = slipped.stdout.splitlines()
+    assert first == f"(Read as “{QUESTION}”)" and blank == "" and "Kim Song" in " ".join(rest)
+    assert not plain.stdout.startswith("(Read as") and "Kim Song" in plain.stdout
+
+
 # ---- the terminal layout (render.to_text) -----------------------------------------------
 
 def _answer(answered: bool = True):

@@ -40,17 +40,24 @@ def test_private_question_gets_a_cited_answer_and_the_token_stays_out_of_logs(en
             q = api.message(1001, "Who is North Korea's ambassador to the United Nations?")
             (first, *_) = await answer_to(api, q)
             (thanks, *_) = await answer_to(api, api.message(1001, "thanks :)"))
+            (slipped, *_) = await answer_to(api, api.message(1003, "Who is North Korea's "
+                                                             "ambasador to the United Nations?"))
             follow = api.message(1001, "When was he appointed?")
             (second, *_) = await answer_to(api, follow)
             reset = api.message(1001, "/reset")
             await api.wait_for(lambda: any("new conversation" in m["text"]
                                            for m in api.sent_to(1001)))
-            return api, q, first, thanks, second, reset
+            return api, q, first, thanks, slipped, second, reset
 
-    api, q, first, thanks, second, reset = run(scenario())
+    api, q, first, thanks, slipped, second, reset = run(scenario())
     # small talk gets a reply of its own, with no sources and no buttons
     assert thanks["text"] == "You're welcome. Ask another question whenever you like."
     assert "reply_markup" not in thanks["params"]
+    # a typing slip is mended, and the answer opens by saying how the question was read
+    assert slipped["text"].startswith("Read as “Who is North Korea's ambassador to the "
+                                      "United Nations?”") and "Kim Song" in slipped["text"]
+    assert slipped["html"].startswith("<i>Read as")
+    assert "Read as" not in first["text"]
     assert "Kim Song" in first["text"] and "[1]" in first["text"]
     assert "Sources" in first["text"] and "North Korea blames" in first["text"]
     assert "<b>[1]</b>" in first["html"]

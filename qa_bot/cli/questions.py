@@ -25,7 +25,8 @@ def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
         json_lines(lambda q: engine.ask(q, top_k=args.top_k).to_dict())
         return 0
     answer = engine.ask(checked(args.question), top_k=args.top_k)
-    print(to_json(answer) if args.json else to_text(answer, **text_options(args)),
+    print(to_json(answer) if args.json else to_text(answer, typed=args.question,
+                                                     **text_options(args)),
           end="\n" if args.json else "")
     return 0
 
@@ -92,6 +93,6 @@ def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
                 print(CHAT_HELP)
             else:
                 print(to_text(conversation.ask(checked(question), top_k=args.top_k),
-                              **options))
+                              typed=question, **options))
         except InputError as exc:
             print(f"qa-bot: {safe(exc)}")

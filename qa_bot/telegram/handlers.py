@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 
 from qa_bot.errors import InputError, QaBotError
 from qa_bot.indexer import SyncReport
+from qa_bot.render import read_as
 from qa_bot.telegram import html
 from qa_bot.telegram.bot import QaBot, preface
 from qa_bot.telegram.keyboards import keyboard
@@ -97,7 +98,8 @@ async def answer(update: Update, context: Context, question: str) -> None:
         log.info("update %s: chat %s, answered=%s in %.2f s", update.update_id, chat.id,
                  reply.answered, time.monotonic() - started)
         key = qa.memory.remember(chat.id, update.update_id, reply)
-    messages = html.telegram_messages(reply, preface=preface(msg))
+    opening = "\n".join(line for line in (preface(msg), read_as(question, reply)) if line)
+    messages = html.telegram_messages(reply, preface=opening)
     for i in range(qa.store.sent(update.update_id), len(messages)):
         last = i == len(messages) - 1
         await msg.reply_text(messages[i], do_quote=i == 0,

@@ -196,8 +196,8 @@ def telegram_messages(answer: Answer, limit: int = TELEGRAM_LIMIT, preface: str 
     answer says so and names the nearest articles. The other passages are for
     `more_passages_messages` (a button). `preface`, if any, opens the first message in
     italics (e.g. that the answer is late)."""
-    blocks = [Block((("i", preface),))] if preface else []
-    blocks.append(Block(_bold(answer.answer, answer_highlights(answer))))
+    blocks = [Block((("i", preface),), keep_with_next=True)] if preface else []
+    blocks.append(Block(_bold(answer.answer, answer_highlights(answer)), gap="\n\n"))
     sources = cited(answer)
     if sources:
         blocks.append(Block((("b", "Sources"),), gap="\n\n", keep_with_next=True))
