@@ -206,11 +206,12 @@ def test_a_message_that_asks_nothing_gets_a_reply_and_the_chat_goes_on_past_it(e
     before them. Questions that only start with such words are questions."""
     for said, reply in (("Hi!", "Hello!"), ("thank you very much :)", "You're welcome"),
                         ("OK, thanks, bye!", "Goodbye!"), ("Great", "Ask another"),
-                        ("\U0001F44D", "Ask another"), ("?!", "Ask another")):
+                        ("\U0001F44D", "Ask another"), ("?!", "Ask another"),
+                        ("Thnaks!", "You're welcome"), ("thank yuo", "You're welcome")):
         answer, ranking = engine.ask_detailed(said)
         assert ranking is None and answer.answer.startswith(reply), said
         assert not answer.answered and not answer.citations and answer.question == said
-    for asked in ("Hello Kitty sales?", "Who said thanks?", "nice one",
+    for asked in ("Hello Kitty sales?", "Who said thanks?", "nice one", "Who?", "Why?",
                   "Thanks to the rain, what happened?", "Hi! Who won?"):
         assert small_talk(asked) is None, asked
     conv = Conversation(engine, turns=2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from qa_bot.answer.question import FUNCTION_WORDS
+from qa_bot.answer.spelling import one_slip
 
 # What a chat says around a question: a greeting before it ("Hi! ..."), thanks after it
 # ("...? Thanks!", "..., please?"; not "Who said please?"), a polite opening before it
@@ -45,6 +46,9 @@ _SMALL_TALK = {
 _SMALL_TALK_PHRASE = (r"(?:" + "|".join(_SMALL_TALK.values()) + r")(?:\s+(?:there|again|a\s+lot|"
                       r"so\s+much|very\s+much|all|everyone|bot))*")
 _SMALL_TALK_ONLY = re.compile(_SMALL_TALK_PHRASE + r"(?:\s+(?:and\s+)?" + _SMALL_TALK_PHRASE + ")*")
+_SMALL_TALK_MAX_WORDS = 8  # "ok thank you so much, bye bye" is seven
+_SMALL_TALK_WORDS = frozenset(w for words in _SMALL_TALK.values()
+                              for w in re.findall(r"[a-z]{3,}", words))
 SMALL_TALK_REPLIES = {
     "bye": "Goodbye! Ask me about the news again whenever you like.",
     "thanks": "You're welcome. Ask another question whenever you like.",
@@ -76,18 +80,30 @@ def as_read(question: str) -> str:
     return question if question.endswith("?") else question.rstrip(" .!\u2026") + "?"
 
 
+def _as_small_talk(word: str) -> str:
+    """A word of three letters or more one typing slip from a small-talk word ("thnaks",
+    "hellp", "yuo") as that word; any other word as it is."""
+    if len(word) < 3 or word in _SMALL_TALK_WORDS:
+        return word
+    return next((w for w in sorted(one_slip(word)) if w in _SMALL_TALK_WORDS), word)
+
+
 def small_talk(message: str) -> str | None:
     """The reply to a message that asks nothing: greetings, thanks or goodbyes alone ("Hi!",
-    "ok, thanks :)", "Thanks, bye"), or no word at all ("\U0001F44D", ":)"); None for
-    anything else. It is not a question, so it is neither answered nor declined, and a
-    conversation does not keep it (conversation.kept)."""
+    "ok, thanks :)", "Thanks, bye", "Thnaks!": a slip in such a word is read as the word),
+    or no word at all ("\U0001F44D", ":)"); None for anything else. It is not a question,
+    so it is neither answered nor declined, and a conversation does not keep it
+    (conversation.kept)."""
     if message.strip() and not re.search(r"\w", message):
         return SMALL_TALK_REPLIES["ok"]
-    said = " ".join(re.findall(r"[a-z']+", message.lower()))
-    if not said or not _SMALL_TALK_ONLY.fullmatch(said):
+    words = re.findall(r"[a-z']+", message.lower())
+    if not words or len(words) > _SMALL_TALK_MAX_WORDS:
         return None
-    return next(SMALL_TALK_REPLIES[kind] for kind, words in _SMALL_TALK.items()
-                if re.search(r"\b(?:" + words + r")\b", said))
+    said = " ".join(_as_small_talk(w) for w in words)
+    if not _SMALL_TALK_ONLY.fullmatch(said):
+        return None
+    return next(SMALL_TALK_REPLIES[kind] for kind, pattern in _SMALL_TALK.items()
+                if re.search(r"\b(?:" + pattern + r")\b", said))
 
 
 def typed_lower(question: str) -> bool:
