@@ -6,6 +6,8 @@
     spelling      typing slips mended from the corpus's words (mended)
     question      what a question asks for (a date, an amount, a name...), its names, focus
     roles         the holder of the role a "Who is the <role>?" question asks about
+    relations     the looked-up fact a question asks for (birthplace, founder, population,
+                  who runs a firm...) and whether a sentence says anything of it
     features      first-stage sentence features, crossheads, duplicate collapse
     reader        the cross-encoder that reads (question, sentence) pairs
     phrase        the reader's span grown to the phrase a reader would mark

@@ -14,6 +14,7 @@ import re
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import jaccard
 from qa_bot.answer.question import lacks_asked_kind
+from qa_bot.answer.relations import lacks_asked_relation
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
@@ -98,11 +99,12 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
             threshold: float, question: str = "") -> Answer:
     """The Answer: declined below `threshold`, or with confidence 0 when the sentences it
     would quote lack the height, age, duration or amount the question asks for
-    (question.lacks_asked_kind); else the best sentence, and the next best
-    (of any passage) when it scores within SECOND_SENTENCE_MARGIN; two sentences that
-    follow each other in one passage make one quote. The answer's quotes are cited first
-    ([1] is the best sentence's), then the other nearest passages, `top_k` in all; each
-    quotes its best sentence."""
+    (question.lacks_asked_kind) or say nothing of the fact it asks for (where someone was
+    born, who runs a firm: relations.lacks_asked_relation); else the best sentence, and
+    the next best (of any passage) when it scores within SECOND_SENTENCE_MARGIN; two
+    sentences that follow each other in one passage make one quote. The answer's quotes
+    are cited first ([1] is the best sentence's), then the other nearest passages, `top_k`
+    in all; each quotes its best sentence."""
     if ranking is None:
         return Answer(question, False, NOT_ANSWERED, [], 0.0)
     question, hits, scored, read = ranking.question, ranking.hits, ranking.scored, ranking.read
@@ -115,7 +117,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
             distinct.append(c)
     chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
-    if answered and lacks_asked_kind(question, [c.scored.text for c in chosen]):
+    said = [c.scored.text for c in chosen]
+    if answered and (lacks_asked_kind(question, said) or lacks_asked_relation(question, said)):
         answered, confidence = False, 0.0
     blocks = _blocks(chosen, hits, gen) if answered else []
 
