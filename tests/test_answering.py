@@ -224,6 +224,8 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
              "What is the name of the Uefa spokesman who denied it?": ["spokesman"],
              "Who coaches her?": ["coach"],
              "Which foods ended up on the rival boss's clothes?": [],
+             "Why did he leave, according to the club's chairman?": [],
+             "Who is the club's chairman?": ["chairman"],
              "Who vowed to punish officials in the salary scam?": [],
              "When did Destiny's Child release their second album?": [],
              "Which Russian-born designer made the rug?": [],
