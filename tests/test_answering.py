@@ -229,6 +229,10 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
              "Who vowed to punish officials in the salary scam?": [],
              "When did Destiny's Child release their second album?": [],
              "Which Russian-born designer made the rug?": [],
+             "What were Tesco's total sales last year?": ["sales"],
+             "What net profit did the bank make?": ["profit"],
+             "What caused the fall in sales?": [],
+             "What is the sales tax in Ohio?": [],
              "How many people were evacuated?": []}
     for question, relations in asked.items():
         assert asked_relations(question) == relations, question

@@ -1,9 +1,9 @@
 """The fact a question asks about what it names, when it is one of the facts people look
 up: where someone was born, who founded a firm, a country's population, capital or
-currency, someone's spouse, children or parents, a salary, how many people a firm
-employs, who designed a building, who holds a role (chief executive, minister, coach,
-spokesman...), a crowd, a constituency, a race time; and whether a sentence says
-anything of that fact.
+currency, someone's spouse, children or parents, a salary, a firm's sales, profit,
+dividend or staff, who designed a building, who holds a role (chief executive,
+minister, coach, spokesman...), a crowd, a constituency, a race time; and whether a
+sentence says anything of that fact.
 
 A sentence that says nothing of it does not answer the question, however much else it
 shares with it: "Who is the chief executive of Inbev?" is not answered by "The deal gives
@@ -53,16 +53,17 @@ _FACTS = {
               r"\bemploy|\bstaff\b|\bworkers?\b|\bworkforce\b|\bjobs?\b|\bpeople\b|\bpayroll\b"),
     "designer": (r"(?i)^\W*(?:and\s+)?who\s+(?:designed|built)\b|\b(?:architect|designer)\s+of\b",
                  r"\bdesign|\barchitect|\bbuil[dt]|\bconstruct|\bcreat|\bby\b"),
-    "attendance": (r"(?i)\bhow\s+many\s+(?:fans|spectators|people|supporters)\s+(?:attended|watched|"
-                   r"saw|turned\s+(?:up|out)|were\s+(?:at|in)\s+the\s+(?:ground|stadium|crowd))\b|"
+    "attendance": (r"(?i)\bhow\s+many\s+(?:fans|spectators|people|supporters)\s+"
+                   r"(?:attended|watched|saw|turned\s+(?:up|out)|were\s+(?:at|in)\s+the\s+"
+                   r"(?:ground|stadium|crowd))\b|"
                    r"\b(?:what|how\s+big)\s+(?:was\s+)?the\s+(?:crowd|attendance)\b",
                    r"\bcrowd|\battend|\bfans\b|\bspectators\b|\bwatched\b|\bsell-?out\b|"
                    r"\bcapacity\b|\bturn(?:ed)?\s+(?:out|up)\b|\bsupporters\b|\bviewers\b|"
                    r"\baudience\b|\bparticipa|\battract|\benrol|\bpeople\b"),
     "currency": (r"(?i)^\W*(?:and\s+)?(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?"
                  r"(?:\w+\s+)?currency\s+(?:of|in|used)\b|['\u2019]s\s+currency\W*$",
-                 r"\bcurrenc|\bcoin|\bnotes\b|\bdenomination|\b(?:dollar|pound|euro|franc|peso|rand|"
-                 r"shilling|kwacha|naira|rupee|yen|yuan|renminbi|rouble|ruble|real|lira|dinar|"
+                 r"\bcurrenc|\bcoin|\bnotes\b|\bdenomination|\b(?:dollar|pound|euro|franc|peso|"
+                 r"rand|shilling|kwacha|naira|rupee|yen|yuan|renminbi|rouble|ruble|real|lira|dinar|"
                  r"dirham|riyal|won|krona|krone|zloty|forint)s?\b"),
     "constituency": (r"(?i)\b(?:which|what)\s+(?:westminster\s+)?(?:constituency|seat)\b|"
                      r"\bmp\s+for\s+(?:where|which|what)\b",
@@ -72,6 +73,21 @@ _FACTS = {
                   r"\d:\d|\d\s*(?:s|secs?|seconds?|mins?|minutes?|hours?|hrs?)\b|"
                   r"\b(?:seconds?|minutes?|hours?)\b"),
 }
+# A firm's figures: "What were Krispy Kreme's total sales in 2004?", "What net profit did
+# it make?", "How much revenue...", "What interim dividend did it declare?"
+_QUALIFIED = r"(?:total\s+|annual\s+|net\s+|pre-?tax\s+|full-year\s+|interim\s+|final\s+|" \
+    r"operating\s+|quarterly\s+)?"
+for _name, _asks, _says in (
+        ("sales", r"sales(?!\s+tax)|revenues?|turnover",
+         r"sales|sold|sell|revenue|turnover|takings|grossed|income|generat"),
+        ("profit", r"profits?|earnings|losses", r"profit|earn|loss|lost|made|income|deficit|"
+         r"surplus|grossed"),
+        ("dividend", r"dividends?", r"dividend|payout|pay-out|per\s+share|a\s+share")):
+    _FACTS[_name] = (
+        r"(?i)^\W*(?:and\s+)?(?:what|how\s+much)\s+(?:[\w-]+\s+){0,2}?" + _QUALIFIED + r"(?:"
+        + _asks + r")\b(?!-)|^\W*(?:and\s+)?what\s+(?:is|was|were|are)\s+(?:the\s+)?"
+        r"(?:[\w&'\u2019.-]+\s+){0,4}?" + _QUALIFIED + r"(?:" + _asks + r")\b(?!-)",
+        r"\b(?:" + _says + r")")
 # Family: "Who is Charles Kennedy's wife?", "How many children does she have?". The family
 # word is matched case-sensitively: "Destiny's Child" is a band.
 _FAMILY = (  # (name, the words a question asks with, what a sentence may say)
