@@ -223,6 +223,7 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
              "Who is Cameroon's finance minister?": ["minister"],
              "What is the name of the Uefa spokesman who denied it?": ["spokesman"],
              "Who coaches her?": ["coach"],
+             "Who is the England football manager?": ["manager"],
              "Which foods ended up on the rival boss's clothes?": [],
              "Why did he leave, according to the club's chairman?": [],
              "Who is the club's chairman?": ["chairman"],

@@ -122,7 +122,7 @@ _ROLES = (  # (name, how a question says it, what a sentence may say)
     ("captain", r"captain|skipper", r"captain|skipper"),
     ("spokesman", r"spokesman|spokeswoman|spokesperson", r"spokes|representative|press\s+officer"),
     ("judge", r"judge", r"judge|justice|court"),
-    ("referee", r"referee", r"referee|ref|official"),
+    ("referee", r"referee", r"referee|ref\b|official"),
     ("ambassador", r"ambassador", r"ambassador|envoy"),
     ("governor", r"governor", r"governor"),
     ("mayor", r"mayor", r"mayor"),
@@ -133,8 +133,8 @@ _ROLE_VERBS = {"coach": "coaches|coached|trains|trained", "referee": "refereed|r
                "chief executive": "runs|ran|heads|headed", "chairman": "chairs|chaired"}
 for _name, _role, _says in _ROLES:
     _FACTS[_name] = (
-        r"(?i)^\W*(?:and\s+)?who\s+(?:is|was|'s|\u2019s)\s+(?:the\s+)?(?:new\s+|current\s+)?"
-        r"(?:" + _role + r")\b|^\W*(?:and\s+)?who\b.*['\u2019]s\s+(?:new\s+|current\s+)?"
+        r"(?i)^\W*(?:and\s+)?who\s+(?:is|was|'s|\u2019s)\s+(?:the\s+)?(?:[\w&.-]+\s+){0,3}?"
+        r"(?:" + _role + r")\b(?!['\u2019]s)|^\W*(?:and\s+)?who\b.*['\u2019]s\s+(?:new\s+|current\s+)?"
         r"(?:" + _role + r")\W*$|"
         r"\bname\s+of\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+)?(?:[\w&'\u2019-]+\s+){0,4}?"
         r"(?:" + _role + r")\b"
