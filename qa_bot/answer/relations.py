@@ -134,8 +134,8 @@ _ROLE_VERBS = {"coach": "coaches|coached|trains|trained", "referee": "refereed|r
 for _name, _role, _says in _ROLES:
     _FACTS[_name] = (
         r"(?i)^\W*(?:and\s+)?who\s+(?:is|was|'s|\u2019s)\s+(?:the\s+)?(?:[\w&.-]+\s+){0,3}?"
-        r"(?:" + _role + r")\b(?!['\u2019]s)|^\W*(?:and\s+)?who\b.*['\u2019]s\s+(?:new\s+|current\s+)?"
-        r"(?:" + _role + r")\W*$|"
+        r"(?:" + _role + r")\b(?!['\u2019]s)|"
+        r"^\W*(?:and\s+)?who\b.*['\u2019]s\s+(?:new\s+|current\s+)?(?:" + _role + r")\W*$|"
         r"\bname\s+of\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+)?(?:[\w&'\u2019-]+\s+){0,4}?"
         r"(?:" + _role + r")\b"
         + (r"|^\W*(?:and\s+)?who\s+(?:" + _ROLE_VERBS[_name] + r")\b"
