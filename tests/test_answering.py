@@ -12,8 +12,10 @@ import pytest
 
 from qa_bot.answer import NOT_ANSWERED
 from qa_bot.answer.compose import compose
+from qa_bot.answer.conversation import Conversation
 from qa_bot.answer.features import QueryTerms, collapse_duplicates, is_crosshead, \
     match_terms
+from qa_bot.answer.followups import asked_about
 from qa_bot.answer.ranking import FINAL_WEIGHTS
 from qa_bot.answer.relations import asked_relations, lacks_asked_relation
 from qa_bot.answer.roles import role_holder
@@ -268,6 +270,34 @@ def test_a_looked_up_fact_the_article_does_not_state_is_declined(engine):
     assert born.answered and "Uppsala" in born.answer
     mayor = engine.ask("Who is the mayor of Springfield?")
     assert mayor.answered and "Jane Okafor" in mayor.answer
+
+
+def test_what_about_x_is_answered_by_the_sentences_that_name_x(embedder, tmp_path):
+    """After the US forecast, "What about Japan?" asks for Japan's: it quotes the sentence
+    on Japan, and no sentence that does not name Japan (the US one, which shares the
+    turn's words and joined the answer as its second sentence before)."""
+    assert asked_about("What about Japan?") == ["Japan"]
+    assert asked_about("And in Scotland?") == ["Scotland"]
+    assert asked_about("And what did Blair say?") == []  # asks more than about Blair
+    assert asked_about("Why?") == []
+    engine = corpus_engine(embedder, tmp_path, {
+        "oecd.txt": "OECD trims its growth forecasts\n\nThe OECD expects the US economy to "
+                    "grow by 3.3% next year, down from 4.4% this year, as high oil prices "
+                    "weigh on spending across the member countries.\n\nAcross its 30 member "
+                    "countries, growth is forecast to slow to 2.9% next year before "
+                    "recovering to 3.1% in 2006, the report said.\n\nIn Japan, where exports "
+                    "have faltered, the economy is expected to expand by just 2.1%.\n\nThe "
+                    "euro zone is forecast to grow by 1.9%, held back by weak demand in "
+                    "Germany.\n",
+        "oil.txt": "Oil prices rise again\n\nOil prices rose on Tuesday as cold weather in "
+                   "the US raised demand for heating oil, traders said.\n"})
+    chat = Conversation(engine, 3)
+    assert "3.3%" in chat.ask("How fast will the US economy grow next year, according to "
+                              "the OECD?").answer
+    japan = chat.ask("What about Japan?")
+    quoted = [c.quote for c in japan.citations if c.cited]
+    assert japan.answered and "2.1%" in japan.answer
+    assert quoted and all("Japan" in q for q in quoted), quoted
 
 
 def test_a_crosshead_is_never_the_answer(make_engine, tmp_path):

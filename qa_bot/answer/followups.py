@@ -112,6 +112,20 @@ def _leans_back(question: str) -> bool:
     return any(m.start() < before for m in _ANAPHORA.finditer(question))
 
 
+def asked_about(question: str) -> list[str]:
+    """The names a fragment that joins on asks about, when it asks nothing else ("What
+    about Japan?", "And in Scotland?" -> ["Japan"], ["Scotland"]; "And what did Blair
+    say?" -> []): the sentence that answers it names them."""
+    joined = _JOINS_ON.search(question)
+    if not joined:
+        return []
+    rest = question[joined.end():]
+    found = names(rest)
+    for n in found:
+        rest = rest.replace(n, " ")
+    return found if len(re.findall(r"\w+", rest)) <= 2 else []
+
+
 def _says_it_follows(question: str) -> bool:
     """A pronoun or "the company" (_leans_back), or an opening "And" / "But" / "What
     about": the question says it leans on the turn before."""

@@ -18,7 +18,8 @@ import numpy as np
 
 from qa_bot.answer.confidence import confidence_of, strays_off_topic
 from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
-    score_sentences
+    match_terms, score_sentences, terms
+from qa_bot.answer.followups import asked_about
 from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
     new_answer_type, question_name_spans, span_type
 from qa_bot.answer.reader import Reader, Reading
@@ -48,6 +49,11 @@ NAMELESS_FOLLOW_UP_BONUS = 2.0
 # one that names the role only as someone else's ("the shadow education secretary") loses
 # it (roles.role_holder).
 ROLE_HOLDER_WEIGHT = 4.0
+# A fragment that joins on and names what it asks about ("What about Japan?", "And in
+# Scotland?": followups.asked_about) is answered by a sentence that names it: one that
+# does not loses this much. On the 170 tuning dialogues 0 / 2 / 4: 64.7 / 65.9 / 65.9%
+# of follow-ups right.
+ABOUT_WEIGHT = 2.0
 FINAL_WEIGHTS = np.array([0.285, 1.163, 1.957, 1.291, 1.776, 0.516, 1.147,
                           0.669, 0.939, -0.368, 0.663, 1.578, -0.631, 0.219,
                           0.229, 0.419, 3.435, 0.0], dtype=np.float32)
@@ -78,6 +84,7 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
         else [None] * len(top)
     top_doc = gen.chunks[hits[0].row].doc_id
     nameless = bool(articles) and not question_name_spans(question)
+    about = [set(terms(n)) for n in asked_about(question)]
     out = []
     for s, r in zip(top, readings):
         chunk = gen.chunks[hits[s.hit].row]
@@ -91,6 +98,8 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
                      dtype=np.float32)
         bonus = NAMELESS_FOLLOW_UP_BONUS * f[_F["same_article"]] if nameless else 0.0
         bonus += ROLE_HOLDER_WEIGHT * role_holder(question, s.text)
+        if about and not any(t & match_terms(s.text) for t in about):
+            bonus -= ABOUT_WEIGHT
         out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS) + bonus))
     return sorted(out, key=lambda c: -c.score)
 
