@@ -358,8 +358,9 @@ def test_a_sentence_two_articles_share_is_quoted_once(make_engine, tmp_path, cha
 def test_a_follow_up_that_names_nothing_stays_in_the_previous_answers_article(engine):
     """The previous answer's article gets NAMELESS_FOLLOW_UP_BONUS on top of its fitted
     weight when the follow-up names nothing new ("Why?"); a follow-up that names something
-    ("And Maria Lindqvist?") may move on by the fitted weights alone."""
-    from qa_bot.answer.ranking import NAMELESS_FOLLOW_UP_BONUS, read_candidates
+    ("And Maria Lindqvist?") may move on by the fitted weights alone, a sentence that does
+    not name her losing ABOUT_WEIGHT."""
+    from qa_bot.answer.ranking import ABOUT_WEIGHT, NAMELESS_FOLLOW_UP_BONUS, read_candidates
 
     first = engine.ask("Who won the Springfield mayoral election?")
     assert first.answered
@@ -373,6 +374,8 @@ def test_a_follow_up_that_names_nothing_stays_in_the_previous_answers_article(en
         for c in again:
             doc = gen.chunks[ranking.hits[c.scored.hit].row].doc_id
             expect = float(c.final @ FINAL_WEIGHTS) + (bonus if doc in articles else 0.0)
+            if asked_about(question) and "Lindqvist" not in c.scored.text:
+                expect -= ABOUT_WEIGHT
             assert c.score == pytest.approx(expect, abs=1e-4)
         assert any(gen.chunks[ranking.hits[c.scored.hit].row].doc_id in articles
                    for c in again)
