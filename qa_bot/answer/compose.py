@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from qa_bot.answer.confidence import sigmoid
-from qa_bot.answer.features import jaccard
+from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.question import lacks_asked_kind
-from qa_bot.answer.relations import lacks_asked_relation
-from qa_bot.answer.ranking import Candidate, Ranking
+from qa_bot.answer.relations import about_someone_else, lacks_asked_relation
+from qa_bot.answer.ranking import Candidate, Ranking, cased_question
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
 from qa_bot.index import Generation
@@ -95,16 +95,23 @@ def _quote(block: list[Candidate], hits: list[Hit], gen: Generation
     return span, chunk.text[first.start - chunk.start:last.end - chunk.start]
 
 
+def _article(c: Candidate, hits: list[Hit], gen: Generation) -> str:
+    """The text of the whole document the candidate sentence comes from."""
+    doc = gen.chunks[hits[c.scored.hit].row].doc_id
+    return " ".join(gen.chunks[r].text for r in gen.rows_of(doc))
+
+
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,
             threshold: float, question: str = "") -> Answer:
     """The Answer: declined below `threshold`, or with confidence 0 when the sentences it
     would quote lack the height, age, duration or amount the question asks for
     (question.lacks_asked_kind) or say nothing of the fact it asks for (where someone was
-    born, who runs a firm: relations.lacks_asked_relation); else the best sentence, and
-    the next best (of any passage) when it scores within SECOND_SENTENCE_MARGIN; two
-    sentences that follow each other in one passage make one quote. The answer's quotes
-    are cited first ([1] is the best sentence's), then the other nearest passages, `top_k`
-    in all; each quotes its best sentence."""
+    born, who runs a firm: relations.lacks_asked_relation), or come from an article that
+    never names what it asks about (relations.about_someone_else); else the best
+    sentence, and the next best (of any passage) when it scores within
+    SECOND_SENTENCE_MARGIN; two sentences that follow each other in one passage make one
+    quote. The answer's quotes are cited first ([1] is the best sentence's), then the
+    other nearest passages, `top_k` in all; each quotes its best sentence."""
     if ranking is None:
         return Answer(question, False, NOT_ANSWERED, [], 0.0)
     question, hits, scored, read = ranking.question, ranking.hits, ranking.scored, ranking.read
@@ -118,7 +125,10 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
     said = [c.scored.text for c in chosen]
-    if answered and (lacks_asked_kind(question, said) or lacks_asked_relation(question, said)):
+    if answered and (lacks_asked_kind(question, said) or lacks_asked_relation(question, said)
+                     or about_someone_else(cased_question(question, hits, gen),
+                                           _article(best, hits, gen),
+                                           gen.lexical.document_frequency)):
         answered, confidence = False, 0.0
     blocks = _blocks(chosen, hits, gen) if answered else []
 

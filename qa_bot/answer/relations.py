@@ -3,7 +3,8 @@ up: where someone was born, who founded a firm, a country's population, capital 
 currency, someone's spouse, children or parents, a salary, a firm's sales, profit,
 dividend or staff, who designed a building, who holds a role (chief executive,
 minister, coach, spokesman...), a crowd, a constituency, a race time; and whether a
-sentence says anything of that fact.
+sentence says anything of that fact, and the article it comes from anything of what the
+question names.
 
 A sentence that says nothing of it does not answer the question, however much else it
 shares with it: "Who is the chief executive of Inbev?" is not answered by "The deal gives
@@ -15,6 +16,10 @@ well and facts less well, is sure of the sentence. Pure functions of the texts."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from qa_bot.answer.features import match_terms, terms
+from qa_bot.answer.question import question_name_spans
 
 # (what the question asks, what a sentence that answers it may say). A question pattern
 # matches only a question that asks for the fact, not one that merely mentions it ("the
@@ -154,3 +159,19 @@ def lacks_asked_relation(question: str, texts: list[str]) -> bool:
     """The question asks for one of the RELATIONS and none of `texts` says anything of it."""
     said = " ".join(texts)
     return any(not RELATIONS[name][1].search(said) for name in asked_relations(question))
+
+
+def about_someone_else(question: str, article: str, passages: Callable[[str], int]) -> bool:
+    """The question asks for one of the RELATIONS about what it names, and `article`, the
+    one the answer comes from, never names the rarest of its names (fewest `passages` hold
+    its rarest stemmed term): the fact stated is someone else's ("What were Google's
+    revenues in 2004?" answered from a story on GM's). The rarest name, not all: a
+    question's other names are often a nationality or a name the article spells out."""
+    if not asked_relations(question):
+        return False
+    named = [(min(passages(t) for t in terms(n)), n)
+             for n in (question[a:b] for a, b in question_name_spans(question)) if terms(n)]
+    if not named:
+        return False
+    held = match_terms(article)
+    return not any(t in held for t in terms(min(named)[1]))
