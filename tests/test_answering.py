@@ -182,6 +182,8 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How tall is she?", "She stands 1.88m tall.") == 1.0
     assert new_answer_type("How old was he?", "He won 3 titles.") == -1.0
     assert new_answer_type("How old was he?", "The 34-year-old said so.") == 1.0
+    assert new_answer_type("What age is he?", "John Houston, 54, was due to stand.") == 1.0
+    assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
     assert new_answer_type("How long did the final last?", "Federer won 6-4 6-3.") == -1.0
     assert new_answer_type("How long did the final last?", "It lasted two hours.") == 1.0
     assert new_answer_type("How much did it pay for the firm?", "It paid for 36 planes.") == -1.0
@@ -311,6 +313,39 @@ def test_what_about_x_is_answered_by_the_sentences_that_name_x(embedder, tmp_pat
     quoted = [c.quote for c in japan.citations if c.cited]
     assert japan.answered and "2.1%" in japan.answer
     assert quoted and all("Japan" in q for q in quoted), quoted
+
+
+def test_a_sentence_that_states_the_asked_fact_is_read_whatever_its_words(embedder,
+                                                                          tmp_path):
+    """A match report's crowd figure ("Att: 31,415.") shares no word with "What was the
+    crowd when Rovers beat City?" and ranks below the RERANK best sentences by its
+    features; it states the asked fact, so the reader reads it too (FACT_CANDIDATES)."""
+    from qa_bot.answer.ranking import FACT_CANDIDATES, RERANK
+    paragraphs = [
+        "Rovers beat City 2-1 in a tense FA Cup fourth-round tie at Ewood Lane on Saturday.",
+        "City took the lead after ten minutes when Marco Sale headed in a corner.",
+        "Rovers levelled before half-time through a long-range shot from Dean Holt.",
+        "The second half was scrappy, both sides struggling on a heavy pitch after rain.",
+        "City's goalkeeper made three fine saves to keep his side level for most of it.",
+        "Rovers' manager brought on two strikers with twenty minutes left.",
+        "The winner came in the 88th minute when substitute Joe Parr scored.",
+        "City's players surrounded the official after the goal, claiming a foul.",
+        "Their manager said after the match that his side had deserved a replay.",
+        "Rovers now face a home tie against United in the fifth round next month.",
+        "The home fans celebrated long after the final whistle at a packed Ewood Lane.",
+        "City will look to recover in the league, where they sit fourth in the table.",
+        "Rovers: Kerr, Daly, Moss, Grant, Holt, Parr.",
+        "City: Bell, Shaw, Sale, Finch, Ward, Lowe.",
+        "Att: 31,415."]
+    engine = corpus_engine(embedder, tmp_path, {
+        "match.txt": "Rovers edge City in cup thriller\n\n" + "\n\n".join(paragraphs) + "\n",
+        "rain.txt": "Weather\n\nRain fell across the north on Saturday, delaying games.\n"})
+    question = "What was the crowd when Rovers beat City?"
+    _, ranking = engine.ask_detailed(question)
+    by_features = [s.text for s in sorted(ranking.scored, key=lambda s: -s.score)]
+    assert by_features.index("Att: 31,415.") >= RERANK  # below the sentences read anyway
+    assert "Att: 31,415." in [c.scored.text for c in ranking.read]
+    assert len(ranking.read) <= RERANK + FACT_CANDIDATES
 
 
 def test_a_crosshead_is_never_the_answer(make_engine, tmp_path):

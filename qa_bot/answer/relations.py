@@ -64,7 +64,7 @@ _FACTS = {
                    r"\b(?:what|how\s+big)\s+(?:was\s+)?the\s+(?:crowd|attendance)\b",
                    r"\bcrowd|\battend|\bfans\b|\bspectators\b|\bwatched\b|\bsell-?out\b|"
                    r"\bcapacity\b|\bturn(?:ed)?\s+(?:out|up)\b|\bsupporters\b|\bviewers\b|"
-                   r"\baudience\b|\bparticipa|\battract|\benrol|\bpeople\b"),
+                   r"\baudience\b|\bparticipa|\battract|\benrol|\bpeople\b|\batt\b"),
     "currency": (r"(?i)^\W*(?:and\s+)?(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?"
                  r"(?:\w+\s+)?currency\s+(?:of|in|used)\b|['\u2019]s\s+currency\W*$",
                  r"\bcurrenc|\bcoin|\bnotes\b|\bdenomination|\b(?:dollar|pound|euro|franc|peso|"
