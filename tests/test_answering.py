@@ -238,6 +238,10 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
              "What net profit did the bank make?": ["profit"],
              "What caused the fall in sales?": [],
              "What is the sales tax in Ohio?": [],
+             "What is Tim Henman's wife called?": ["spouse"],
+             "Which university did Charles Kennedy attend?": ["education"],
+             "What currency does Chile use?": ["currency"],
+             "Who ran against Kerry in 1996?": [],
              "How many people were evacuated?": []}
     for question, relations in asked.items():
         assert asked_relations(question) == relations, question
@@ -255,6 +259,10 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
                                     ["Nikola Tesla (10 July 1856 - 7 January 1943) was an "
                                      "inventor."])
     assert not lacks_asked_relation("How tall is she?", ["She won."])  # no such fact asked
+    # a word that only starts like the fact's word does not state it
+    assert lacks_asked_relation("Who is his wife?", ["He spoke on Wednesday."])
+    assert lacks_asked_relation("Who runs the club?", ["Rangers won the derby."])
+    assert lacks_asked_relation("Who is the Greek prime minister?", ["A Premiership match."])
     passages = {"google": 3, "gm": 40, "british": 300, "fund": 50, "survivor": 2}.get
     assert about_someone_else("What were Google's revenues in 2004?",
                               "GM's annual revenue rose 4.5% in 2004.", lambda t: passages(t, 0))

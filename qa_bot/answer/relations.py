@@ -59,20 +59,25 @@ _FACTS = {
     "designer": (r"(?i)^\W*(?:and\s+)?who\s+(?:designed|built)\b|\b(?:architect|designer)\s+of\b",
                  r"\bdesign|\barchitect|\bbuil[dt]|\bconstruct|\bcreat|\bby\b"),
     "attendance": (r"(?i)\bhow\s+many\s+(?:fans|spectators|people|supporters)\s+"
-                   r"(?:attended|watched|saw|turned\s+(?:up|out)|were\s+(?:at|in)\s+the\s+"
-                   r"(?:ground|stadium|crowd))\b|"
+                   r"(?:attended|watched|saw|turned\s+(?:up|out)|were\s+at|were\s+in\s+the\s+"
+                   r"(?:crowd|stadium|ground|audience))\b|"
                    r"\b(?:what|how\s+big)\s+(?:was\s+)?the\s+(?:crowd|attendance)\b",
                    r"\bcrowd|\battend|\bfans\b|\bspectators\b|\bwatched\b|\bsell-?out\b|"
                    r"\bcapacity\b|\bturn(?:ed)?\s+(?:out|up)\b|\bsupporters\b|\bviewers\b|"
                    r"\baudience\b|\bparticipa|\battract|\benrol|\bpeople\b|\batt\b"),
     "currency": (r"(?i)^\W*(?:and\s+)?(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?"
-                 r"(?:\w+\s+)?currency\s+(?:of|in|used)\b|['\u2019]s\s+currency\W*$",
+                 r"(?:\w+\s+)?currency\s+(?:of|in|used)\b|['\u2019]s\s+currency\W*$|"
+                 r"^\W*(?:and\s+)?(?:what|which)\s+currency\s+(?:does|did|do|is|was)\b",
                  r"\bcurrenc|\bcoin|\bnotes\b|\bdenomination|\b(?:dollar|pound|euro|franc|peso|"
-                 r"rand|shilling|kwacha|naira|rupee|yen|yuan|renminbi|rouble|ruble|real|lira|dinar|"
-                 r"dirham|riyal|won|krona|krone|zloty|forint)s?\b"),
+                 r"rand|shilling|kwacha|naira|rupee|yen|yuan|renminbi|rouble|ruble|lira|dinar|"
+                 r"dirham|riyal|krona|krone|zloty|forint)s?\b"),
     "constituency": (r"(?i)\b(?:which|what)\s+(?:westminster\s+)?(?:constituency|seat)\b|"
                      r"\bmp\s+for\s+(?:where|which|what)\b",
                      r"\bconstituen|\bseat\b|\bMP\s+for\b|\brepresent|\bmember\s+for\b"),
+    "education": (r"(?i)\b(?:which|what)\s+(?:university|college|school)\s+(?:did|does|do)\b.*"
+                  r"\b(?:attend|go\s+to|study\s+at|graduate\s+from)\b",
+                  r"\buniversit|\bcollege\b|\bschool|\bstudi|\beducated\b|\bgraduat|\bdegree\b|"
+                  r"\balumn|\bacademy\b"),
     "race time": (r"(?i)\b(?:winning|finishing|record|personal\s+best)\s+time\b|"
                   r"\bin\s+what\s+time\s+did\b",
                   r"\d:\d|\d\s*(?:s|secs?|seconds?|mins?|minutes?|hours?|hrs?)\b|"
@@ -96,7 +101,7 @@ for _name, _asks, _says in (
 # Family: "Who is Charles Kennedy's wife?", "How many children does she have?". The family
 # word is matched case-sensitively: "Destiny's Child" is a band.
 _FAMILY = (  # (name, the words a question asks with, what a sentence may say)
-    ("spouse", r"wife|husband|partner", r"wife|husband|partner|marri|marry|wed|spouse"),
+    ("spouse", r"wife|husband|partner", r"wife|husband|partner|marri|marry|wed\b|wedd|spouse"),
     ("children", r"sons?|daughters?|children|child|baby|kids?",
      r"sons?|daughters?|children|child|baby|kids?|born|birth"),
     ("parents", r"father|mother|parents|brother|sister",
@@ -106,7 +111,8 @@ for _name, _asks, _says in _FAMILY:
     _FACTS[_name] = (
         r"^\W*(?i:(?:and\s+)?(?:who|what)\s+(?:is|was|are|were)\s+(?:the\s+names?\s+of\s+)?"
         r"(?:\w+\s+){0,4}?(?:[\w-]+['\u2019]s|his|her|their)\s+(?:first\s+|eldest\s+|"
-        r"youngest\s+|new\s+)?)(?:" + _asks + r")\W*$|(?i:\bhow\s+many\s+)(?:" + _asks + r")\b"
+        r"youngest\s+|new\s+)?)(?:" + _asks + r")(?i:\s+called)?\W*$|(?i:\bhow\s+many\s+)(?:"
+        + _asks + r")\b"
         r"|(?i:\bname\s+(?:their|his|her)\s+(?:first\s+|new\s+)?)(?:" + _asks + r")\b"
         + (r"|(?i:\bwho\s+(?:is|was)\s+\w+(?:\s+\w+)?\s+married\s+to\b)"
            if _name == "spouse" else ""),
@@ -116,13 +122,16 @@ for _name, _asks, _says in _FAMILY:
 # must name the role, or one that means the same (a firm's "boss" is its chief executive).
 _ROLES = (  # (name, how a question says it, what a sentence may say)
     ("chief executive", r"chief\s+executive|ceo|boss|managing\s+director",
-     r"chief|ceo|boss|head|executive|director|president|chair|managing|runs?|ran|led|leads?|"
-     r"founder|own|helm|in\s+charge|manag|govern|operat|direct|principal"),
-    ("chairman", r"chairman|chairwoman|chair", r"chair|president|head|boss|leader"),
+     r"chief|ceo|boss|head(?:s|ed)?\b|head\s+of|executive|director|president|chair|"
+     r"managing|runs?\b|ran\b|led\b|leads?\b|founder|own(?:s|ed|er|ers)?\b|helm|in\s+charge|"
+     r"manage[dsr]?\b|governed|operat(?:ed|es|or)\b|direct(?:ed|ion)\b|principal|"
+     r"organi[sz]|maintain"),
+    ("chairman", r"chairman|chairwoman|chair", r"chair|president|head(?:s|ed)?\b|head\s+of|boss|"
+     r"leader"),
     ("president", r"president", r"president|head\s+of\s+state|leader"),
-    ("minister", r"(?:[\w-]+\s+)?minister", r"minister|premier"),
+    ("minister", r"(?:[\w-]+\s+)?minister", r"minister|premier\b"),
     ("secretary", r"(?:[\w-]+\s+)?secretary", r"secretary|minister"),
-    ("coach", r"coach|trainer", r"coach|trainer|trained|training|manager|boss"),
+    ("coach", r"coach|trainer", r"coach|trainer|trained\s+by|manager|boss"),
     ("manager", r"manager", r"manager|boss|coach|in\s+charge|managed"),
     ("captain", r"captain|skipper", r"captain|skipper"),
     ("spokesman", r"spokesman|spokeswoman|spokesperson", r"spokes|representative|press\s+officer"),
@@ -144,6 +153,7 @@ for _name, _role, _says in _ROLES:
         r"\bname\s+of\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+)?(?:[\w&'\u2019-]+\s+){0,4}?"
         r"(?:" + _role + r")\b"
         + (r"|^\W*(?:and\s+)?who\s+(?:" + _ROLE_VERBS[_name] + r")\b"
+           r"(?!\s+(?:against|for|from|to|into|away|out|off|up|down|in|under|the\s+ball)\b)"
            if _name in _ROLE_VERBS else ""),
         r"\b(?:" + _says + r")")
 RELATIONS: dict[str, tuple[re.Pattern, re.Pattern]] = {
