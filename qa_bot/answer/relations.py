@@ -11,7 +11,8 @@ shares with it: "Who is the chief executive of Inbev?" is not answered by "The d
 Inbev near-total control over the Russian brewer." News names firms, people and countries
 in passing far more often than it states these facts, so this is a common way for a
 question on the corpus's topics to go unanswered while the model, which reads topics
-well and facts less well, is sure of the sentence. Pure functions of the texts."""
+well and facts less well, is sure of the sentence. Pure functions of the texts (and of how
+many passages hold a term)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from qa_bot.answer.question import question_name_spans
 # (what the question asks, what a sentence that answers it may say). A question pattern
 # matches only a question that asks for the fact, not one that merely mentions it ("the
 # salary scam", "the rival boss's clothes"); a sentence pattern takes the usual ways of
-# saying the fact (checked on the answer sentences of SQuAD's training questions, which
-# hold them for 85-96% of the questions of each kind).
+# saying the fact (checked on the answer sentences of SQuAD's training questions: 91% of
+# the 1,436 that ask for one of these facts state it in those words).
 _FACTS = {
     "birth": (r"(?i)^\W*(?:and\s+)?(?:where|when|(?:in\s+)?(?:what|which)\s+(?:year|city|town|"
               r"country|place))\b.*\bborn\W*$|\bbirth\s*place\b|\bplace\s+of\s+birth\b|"
