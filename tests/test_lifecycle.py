@@ -199,6 +199,26 @@ def test_a_running_engine_answers_from_a_document_added_meanwhile(corpus, make_e
     assert after.citations[0].title == "Rail Strike Ends" and "strike" in after.answer
 
 
+def test_an_engine_holding_a_pruned_generation_still_reads_it_whole(corpus, make_engine):
+    """Builds prune all but `keep_generations` generations, and drop the segments no
+    remaining one uses, while a running engine (another bot replica) may still hold one
+    of them: it keeps reading that generation's documents and chunks whole, since its
+    files were opened when it was loaded, until it switches to the live one."""
+    cfg = make_config(corpus, ["c"])
+    engine = make_engine(cfg)
+    old = engine.generation()
+    folders = [s.folder for s in old.segments]
+    for text in (HARBOUR + "\nA later paragraph.\n", HARBOUR):
+        (corpus / "c" / "harbour.txt").write_text(text)
+        make_engine(cfg).sync(progress=False, full=True)
+    assert not any(f.exists() for f in folders)  # pruned, and its segments dropped
+    titles = {meta["title"] for meta in old.documents.values()}
+    assert titles == {"Harbour Trade Rises"}
+    (doc,) = old.documents
+    assert all(old.chunks[r].doc_id == doc for r in old.rows_of(doc))
+    assert engine.generation().name != old.name  # and it switches
+
+
 @pytest.mark.timeout(300)
 def test_watch_resyncs_on_change_until_interrupted(corpus, make_engine):
     proc = subprocess.Popen(

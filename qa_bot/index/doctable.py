@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -57,8 +58,9 @@ def write_entries(folder: Path, entries: list[dict], rows: int) -> None:
 
 
 class SegmentDocuments:
-    """A segment's document entries, opened: arrays memory-mapped, the ids read when first
-    needed. Raises ValueError when the files do not fit together or with `rows`."""
+    """A segment's document entries, opened: every file memory-mapped now, the ids parsed
+    when first needed. Raises ValueError when the files do not fit together or with
+    `rows`, OSError when one is missing."""
 
     def __init__(self, folder: Path, rows: int):
         self.folder = folder
@@ -73,6 +75,13 @@ class SegmentDocuments:
                 or self.of_row.shape != (rows,):
             raise ValueError("document files that do not fit together")
         self.count = n
+        # Opened now, parsed when first needed: a reader holding an older generation may
+        # ask after a build dropped this segment's folder (keep_generations), and an open
+        # file outlives its name.
+        with open(folder / "documents.ids.json", "rb") as f:
+            ids_size = os.fstat(f.fileno()).st_size
+            self._ids_blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) \
+                if ids_size else b""
         self._ids: list[list[str]] | None = None
         self._files: dict[str, tuple[int, int, int, int, str]] | None = None
         self._index: dict[str, int] | None = None
@@ -81,7 +90,7 @@ class SegmentDocuments:
     def ids(self) -> list[list[str]]:
         """[id, path, content hash] of each entry."""
         if self._ids is None:
-            self._ids = read_ids(self.folder, self.count)
+            self._ids = parse_ids(bytes(self._ids_blob), self.count)
         return self._ids
 
     @property
@@ -105,7 +114,13 @@ class SegmentDocuments:
 
 def read_ids(folder: Path, count: int | None = None) -> list[list[str]]:
     """A segment's documents.ids.json, checked. Raises ValueError or OSError."""
-    ids = json.loads((folder / "documents.ids.json").read_text(encoding="utf-8"))
+    return parse_ids((folder / "documents.ids.json").read_bytes(), count)
+
+
+def parse_ids(raw: bytes, count: int | None = None) -> list[list[str]]:
+    """The [id, path, content hash] entries of a documents.ids.json, checked (`count` of
+    them when given). Raises ValueError."""
+    ids = json.loads(raw.decode("utf-8"))
     if not isinstance(ids, list) or (count is not None and len(ids) != count) or not all(
             isinstance(i, list) and len(i) == 3 and all(isinstance(x, str) for x in i)
             for i in ids):
