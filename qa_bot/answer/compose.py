@@ -15,7 +15,7 @@ from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.question import lacks_asked_kind
 from qa_bot.answer.relations import about_someone_else, asked_relations, lacks_asked_relation
-from qa_bot.answer.ranking import Candidate, Ranking, cased_question
+from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
 from qa_bot.index import Generation
@@ -127,7 +127,7 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     said = [c.scored.text for c in chosen]
     if answered and (lacks_asked_kind(question, said) or lacks_asked_relation(question, said)
                      or (asked_relations(question) and about_someone_else(
-                         cased_question(question, hits, gen), _article(best, hits, gen),
+                         ranking.cased or question, _article(best, hits, gen),
                          gen.lexical.document_frequency))):
         answered, confidence = False, 0.0
     blocks = _blocks(chosen, hits, gen) if answered else []

@@ -24,7 +24,7 @@ from qa_bot.answer.followups import asked_about
 from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
     new_answer_type, question_name_spans, span_type
 from qa_bot.answer.reader import Reader, Reading
-from qa_bot.answer.relations import asked_relations, lacks_asked_relation
+from qa_bot.answer.relations import asked_relations, states
 from qa_bot.answer.roles import role_holder
 from qa_bot.answer.typed import truecase
 from qa_bot.index import Generation
@@ -90,9 +90,9 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
     one that names nothing adds NAMELESS_FOLLOW_UP_BONUS to the sentences of `articles`."""
     ordered = sorted(scored, key=lambda s: -s.score)
     top = ordered[:RERANK]
-    if asked_relations(question):
-        top += [s for s in ordered[RERANK:]
-                if not lacks_asked_relation(question, [s.text])][:FACT_CANDIDATES]
+    facts = asked_relations(question)
+    if facts:
+        top += [s for s in ordered[RERANK:] if states(facts, [s.text])][:FACT_CANDIDATES]
     readings = reader.read(reader_question or question, [s.text for s in top]) if reader \
         else [None] * len(top)
     top_doc = gen.chunks[hits[0].row].doc_id
@@ -159,6 +159,7 @@ class Ranking:
     query: str = ""  # what retrieval searched with and the reader read (a follow-up's
     # question with its context); the question itself when it stands alone
     strays: bool = False  # a follow-up off the topic (confidence.strays_off_topic)
+    cased: str = ""  # the question with its names cased as its passages write them
 
     @property
     def confidence(self) -> float:
@@ -203,4 +204,4 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
         max(s.features[0] for s in scored))  # the sentences' cosine with the question alone
     return Ranking(question, hits, scored, read,
                    confidence_features(hits, read, gen, rqt, question), retrieval_question,
-                   strays)
+                   strays, cased)

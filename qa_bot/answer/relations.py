@@ -166,10 +166,15 @@ def asked_relations(question: str) -> list[str]:
     return [name for name, (asks, _) in RELATIONS.items() if asks.search(question)]
 
 
-def lacks_asked_relation(question: str, texts: list[str]) -> bool:
-    """The question asks for one of the RELATIONS and none of `texts` says anything of it."""
+def states(facts: list[str], texts: list[str]) -> bool:
+    """`texts` say something of each of the RELATIONS named `facts`."""
     said = " ".join(texts)
-    return any(not RELATIONS[name][1].search(said) for name in asked_relations(question))
+    return all(RELATIONS[name][1].search(said) for name in facts)
+
+
+def lacks_asked_relation(question: str, texts: list[str]) -> bool:
+    """The question asks for one of the RELATIONS and `texts` say nothing of it."""
+    return not states(asked_relations(question), texts)
 
 
 def about_someone_else(question: str, article: str, passages: Callable[[str], int]) -> bool:
