@@ -242,7 +242,20 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
              "Which university did Charles Kennedy attend?": ["education"],
              "What currency does Chile use?": ["currency"],
              "Who ran against Kerry in 1996?": [],
-             "How many people were evacuated?": []}
+             "How many people were evacuated?": [],
+             "What language do people speak in Peru?": ["language"],
+             "Which is the main religion in Nigeria?": ["religion"],
+             "When did Ghana gain independence?": ["independence"],
+             "What is the largest city in Australia?": ["largest city"],
+             "What is the area of Texas?": ["area"],
+             "When did Pope John Paul II die?": ["death"],
+             "Where is Yukos headquartered?": ["headquarters"],
+             "Who owns Chelsea?": ["owner"],
+             "What position does Robben play?": ["position"],
+             "Who is the king of Spain?": ["monarch"],
+             "What is the name of Queen's drummer?": [],  # the band's, not a queen
+             "What did the king say about the language of the bill?": [],
+             "Where did he die?": ["death"]}
     for question, relations in asked.items():
         assert asked_relations(question) == relations, question
     assert lacks_asked_relation("Who is the chief executive of Inbev?",
@@ -263,6 +276,18 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
     assert lacks_asked_relation("Who is his wife?", ["He spoke on Wednesday."])
     assert lacks_asked_relation("Who runs the club?", ["Rangers won the derby."])
     assert lacks_asked_relation("Who is the Greek prime minister?", ["A Premiership match."])
+    # general knowledge the news names far more often than it states
+    assert lacks_asked_relation("What language do people speak in Peru?",
+                                ["Peru's president Alejandro Toledo met him in Lima."])
+    assert not lacks_asked_relation("What language do people speak in Peru?",
+                                    ["Most Peruvians speak Spanish."])
+    assert lacks_asked_relation("When did Ghana gain independence?",
+                                ["Ghana beat Nigeria 2-1 in Accra."])
+    assert not lacks_asked_relation("When did Pope John Paul II die?",
+                                    ["He died on 2 April 2005, aged 84."])
+    assert lacks_asked_relation("Who owns Chelsea?", ["Chelsea beat Arsenal on Sunday."])
+    assert not lacks_asked_relation("Who owns Chelsea?",
+                                    ["Chelsea's owner Roman Abramovich was there."])
     passages = {"google": 3, "gm": 40, "british": 300, "fund": 50, "survivor": 2}.get
     assert about_someone_else("What were Google's revenues in 2004?",
                               "GM's annual revenue rose 4.5% in 2004.", lambda t: passages(t, 0))

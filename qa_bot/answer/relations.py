@@ -1,10 +1,7 @@
 """The fact a question asks about what it names, when it is one of the facts people look
-up: where someone was born, who founded a firm, a country's population, capital or
-currency, someone's spouse, children or parents, a salary, a firm's sales, profit,
-dividend or staff, who designed a building, who holds a role (chief executive,
-minister, coach, spokesman...), a crowd, a constituency, a race time; and whether a
-sentence says anything of that fact, and the article it comes from anything of what the
-question names.
+up (qa_bot/answer/facts.py: where someone was born, who runs a firm, a country's
+population or language, who holds a role...); and whether a sentence says anything of
+that fact, and the article it comes from anything of what the question names.
 
 A sentence that says nothing of it does not answer the question, however much else it
 shares with it: "Who is the chief executive of Inbev?" is not answered by "The deal gives
@@ -16,149 +13,11 @@ many passages hold a term)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from qa_bot.answer.features import match_terms, terms
+from qa_bot.answer.facts import RELATIONS
 from qa_bot.answer.question import question_name_spans
-
-# (what the question asks, what a sentence that answers it may say). A question pattern
-# matches only a question that asks for the fact, not one that merely mentions it ("the
-# salary scam", "the rival boss's clothes"); a sentence pattern takes the usual ways of
-# saying the fact (checked on the answer sentences of SQuAD's training questions: 91% of
-# the 1,436 that ask for one of these facts state it in those words).
-_FACTS = {
-    "birth": (r"(?i)^\W*(?:and\s+)?(?:where|when|(?:in\s+)?(?:what|which)\s+(?:year|city|town|"
-              r"country|place))\b.*\bborn\W*$|\bbirth\s*place\b|\bplace\s+of\s+birth\b|"
-              r"\bdate\s+of\s+birth\b|\bbirthday\b",
-              r"\bborn\b|\bbirth|\bnative\b|\bgrew\s+up\b|\bhome\s*town\b|\bhails\s+from\b|"
-              r"\(\s*(?:[^()]*\b)?1\d{3}\s*[\u2013-]"),  # a life span: "(10 July 1856 - 1943)"
-    "founding": (r"(?i)^\W*(?:and\s+)?who\s+(?:co-?)?founded\b|\bfounders?\s+of\b|"
-                 r"\b(?:was|were)\b.*\b(?:founded|established|set\s+up)\W*$|"
-                 r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+)?(?:co-?)?founders?\b",
-                 r"\bfound(?:ed|er|ers|ing|ation)\b|\bco-?found|\bset\s+(?:it\s+)?up\b|"
-                 r"\bsetting\s+up\b|\bestablish|\bformed\b|\bformation\b|\bstarted\b|\bcreat|"
-                 r"\binception\b|\borigin|\bopened\b|\bbegan\b|\blaunched\b|\bincorporat|"
-                 r"\bintroduc|\bbuilt\b|\b(?:goes|go|went)\s+back\b|"
-                 r"\bdat(?:es|ing|ed)\s+(?:back|from)\b|\bsince\s+(?:1\d{3}|20\d{2})\b"),
-    "population": (r"(?i)^\W*(?:and\s+)?(?:what|how\s+(?:large|big))\s+(?:is|was|were|are)\s+"
-                   r"(?:the\s+)?(?:total\s+|current\s+)?population\s+of\b|['\u2019]s\s+"
-                   r"population\W*$|\bhow\s+many\s+(?:people|inhabitants)\s+live\b|"
-                   r"\bhow\s+(?:many|large|big)\b.*\bpopulation\W*$",
-                   r"\bpopulat|\binhabitants\b|\bpeople\b|\bresidents\b|\bcitizens\b|"
-                   r"\bcensus\b|\blive[sd]?\b"),
-    "capital": (r"(?i)^\W*(?:and\s+)?(?:what|which)\s+(?:city\s+)?(?:is|was)\s+(?:the\s+)?"
-                r"capital(?:\s+city)?\s+of\b|['\u2019]s\s+capital(?:\s+city)?\W*$",
-                r"\bcapital\b"),
-    "salary": (r"(?i)['\u2019]s\s+(?:annual\s+|yearly\s+|basic\s+)?(?:salary|pay|wages?)\W*$|"
-               r"\bsalary\s+(?:as|of)\b|\bwhat\s+(?:salary|wage)\b|\bhow\s+much\s+"
-               r"(?:does|did|do|will)\b.*\b(?:earn|paid)\b",
-               r"\bsalary\b|\bearn|\bpaid\b|\bpay\b|\bwages?\b|\bincome\b|\bprofit|\brevenue"),
-    "staff": (r"(?i)\bhow\s+many\s+(?:people|staff|workers|employees)\b.*\b(?:employ|work)|"
-              r"\bhow\s+many\b.*\bemploy(?:s|ed)?\b",
-              r"\bemploy|\bstaff\b|\bworkers?\b|\bworkforce\b|\bjobs?\b|\bpeople\b|\bpayroll\b"),
-    "designer": (r"(?i)^\W*(?:and\s+)?who\s+(?:designed|built)\b|\b(?:architect|designer)\s+of\b",
-                 r"\bdesign|\barchitect|\bbuil[dt]|\bconstruct|\bcreat|\bby\b"),
-    "attendance": (r"(?i)\bhow\s+many\s+(?:fans|spectators|people|supporters)\s+"
-                   r"(?:attended|watched|saw|turned\s+(?:up|out)|were\s+at|were\s+in\s+the\s+"
-                   r"(?:crowd|stadium|ground|audience))\b|"
-                   r"\b(?:what|how\s+big)\s+(?:was\s+)?the\s+(?:crowd|attendance)\b",
-                   r"\bcrowd|\battend|\bfans\b|\bspectators\b|\bwatched\b|\bsell-?out\b|"
-                   r"\bcapacity\b|\bturn(?:ed)?\s+(?:out|up)\b|\bsupporters\b|\bviewers\b|"
-                   r"\baudience\b|\bparticipa|\battract|\benrol|\bpeople\b|\batt\b"),
-    "currency": (r"(?i)^\W*(?:and\s+)?(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?"
-                 r"(?:\w+\s+)?currency\s+(?:of|in|used)\b|['\u2019]s\s+currency\W*$|"
-                 r"^\W*(?:and\s+)?(?:what|which)\s+currency\s+(?:does|did|do|is|was)\b",
-                 r"\bcurrenc|\bcoin|\bnotes\b|\bdenomination|\b(?:dollar|pound|euro|franc|peso|"
-                 r"rand|shilling|kwacha|naira|rupee|yen|yuan|renminbi|rouble|ruble|lira|dinar|"
-                 r"dirham|riyal|krona|krone|zloty|forint)s?\b"),
-    "constituency": (r"(?i)\b(?:which|what)\s+(?:westminster\s+)?(?:constituency|seat)\b|"
-                     r"\bmp\s+for\s+(?:where|which|what)\b",
-                     r"\bconstituen|\bseat\b|\bMP\s+for\b|\brepresent|\bmember\s+for\b"),
-    "education": (r"(?i)\b(?:which|what)\s+(?:university|college|school)\s+(?:did|does|do)\b.*"
-                  r"\b(?:attend|go\s+to|study\s+at|graduate\s+from)\b",
-                  r"\buniversit|\bcollege\b|\bschool|\bstudi|\beducated\b|\bgraduat|\bdegree\b|"
-                  r"\balumn|\bacademy\b"),
-    "race time": (r"(?i)\b(?:winning|finishing|record|personal\s+best)\s+time\b|"
-                  r"\bin\s+what\s+time\s+did\b",
-                  r"\d:\d|\d\s*(?:s|secs?|seconds?|mins?|minutes?|hours?|hrs?)\b|"
-                  r"\b(?:seconds?|minutes?|hours?)\b"),
-}
-# A firm's figures: "What were Krispy Kreme's total sales in 2004?", "What net profit did
-# it make?", "How much revenue...", "What interim dividend did it declare?"
-_QUALIFIED = r"(?:total\s+|annual\s+|net\s+|pre-?tax\s+|full-year\s+|interim\s+|final\s+|" \
-    r"operating\s+|quarterly\s+)?"
-for _name, _asks, _says in (
-        ("sales", r"sales(?!\s+tax)|revenues?|turnover",
-         r"sales|sold|sell|revenue|turnover|takings|grossed|income|generat"),
-        ("profit", r"profits?|earnings|losses", r"profit|earn|loss|lost|made|income|deficit|"
-         r"surplus|grossed"),
-        ("dividend", r"dividends?", r"dividend|payout|pay-out|per\s+share|a\s+share")):
-    _FACTS[_name] = (
-        r"(?i)^\W*(?:and\s+)?(?:what|how\s+much)\s+(?:[\w-]+\s+){0,2}?" + _QUALIFIED + r"(?:"
-        + _asks + r")\b(?!-)|^\W*(?:and\s+)?what\s+(?:is|was|were|are)\s+(?:the\s+)?"
-        r"(?:[\w&'\u2019.-]+\s+){0,4}?" + _QUALIFIED + r"(?:" + _asks + r")\b(?!-)",
-        r"\b(?:" + _says + r")")
-# Family: "Who is Charles Kennedy's wife?", "How many children does she have?". The family
-# word is matched case-sensitively: "Destiny's Child" is a band.
-_FAMILY = (  # (name, the words a question asks with, what a sentence may say)
-    ("spouse", r"wife|husband|partner", r"wife|husband|partner|marri|marry|wed\b|wedd|spouse"),
-    ("children", r"sons?|daughters?|children|child|baby|kids?",
-     r"sons?|daughters?|children|child|baby|kids?|born|birth"),
-    ("parents", r"father|mother|parents|brother|sister",
-     r"father|mother|parents?|brother|sister|sons?|daughters?|family"),
-)
-for _name, _asks, _says in _FAMILY:
-    _FACTS[_name] = (
-        r"^\W*(?i:(?:and\s+)?(?:who|what)\s+(?:is|was|are|were)\s+(?:the\s+names?\s+of\s+)?"
-        r"(?:\w+\s+){0,4}?(?:[\w-]+['\u2019]s|his|her|their)\s+(?:first\s+|eldest\s+|"
-        r"youngest\s+|new\s+)?)(?:" + _asks + r")(?i:\s+called)?\W*$|(?i:\bhow\s+many\s+)(?:"
-        + _asks + r")\b"
-        r"|(?i:\bname\s+(?:their|his|her)\s+(?:first\s+|new\s+)?)(?:" + _asks + r")\b"
-        + (r"|(?i:\bwho\s+(?:is|was)\s+\w+(?:\s+\w+)?\s+married\s+to\b)"
-           if _name == "spouse" else ""),
-        r"\b(?:" + _says + r")")
-# Who holds a role ("Who is the chief executive of Inbev?", "Who is Cameroon's finance
-# minister?", "What is the name of the Uefa spokesman?", "Who coaches her?"): the sentence
-# must name the role, or one that means the same (a firm's "boss" is its chief executive).
-_ROLES = (  # (name, how a question says it, what a sentence may say)
-    ("chief executive", r"chief\s+executive|ceo|boss|managing\s+director",
-     r"chief|ceo|boss|head(?:s|ed)?\b|head\s+of|executive|director|president|chair|"
-     r"managing|runs?\b|ran\b|led\b|leads?\b|founder|own(?:s|ed|er|ers)?\b|helm|in\s+charge|"
-     r"manage[dsr]?\b|governed|operat(?:ed|es|or)\b|direct(?:ed|ion)\b|principal|"
-     r"organi[sz]|maintain"),
-    ("chairman", r"chairman|chairwoman|chair", r"chair|president|head(?:s|ed)?\b|head\s+of|boss|"
-     r"leader"),
-    ("president", r"president", r"president|head\s+of\s+state|leader"),
-    ("minister", r"(?:[\w-]+\s+)?minister", r"minister|premier\b"),
-    ("secretary", r"(?:[\w-]+\s+)?secretary", r"secretary|minister"),
-    ("coach", r"coach|trainer", r"coach|trainer|trained\s+by|manager|boss"),
-    ("manager", r"manager", r"manager|boss|coach|in\s+charge|managed"),
-    ("captain", r"captain|skipper", r"captain|skipper"),
-    ("spokesman", r"spokesman|spokeswoman|spokesperson", r"spokes|representative|press\s+officer"),
-    ("judge", r"judge", r"judge|justice|court"),
-    ("referee", r"referee", r"referee|ref\b|official"),
-    ("ambassador", r"ambassador", r"ambassador|envoy"),
-    ("governor", r"governor", r"governor"),
-    ("mayor", r"mayor", r"mayor"),
-    ("editor", r"editor", r"editor"),
-)
-_ROLE_VERBS = {"coach": "coaches|coached|trains|trained", "referee": "refereed|referees",
-               "manager": "manages|managed", "captain": "captains|captained",
-               "chief executive": "runs|ran|heads|headed", "chairman": "chairs|chaired"}
-for _name, _role, _says in _ROLES:
-    _FACTS[_name] = (
-        r"(?i)^\W*(?:and\s+)?who\s+(?:is|was|'s|\u2019s)\s+(?:the\s+)?(?:[\w&.-]+\s+){0,3}?"
-        r"(?:" + _role + r")\b(?!['\u2019]s)|"
-        r"^\W*(?:and\s+)?who\b.*['\u2019]s\s+(?:new\s+|current\s+)?(?:" + _role + r")\W*$|"
-        r"\bname\s+of\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+)?(?:[\w&'\u2019-]+\s+){0,4}?"
-        r"(?:" + _role + r")\b"
-        + (r"|^\W*(?:and\s+)?who\s+(?:" + _ROLE_VERBS[_name] + r")\b"
-           r"(?!\s+(?:against|for|from|to|into|away|out|off|up|down|in|under|the\s+ball)\b)"
-           if _name in _ROLE_VERBS else ""),
-        r"\b(?:" + _says + r")")
-RELATIONS: dict[str, tuple[re.Pattern, re.Pattern]] = {
-    name: (re.compile(asks), re.compile(says, re.I)) for name, (asks, says) in _FACTS.items()}
 
 
 def asked_relations(question: str) -> list[str]:
