@@ -295,6 +295,11 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
     assert not about_someone_else("Who founded the British charity Survivors Fund?",
                                   "Mary Blewitt founded the Survivors Fund.",
                                   lambda t: passages(t, 0))
+    assert not about_someone_else("Where did Yesun Temur die?",
+                                  "When Yesün Temür died in Shangdu in 1328, he was 35.",
+                                  lambda t: 1)  # the name typed without its accents
+    assert about_someone_else("Where did Yesun Temur die?", "When Tugh Khan died.",
+                              lambda t: {"yesun": 1}.get(t, 5))
     assert not about_someone_else("Why did Google's shares fall?", "GM's shares fell.",
                                   lambda t: passages(t, 0))  # no looked-up fact asked
 

@@ -31,7 +31,11 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # looked-up facts (birthplaces, founders, who runs a firm, a crowd, a capital...):
          # near misses the corpus does not state and answerable ones it does, written
          # after the fact check (answer/relations.py) was designed, to test it
-         "nearmiss-extra.jsonl")
+         "nearmiss-extra.jsonl",
+         # general knowledge about countries, people and firms the corpus names (a
+         # language, a religion, an owner, a death...): near misses and answerable ones,
+         # written after the general-knowledge facts (answer/facts.py), to test them
+         "general-extra.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 
 

@@ -28,7 +28,7 @@ _FACTS = {
               r"\bdate\s+of\s+birth\b|\bbirthday\b",
               r"\bborn\b|\bbirth|\bnative\b|\bgrew\s+up\b|\bhome\s*town\b|\bhails\s+from\b|"
               r"\(\s*(?:[^()]*\b)?1\d{3}\s*[\u2013-]"),  # a life span: "(10 July 1856 - 1943)"
-    "founding": (r"(?i)^\W*(?:and\s+)?who\s+(?:co-?)?founded\b|\bfounders?\s+of\b|"
+    "founding": (r"(?i)^\W*(?:and\s+)?who\s+(?:(?:co-?)?founded|started|set\s+up|established)\b|\bfounders?\s+of\b|"
                  r"\b(?:was|were)\b.*\b(?:founded|established|set\s+up)\W*$|"
                  r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+)?(?:co-?)?founders?\b",
                  r"\bfound(?:ed|er|ers|ing|ation)\b|\bco-?found|\bset\s+(?:it\s+)?up\b|"
@@ -94,10 +94,11 @@ _FACTS = {
     "independence": (r"(?i)\b(?:when|what\s+year|which\s+year|what\s+date)\b.*\b(?:gain|win|won|"
                      r"achieve|get|got|declare|become|became)\w*\s+(?:its\s+|their\s+)?"
                      r"independen(?:ce|t)\b",
-                     r"\bindependen|\bsovereign|\bcolon|\bliberat|\bfreedom\b|\bself-rule\b|"
+                     r"(?-i:\bindependen|\bIndependence\b(?!\s+[A-Z]))|\bsovereign|\bcolon|\bliberat|\bfreedom\b|\bself-rule\b|"
                      r"\bsplit\s+from\b|\bbroke\s+away\b|\bsecede|\bseparat|\bpartition"),
     "death": (r"(?i)^\W*(?:and\s+)?(?:when|where|how|in\s+what\s+year|what\s+year|at\s+what\s+"
               r"age)\s+did\s+(?:[\w'\u2019.-]+\s+){1,4}?(?:die|pass\s+away)\W*$|"
+              r"^\W*(?:and\s+)?what\s+did\s+(?:[\w'\u2019.-]+\s+){1,5}?die\s+(?:of|from)\W*$|"
               r"\bcause\s+of\s+(?:his\s+|her\s+|their\s+)?death\b",
               r"\bdie[ds]?\b|\bdying\b|\bdeath|\bdead\b|\bkill|\bpassed\s+away\b|\bfuneral|"
               r"\bmurder|\bassassinat|\bsuicide\b|\blate\b|\bobituar|\bbur(?:ied|ial)\b|"
@@ -122,10 +123,14 @@ _FACTS = {
                      r"(?:headquarters|head\s+office|hq)\b",
                      r"\bheadquarter|\bhq\b|\bhead[\s-]+office|\bbased\b|-based\b|\bbase[ds]?\b|"
                      r"\boffices?\b|\bsited\b|\blocated\b|\bcampus"),
-    "owner": (r"(?i)^\W*(?:and\s+)?who\s+(?:now\s+)?(?:owns|owned|controls)\b|"
+    "owner": (r"(?i)^\W*(?:and\s+)?(?:who\s+|(?:which|what)\s+(?:\w+\s+)?(?:family|company|firm|group|"
+              r"businessman|tycoon|billionaire|consortium|conglomerate|investor|fund|bank|"
+              r"government|state|country|person|man|woman)\s+)(?:now\s+)?"
+              r"(?:owns|owned|controls)\b|"
               r"^\W*(?:and\s+)?who\s+(?:is|was|are|were)\s+(?:the\s+)?(?:\w+\s+)?owners?\s+of\b|"
               r"^\W*(?:and\s+)?who\b.*['\u2019]s\s+owners?\W*$",
-              r"\bown|\bstake|\bbought\b|\bbuy|\bacqui|\bparent\b|\bsubsidiar|\bcontrol|"
+              r"\bown(?:s|ed|er|ers|ership)\b|\b(?:they|we|who|which|that|to|also|now|jointly|"
+              r"still)\s+own\b|\bstake|\bbought\b|\bbuy|\bacqui|\bparent\b|\bsubsidiar|\bcontrol|"
               r"\bholds?\b|\bholding|\bpurchas|\btakeover|\btook\s+over|\bsold\b|\bproperty\s+"
               r"of\b|\bunit\s+of\b|\bpart\s+of\b|\bshareholder|\bfamily\b"),
     "position": (r"(?i)\b(?:what|which)\s+position\s+(?:does|did|do|is|was)\b.*\bplay",
@@ -167,11 +172,11 @@ _FAMILY = (  # (name, the words a question asks with, what a sentence may say)
 for _name, _asks, _says in _FAMILY:
     _FACTS[_name] = (
         r"^\W*(?i:(?:and\s+)?(?:who|what)\s+(?:is|was|are|were)\s+(?:the\s+names?\s+of\s+)?"
-        r"(?:\w+\s+){0,4}?(?:[\w-]+['\u2019]s|his|her|their)\s+(?:first\s+|eldest\s+|"
+        r"(?:[\w.-]+\s+){0,4}?(?:[\w-]+['\u2019]s|his|her|their)\s+(?:first\s+|eldest\s+|"
         r"youngest\s+|new\s+)?)(?:" + _asks + r")(?i:\s+called)?\W*$|(?i:\bhow\s+many\s+)(?:"
         + _asks + r")\b"
         r"|(?i:\bname\s+(?:their|his|her)\s+(?:first\s+|new\s+)?)(?:" + _asks + r")\b"
-        + (r"|(?i:\bwho\s+(?:is|was)\s+\w+(?:\s+\w+)?\s+married\s+to\b)"
+        + (r"|(?i:\bwho\s+(?:is|was)\s+[\w.-]+(?:\s+[\w.-]+){0,4}\s+married\s+to\b)"
            if _name == "spouse" else ""),
         r"\b(?:" + _says + r")")
 # Who holds a role ("Who is the chief executive of Inbev?", "Who is Cameroon's finance
@@ -180,7 +185,7 @@ for _name, _asks, _says in _FAMILY:
 _ROLES = (  # (name, how a question says it, what a sentence may say)
     ("chief executive", r"chief\s+executive|ceo|boss|managing\s+director",
      r"chief|ceo|boss|head(?:s|ed)?\b|head\s+of|executive|director|president|chair|"
-     r"managing|runs?\b|ran\b|led\b|leads?\b|founder|own(?:s|ed|er|ers)?\b|helm|in\s+charge|"
+     r"managing|runs?\b|ran\b|led\b|leads?\b|founder|own(?:s|ed|er|ers)\b|helm|in\s+charge|"
      r"manage[dsr]?\b|governed|operat(?:ed|es|or)\b|direct(?:ed|ion)\b|principal|"
      r"organi[sz]|maintain"),
     ("chairman", r"chairman|chairwoman|chair", r"chair|president|head(?:s|ed)?\b|head\s+of|boss|"

@@ -13,6 +13,7 @@ many passages hold a term)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 from qa_bot.answer.features import match_terms, terms
@@ -41,12 +42,19 @@ def about_someone_else(question: str, article: str, passages: Callable[[str], in
     one the answer comes from, never names the rarest of its names (fewest `passages` hold
     its rarest stemmed term): the fact stated is someone else's ("What were Google's
     revenues in 2004?" answered from a story on GM's). The rarest name, not all: a
-    question's other names are often a nationality or a name the article spells out."""
+    question's other names are often a nationality or a name the article spells out.
+    Accents do not count: "Yesun Temur" is named by "Yesün Temür"."""
     if not asked_relations(question):
         return False
     named = [(min(passages(t) for t in terms(n)), n)
              for n in (question[a:b] for a, b in question_name_spans(question)) if terms(n)]
     if not named:
         return False
-    held = match_terms(article)
-    return not any(t in held for t in terms(min(named)[1]))
+    held = match_terms(article) | match_terms(unaccented(article))
+    return not any(t in held for t in terms(unaccented(min(named)[1])))
+
+
+def unaccented(text: str) -> str:
+    """text without its accents ("Yesün Temür" -> "Yesun Temur"), as names are often typed."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
