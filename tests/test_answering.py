@@ -255,7 +255,13 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
              "Who is the king of Spain?": ["monarch"],
              "What is the name of Queen's drummer?": [],  # the band's, not a queen
              "What did the king say about the language of the bill?": [],
-             "Where did he die?": ["death"]}
+             "Where did he die?": ["death"],
+             "What is the GDP of Brazil?": ["gdp"],
+             "How much is the deal worth?": [],  # a price, not a fortune
+             "What type of government does Cuba have?": ["government"],
+             "Which countries border Iraq?": ["geography"],
+             "What is the national sport of Canada?": ["national symbol"],
+             "Who sang the national anthem at the final?": []}
     for question, relations in asked.items():
         assert asked_relations(question) == relations, question
     assert lacks_asked_relation("Who is the chief executive of Inbev?",
@@ -286,6 +292,8 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
     assert not lacks_asked_relation("When did Pope John Paul II die?",
                                     ["He died on 2 April 2005, aged 84."])
     assert lacks_asked_relation("Who owns Chelsea?", ["Chelsea beat Arsenal on Sunday."])
+    assert lacks_asked_relation("What type of government does Cuba have?",
+                                ["President Bush's government tightened its embargo on Cuba."])
     assert not lacks_asked_relation("Who owns Chelsea?",
                                     ["Chelsea's owner Roman Abramovich was there."])
     passages = {"google": 3, "gm": 40, "british": 300, "fund": 50, "survivor": 2}.get

@@ -133,6 +133,55 @@ _FACTS = {
               r"still)\s+own\b|\bstake|\bbought\b|\bbuy|\bacqui|\bparent\b|\bsubsidiar|\bcontrol|"
               r"\bholds?\b|\bholding|\bpurchas|\btakeover|\btook\s+over|\bsold\b|\bproperty\s+"
               r"of\b|\bunit\s+of\b|\bpart\s+of\b|\bshareholder|\bfamily\b"),
+    "gdp": (r"(?i)\b(?:gdp|gross\s+domestic\s+product)\s+(?:of|per\s+(?:head|capita))\b|"
+            r"['\u2019]s\s+(?:gdp|gross\s+domestic\s+product)\W*$|\bhow\s+(?:big|large)\s+is\s+"
+            r"(?:the\s+)?(?:[\w'\u2019-]+\s+){1,3}economy\W*$",
+            r"\bgdp\b|\bgross\s+domestic|\beconom|\boutput\b|\bper\s+capita\b|\bincome\b"),
+    "net worth": (r"(?i)\b(?:net\s+worth|personal\s+fortune|personal\s+wealth)\b|\bhow\s+rich\s+is\b",
+                  r"\bworth\b|\bfortune\b|\bwealth|\brich|\bbillionaire|\bmillionaire|\bvalued\b|"
+                  r"\bvaluation\b|\bvalue\b|\bassets\b|\bnet\s+worth"),
+    "nickname": (r"(?i)\bnick-?name",
+                 r"\bnick-?name|\bknown\b|\bdub|\bcall(?:s|ed|ing)?\b|\blabel|\bbilled\s+as\b|"
+                 r"\bnam(?:e|ed|es|ing)\b|\balias\b|\bmoniker|\bso-called\b|\bsobriquet|\btitle\b|"
+                 r"\brefer|\bterm(?:s|ed)?\b|\brenamed\b"),
+    "national symbol": (r"(?i)^\W*(?:and\s+)?(?:what|which)\s+(?:\w+\s+)?(?:is|was|are|were)\s+"
+                        r"(?:the\s+)?(?:[\w'\u2019.-]+\s+){0,3}?national\s+(?:sport|anthem|flag|animal|"
+                        r"dish|symbol|bird|flower|emblem|motto|instrument|costume|tree|colou?rs)\b",
+                        r"\bnational\s+(?:sport|anthem|flag|animal|dish|symbol|bird|flower|game|"
+                        r"emblem|motto|instrument|costume|tree|colou?rs)|\banthem\b|\bflag\b|"
+                        r"\bmotto\b|\bemblem\b|\bsymbol"),
+    "geography": (r"(?i)\b(?:longest|largest|biggest|highest|tallest|deepest)\s+(?:river|mountain|"
+                  r"peak|lake|island|desert|volcano)\b|\b(?:which|what)\s+(?:countries|country|"
+                  r"nations?|states?)\s+borders?\b|\bborders?\s+(?:with\s+)?which\b|"
+                  r"\b(?:which|what)\s+continent\b",
+                  r"\briver|\bmountain|\bpeak\b|\blake\b|\bisland|\bdesert|\bvolcan|\bborder|"
+                  r"\bneighbou?r|\bcontinent|\bafrica|\basia|\beurope|\bamerica|\boceania|"
+                  r"\bantarctic|\bmetres?\b|\bfeet\b|\bkm\b|\bmiles\b|\bsq\b|\bsquare\b"),
+    "head of state": (r"(?i)\bhead\s+of\s+(?:state|government)\b",
+                      r"\bhead\s+of\s+(?:state|government)|\bpresident|\bmonarch|\bking\b|"
+                      r"\bqueen\b|\bprime\s+minister|\bpremier\b|\bgovernor|\bleader\b|\bruler\b|"
+                      r"\bchancellor\b|\bemperor|\bsultan|\bemir\b"),
+    "official name": (r"(?i)\bofficial\s+name\b|\bwhat\s+(?:was|is)\b.*\b(?:formerly|previously|"
+                      r"once|originally)\s+(?:called|known\s+as|named)\b",
+                      r"\bofficial(?:ly)?\s+(?:name|called|known)|\bformerly\b|\bpreviously\b|"
+                      r"\boriginally\b|\bknown\b|\brenamed\b|\bcalled\b|\bnamed\b|\bname\b|"
+                      r"\bofficial|\bnamesake\b|\btitle\b|\bwhat\s+is\s+now\b"),
+    "government": (r"(?i)\b(?:what|which)\s+(?:type|kind|form|system|sort)\s+of\s+government\b|"
+                   r"\bpolitical\s+system\s+(?:of|in|does)\b",
+                   r"\brepublic|\bmonarch|\bdemocra|\bdictator|\bcommunis|\bsocialis|\bfederal|"
+                   r"\bparliament|\bregime|\bjunta|\bauthoritarian|\btotalitarian|\btheocra|"
+                   r"\bone-party|\bsingle-party|\bconstitution|\bautocra|\bcoalition|"
+                   r"\bform\s+of\s+government|\bcouncil\b|\bassembly\b|\bdevolved\b|\bmunicipal|"
+                   r"\bmayor|\bstyled\b|\btype\b"),
+    "export": (r"(?i)\b(?:main|chief|biggest|largest|principal|top|leading|major)\s+exports?\b|"
+               r"^\W*(?:and\s+)?what\s+does\s+(?:[\w'\u2019.-]+\s+){1,4}?export\W*$",
+               r"\bexport|\bshipments?\b|\bsells?\s+abroad\b|\boverseas\s+sales\b"),
+    "retirement": (r"(?i)^\W*(?:and\s+)?(?:when|in\s+what\s+year|what\s+year|at\s+what\s+age)\s+"
+                   r"did\s+(?:[\w'\u2019.-]+\s+){1,4}?retire\W*$",
+                   r"\bretir|\bquit|\bhung\s+up|\bhang\s+up|\bstepp?(?:ed|ing)?\s+down|"
+                   r"\bbow(?:ed)?\s+out|\bcall(?:ed)?\s+(?:it\s+)?(?:time|a\s+day)|\bfarewell|"
+                   r"\bfinal\s+(?:season|race|match|game|fight|tournament)|\blast\s+(?:season|race|"
+                   r"match|game|fight)|\bended\s+(?:his|her)\s+career"),
     "position": (r"(?i)\b(?:what|which)\s+position\s+(?:does|did|do|is|was)\b.*\bplay",
                  r"\bstriker|\bmidfield|\bdefen[cd]|\bgoalkeeper|\bkeeper\b|\bwinger\b|"
                  r"\bwing\b|\bforward\b|\bfull-?back|\bcentre|\bcenter\b|\bfly-?half|"
