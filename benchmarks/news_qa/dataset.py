@@ -34,7 +34,7 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          "nearmiss-extra.jsonl",
          # general knowledge about countries, people and firms the corpus names (a
          # language, a religion, an owner, a death...): near misses and answerable ones,
-         # written after the general-knowledge facts (answer/facts.py), to test them
+         # written after the general-knowledge facts (answer/facts/), to test them
          "general-extra.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 

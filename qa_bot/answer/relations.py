@@ -1,5 +1,5 @@
 """The fact a question asks about what it names, when it is one of the facts people look
-up (qa_bot/answer/facts.py: where someone was born, who runs a firm, a country's
+up (qa_bot/answer/facts/: where someone was born, who runs a firm, a country's
 population or language, who holds a role...); and whether a sentence says anything of
 that fact, and the article it comes from anything of what the question names.
 
