@@ -2,11 +2,13 @@
 the usual ways a sentence states it (qa_bot/answer/relations.py decides with them).
 
 About a person: where and when they were born or died, their spouse, children, parents,
-school, salary, the position they play. About a firm or club: who founded, runs, chairs
-or owns it, where it is headquartered, its sales, profit, dividend and staff. About a
-country: its population, capital, largest city, area, currency, language, religion,
-monarch, when it became independent. Who holds a role (minister, coach, spokesman...),
-who designed a building, a crowd, a constituency, a race time.
+school, salary, fortune, nickname, retirement, the position they play. About a firm or
+club: who founded, runs, chairs or owns it, where it is headquartered, its sales,
+profit, dividend and staff. About a country: its population, capital, largest city,
+area, currency, language, religion, GDP, government, main export, head of state or
+monarch, official name, national symbols, rivers, mountains, borders and continent,
+when it became independent. Who holds a role (minister, coach, spokesman...), who
+designed a building, a crowd, a constituency, a race time.
 
 Invariant: a question pattern matches only a question that asks for the fact, not one
 that merely mentions it; every sentence pattern was checked on the answer sentences of
