@@ -181,6 +181,10 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How tall is Maria Sharapova?", "4 Maria Sharapova (Russia)") == -1.0
     assert new_answer_type("How tall is she?", "She stands 1.88m tall.") == 1.0
     assert new_answer_type("How old was he?", "He won 3 titles.") == -1.0
+    # the same asked as "X's height", "X's age"
+    assert new_answer_type("What is Tim Henman's height?", "7 Tim Henman (Britain)") == -1.0
+    assert new_answer_type("What is Tim Henman's height?", "Henman, 6ft 1in, won.") == 1.0
+    assert new_answer_type("What is Paula Radcliffe's age?", "The 30-year-old won.") == 1.0
     assert new_answer_type("How old was he?", "The 34-year-old said so.") == 1.0
     assert new_answer_type("What age is he?", "John Houston, 54, was due to stand.") == 1.0
     assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
@@ -261,7 +265,11 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
              "What type of government does Cuba have?": ["government"],
              "Which countries border Iraq?": ["geography"],
              "What is the national sport of Canada?": ["national symbol"],
-             "Who sang the national anthem at the final?": []}
+             "Who sang the national anthem at the final?": [],
+             "What nationality is Arsene Wenger?": ["nationality"],
+             "When does Thierry Henry's contract expire?": ["contract"],
+             "Who is Wayne Rooney's agent?": ["agent"],
+             "What did the agent say?": []}
     for question, relations in asked.items():
         assert asked_relations(question) == relations, question
     assert lacks_asked_relation("Who is the chief executive of Inbev?",
@@ -292,6 +300,10 @@ def test_a_looked_up_fact_is_asked_for_only_when_the_question_asks_it():
     assert not lacks_asked_relation("When did Pope John Paul II die?",
                                     ["He died on 2 April 2005, aged 84."])
     assert lacks_asked_relation("Who owns Chelsea?", ["Chelsea beat Arsenal on Sunday."])
+    assert lacks_asked_relation("What nationality is Arsene Wenger?",
+                                ["Arsenal boss Arsene Wenger has been guaranteed funds."])
+    assert not lacks_asked_relation("What nationality is Arsene Wenger?",
+                                    ["The Frenchman Arsene Wenger joined in 1996."])
     assert lacks_asked_relation("What type of government does Cuba have?",
                                 ["President Bush's government tightened its embargo on Cuba."])
     assert not lacks_asked_relation("Who owns Chelsea?",

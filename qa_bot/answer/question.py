@@ -29,8 +29,9 @@ _LENGTH = r"\d[\d.,]*\s*(m|cm|mm|km|ft|feet|foot|metres?|meters?|inch(es)?|miles
 # as pairs (the question asks for it, a sentence holds it); the first the question matches
 # wins.
 _KINDS = (
-    (re.compile(r"\bhow\s+(tall|high)\b", re.I), re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
-    (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b", re.I),
+    (re.compile(r"\bhow\s+(tall|high)\b|['\u2019]s\s+height\W*$|\bwhat\s+height\s+is\b", re.I),
+     re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
+    (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b|['\u2019]s\s+age\W*$", re.I),
      re.compile(r"\baged?\s+\d+|\bage\s+of\s+\d+|\d+-year-old|\b\d+\s+years?\s+old|"
                 r"\(\d{2}\)|(?-i:[A-Z])[\w'\u2019-]*,\s\d{1,3},|"
                 r"\b(teens|twenties|thirties|forties|fifties|sixties|seventies|eighties)\b", re.I)),

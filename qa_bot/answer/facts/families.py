@@ -63,6 +63,7 @@ _ROLES = (  # (name, how a question says it, what a sentence may say)
     ("governor", r"governor", r"governor"),
     ("mayor", r"mayor", r"mayor"),
     ("editor", r"editor", r"editor"),
+    ("agent", r"agent", r"agent|represent|adviser|advisor|manage"),
     ("monarch", r"king|queen|monarch|emperor|sultan|emir",
      r"king|queen|monarch|emperor|sultan|emir|royal|throne|crown|reign|ruler|prince"),
 )

@@ -161,6 +161,23 @@ FACTS: dict[str, tuple[str, str]] = {
     "export": (r"(?i)\b(?:main|chief|biggest|largest|principal|top|leading|major)\s+exports?\b|"
                r"^\W*(?:and\s+)?what\s+does\s+(?:[\w'\u2019.-]+\s+){1,4}?export\W*$",
                r"\bexport|\bshipments?\b|\bsells?\s+abroad\b|\boverseas\s+sales\b"),
+    "contract": (r"(?i)\bcontract\s+(?:expire|run\s+out|end|last)|\bwhen\s+(?:does|did|will)\b"
+                 r".*\bcontract\b.*\b(?:expire|run\s+out|end)\W*$|\bhow\s+long\s+is\b.*\b"
+                 r"contract\W*$",
+                 r"\bcontract|\bdeal\b|\bexpir|\buntil\b|\brun(?:s|ning)?\s+(?:out|until)|"
+                 r"\bsigned\b|\bextension|\bagreement|\b\d+-year\b|\byear\b"),
+    "nationality": (r"(?i)^\W*(?:and\s+)?what\s+nationality\b|['\u2019]s\s+nationality\W*$|"
+                    r"^\W*(?:and\s+)?(?:which|what)\s+country\s+(?:is|was|does|did)\s+"
+                    r"(?:[\w'\u2019.-]+\s+){1,4}?(?:from|come\s+from|represent)\W*$",
+                    r"\bnationality|\bcitizen|\bpassport|\bborn\b|-born\b|\bnative\b|"
+                    r"\bnational\b|\bcompatriot|\bcountryman|\bhails\s+from\b|\b(?:american|british|english|scottish|welsh|irish|french|german|italian|spanish|portuguese|dutch|belgian|swiss|austrian|swedish|norwegian|danish|finnish|icelandic|polish|czech|slovak|hungarian|romanian|bulgarian|greek|turkish|russian|ukrainian|serbian|croatian|bosnian|slovenian|albanian|georgian|armenian|israeli|palestinian|lebanese|syrian|iraqi|iranian|saudi|egyptian|moroccan|algerian|tunisian|libyan|nigerian|ghanaian|kenyan|ethiopian|south\s+african|zimbabwean|zambian|ugandan|cameroonian|senegalese|ivorian|indian|pakistani|bangladeshi|sri\s+lankan|afghan|chinese|japanese|korean|taiwanese|vietnamese|thai|malaysian|indonesian|filipino|singaporean|australian|new\s+zealander|kiwi|canadian|mexican|brazilian|argentine|argentinian|chilean|colombian|peruvian|venezuelan|uruguayan|paraguayan|cuban|jamaican|trinidadian|barbadian|fijian|samoan|tongan|latvian|lithuanian|estonian|belarusian|kazakh|uzbek|mongolian|nepalese|dane|swede|norwegian|finn|scot|briton|frenchman|frenchwoman|dutchman|englishman|irishman|welshman|scotsman|spaniard|pole|czech|swiss|brit|yank|africa|america|britain|england|scotland|wales|ireland|france|germany|italy|spain|"
+                    r"australia|canada|china|india|japan|russia)\b|\([A-Z]{3}\)|\([A-Z][a-z]+\)"),
+    "profession": (r"(?i)^\W*(?:and\s+)?what\s+(?:is|was|does|did)\s+(?:[\w'\u2019.-]+\s+){0,4}?"
+                   r"(?:profession|occupation|job|trade|line\s+of\s+work)\W*$|['\u2019]s\s+"
+                   r"(?:profession|occupation|day\s+job)\W*$|^\W*(?:and\s+)?what\s+does\s+"
+                   r"(?:[\w'\u2019.-]+\s+){1,4}?do\s+for\s+a\s+living\W*$",
+                   r"\bprofession|\boccupation|\bjob\b|\bcareer|\bwork(?:s|ed|ing)?\s+(?:as|for|in)\b|"
+                   r"\btrained\s+as\b|\bformer\b|\b(?:[a-z]+(?:er|or|ist|ian|ant|ent|man|woman))\b"),
     "retirement": (r"(?i)^\W*(?:and\s+)?(?:when|in\s+what\s+year|what\s+year|at\s+what\s+age)\s+"
                    r"did\s+(?:[\w'\u2019.-]+\s+){1,4}?retire\W*$",
                    r"\bretir|\bquit|\bhung\s+up|\bhang\s+up|\bstepp?(?:ed|ing)?\s+down|"
