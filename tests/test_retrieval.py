@@ -364,7 +364,12 @@ def test_a_short_nameless_question_that_stands_alone_is_answered_alone(embedder,
     assert may_stand_alone("Who chairs the committee?")
     assert may_stand_alone("how much oil prices rose?")  # as "Can you tell me" leaves it
     assert not any(map(may_stand_alone, ["Starting when?", "Up by how much?", "Why?",
-                                         "What about Brent?"]))
+                                         "What about Brent?", "By how much?"]))
+    # the wh-word after a preposition: a whole question, that may lean on the turn before
+    assert may_stand_alone("Over what distance will the athlete race?")
+    sent_off = resolve("Against which side was the striker sent off?",
+                       ["Who scored the winner for Rovers against City?"], 2)
+    assert sent_off.also_alone and "Rovers" in sent_off.query
     before = ["How many seats did Labour hold in the by-elections?"]
     for question, alone in (("Who is the chancellor?", True), ("Starting when?", False),
                             ("In his speech, what did Tom Ferris promise?", True),

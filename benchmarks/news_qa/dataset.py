@@ -35,7 +35,10 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # general knowledge about countries, people and firms the corpus names (a
          # language, a religion, an owner, a death...): near misses and answerable ones,
          # written after the general-knowledge facts (answer/facts/), to test them
-         "general-extra.jsonl")
+         "general-extra.jsonl",
+         # the same for the facts added after it (a country's GDP, government, head of
+         # state; someone's nationality, agent, contract, age...), written after them
+         "general2-extra.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 
 

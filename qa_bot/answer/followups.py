@@ -60,9 +60,14 @@ STANDS_ALONE_MARGIN = 0.15
 # A question a reader could ask with nothing before it opens with a wh-word and a verb
 # ("Who is the chancellor?", "When does the ban start?", "Who chairs the committee?"), or
 # is a wh-question of four words or more with its verb last; a fragment ("Starting
-# when?", "Up by how much?", "Why?", "What about Brent?") cannot stand alone.
+# when?", "Up by how much?", "Why?", "What about Brent?") cannot stand alone. The wh-word
+# may follow a preposition ("Over what distance will the athlete race?", "Against which
+# opponents was he sent off?"; not "By how much?"): tuning follow-ups 65.9 -> 67.1% right
+# with it (3 implicit ones more, 1 less), every other figure as before.
 _WHOLE_QUESTION = re.compile(
-    r"^\W*(?:(?:who|whom|whose|what|when|where|which|why|how(?:\s+(?:many|much|long|old|far|"
+    r"^\W*(?:(?:to|over|against|by|in|at|for|from|on|with|under|of|during|since|until|after|"
+    r"before|into|through|between|among|towards?)\s+)?"
+    r"(?:(?:who|whom|whose|what|when|where|which|why|how(?:\s+(?:many|much|long|old|far|"
     r"big))?)(?:(?:\s+\w+)?\s+(?:is|was|are|were|do|does|did|has|have|had|will|would|can|"
     r"could|should)\b"
     # or in the order "Can you tell me ..." leaves: "how much oil prices rose"
