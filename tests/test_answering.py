@@ -20,7 +20,8 @@ from qa_bot.answer.ranking import FINAL_WEIGHTS
 from qa_bot.answer.relations import about_someone_else, asked_relations, lacks_asked_relation
 from qa_bot.answer.roles import role_holder
 from qa_bot.answer.spelling import mended, one_slip
-from qa_bot.answer.question import answer_cues, missing_figures, new_answer_type, span_type
+from qa_bot.answer.question import answer_cues, lacks_asked_name, missing_figures, \
+    new_answer_type, span_type
 from qa_bot.engine import Engine
 from conftest import make_config
 from quality_corpus import corpus_engine
@@ -202,6 +203,17 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
         assert new_answer_type(asked, "It has 36 planes.") == -1.0, asked
         assert new_answer_type(asked, "He paid 31p a share.") == 1.0, asked
     assert new_answer_type("What caused the cost rise?", "It has 36 planes.") == 0.0
+
+
+def test_a_name_asked_for_in_so_many_words_must_be_given():
+    """"What is the name of ...?" is not answered by a sentence that names nothing the
+    question does not; other questions are not checked for a name."""
+    asked = "What is the name of the former Monsanto manager who arranged the bribe?"
+    assert lacks_asked_name(asked, ["A former senior manager at Monsanto arranged it."])
+    assert not lacks_asked_name(asked, ["Monsanto's former manager Charles Martin did."])
+    assert lacks_asked_name("What did they call the baby?", ["The baby was born last week."])
+    assert not lacks_asked_name("What did they call the baby?", ["They named him Donald."])
+    assert not lacks_asked_name("Who arranged the bribe?", ["A former manager did."])
 
 
 def test_a_question_for_a_height_age_duration_or_amount_the_article_lacks_is_declined(engine):

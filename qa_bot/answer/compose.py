@@ -13,7 +13,7 @@ import re
 
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
-from qa_bot.answer.question import lacks_asked_kind
+from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name
 from qa_bot.answer.relations import about_someone_else, asked_relations, lacks_asked_relation
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
@@ -105,7 +105,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
             threshold: float, question: str = "") -> Answer:
     """The Answer: declined below `threshold`, or with confidence 0 when the sentences it
     would quote lack the height, age, duration or amount the question asks for
-    (question.lacks_asked_kind) or say nothing of the fact it asks for (where someone was
+    (question.lacks_asked_kind) or a name it asks for in so many words
+    (question.lacks_asked_name), or say nothing of the fact it asks for (where someone was
     born, who runs a firm: relations.lacks_asked_relation), or come from an article that
     never names what it asks about (relations.about_someone_else); else the best
     sentence, and the next best (of any passage) when it scores within
@@ -125,7 +126,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
     said = [c.scored.text for c in chosen]
-    if answered and (lacks_asked_kind(question, said) or lacks_asked_relation(question, said)
+    if answered and (lacks_asked_kind(question, said) or lacks_asked_name(question, said)
+                     or lacks_asked_relation(question, said)
                      or (asked_relations(question) and about_someone_else(
                          ranking.cased or question, _article(best, hits, gen),
                          gen.lexical.document_frequency))):
