@@ -74,10 +74,17 @@ def lacks_asked_kind(question: str, texts: list[str]) -> bool:
 
 
 # "What is the name of the manager who ...?", "What is the title of her book?", "What did
-# they call the baby?": asked for a name in so many words.
+# they call the baby?": asked for the name of a person, a place or a work in so many
+# words. Not of anything ("What is the name of the fund ...?": "the 50 fund"), nor
+# "What does the name Fresno mean?".
 _ASKS_FOR_A_NAME = re.compile(
-    r"\bwhat\s+(is|was|were|are)\s+the\s+(names?|title)\s+of\b|"
-    r"^\W*(and\s+)?what\s+(did|do|does|will|would)\b.*\b(name|call)\b", re.I)
+    r"\bwhat\s+(is|was|were|are)\s+the\s+names?\s+of\s+(the|a|an|his|her|their|its)\s+"
+    r"([\w'-]+\s+){0,3}?(man|woman|boy|girl|person|manager|player|spokes(man|woman|person)|"
+    r"official|executive|director|officer|minister|son|daughter|wife|husband|baby|child|"
+    r"father|mother|brother|sister|street|road|village|town|hospital|school|horse|dog|ship|"
+    r"book|album|film|song|novel|play)\b|\bwhat\s+(is|was|were|are)\s+the\s+titles?\s+of\b|"
+    r"^\W*(and\s+)?what\s+(did|do|does|will|would)\b.*\b(name|call)\s+(the|their|his|her|"
+    r"its|it|him|them)\b", re.I)
 
 
 def lacks_asked_name(question: str, texts: list[str]) -> bool:
