@@ -3,6 +3,23 @@ says what they are for and how they were checked)."""
 
 from __future__ import annotations
 
+# Who a person is by their country ("Frenchman Cyril Saulnier", "the Dane"), for nationality
+_DEMONYMS = (
+    r"american|british|english|scottish|welsh|irish|french|german|italian|spanish|"
+    r"portuguese|dutch|belgian|swiss|austrian|swedish|norwegian|danish|finnish|"
+    r"icelandic|polish|czech|slovak|hungarian|romanian|bulgarian|greek|turkish|russian|"
+    r"ukrainian|serbian|croatian|bosnian|slovenian|albanian|georgian|armenian|israeli|"
+    r"palestinian|lebanese|syrian|iraqi|iranian|saudi|egyptian|moroccan|algerian|"
+    r"tunisian|libyan|nigerian|ghanaian|kenyan|ethiopian|south\s+african|zimbabwean|"
+    r"zambian|ugandan|cameroonian|senegalese|ivorian|indian|pakistani|bangladeshi|"
+    r"sri\s+lankan|afghan|chinese|japanese|korean|taiwanese|vietnamese|thai|malaysian|"
+    r"indonesian|filipino|singaporean|australian|new\s+zealander|kiwi|canadian|mexican|"
+    r"brazilian|argentine|argentinian|chilean|colombian|peruvian|venezuelan|uruguayan|"
+    r"paraguayan|cuban|jamaican|trinidadian|barbadian|fijian|samoan|tongan|latvian|"
+    r"lithuanian|estonian|belarusian|kazakh|uzbek|mongolian|nepalese|dane|swede|"
+    r"norwegian|finn|scot|briton|frenchman|frenchwoman|dutchman|englishman|irishman|"
+    r"welshman|scotsman|spaniard|pole|czech|swiss|brit|yank")
+
 # (what the question asks, what a sentence that answers it may say). A question pattern
 # matches only a question that asks for the fact, not one that merely mentions it ("the
 # salary scam", "the rival boss's clothes"); a sentence pattern takes the usual ways of
@@ -13,7 +30,8 @@ FACTS: dict[str, tuple[str, str]] = {
               r"\bdate\s+of\s+birth\b|\bbirthday\b",
               r"\bborn\b|\bbirth|\bnative\b|\bgrew\s+up\b|\bhome\s*town\b|\bhails\s+from\b|"
               r"\(\s*(?:[^()]*\b)?1\d{3}\s*[\u2013-]"),  # a life span: "(10 July 1856 - 1943)"
-    "founding": (r"(?i)^\W*(?:and\s+)?who\s+(?:(?:co-?)?founded|started|set\s+up|established)\b|\bfounders?\s+of\b|"
+    "founding": (r"(?i)^\W*(?:and\s+)?who\s+(?:(?:co-?)?founded|started|set\s+up|"
+                 r"established)\b|\bfounders?\s+of\b|"
                  r"\b(?:was|were)\b.*\b(?:founded|established|set\s+up)\W*$|"
                  r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+)?(?:co-?)?founders?\b",
                  r"\bfound(?:ed|er|ers|ing|ation)\b|\bco-?found|\bset\s+(?:it\s+)?up\b|"
@@ -79,7 +97,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "independence": (r"(?i)\b(?:when|what\s+year|which\s+year|what\s+date)\b.*\b(?:gain|win|won|"
                      r"achieve|get|got|declare|become|became)\w*\s+(?:its\s+|their\s+)?"
                      r"independen(?:ce|t)\b",
-                     r"(?-i:\bindependen|\bIndependence\b(?!\s+[A-Z]))|\bsovereign|\bcolon|\bliberat|\bfreedom\b|\bself-rule\b|"
+                     r"(?-i:\bindependen|\bIndependence\b(?!\s+[A-Z]))|\bsovereign|\bcolon|"
+                     r"\bliberat|\bfreedom\b|\bself-rule\b|"
                      r"\bsplit\s+from\b|\bbroke\s+away\b|\bsecede|\bseparat|\bpartition"),
     "death": (r"(?i)^\W*(?:and\s+)?(?:when|where|how|in\s+what\s+year|what\s+year|at\s+what\s+"
               r"age)\s+did\s+(?:[\w'\u2019.-]+\s+){1,4}?(?:die|pass\s+away)\W*$|"
@@ -108,7 +127,8 @@ FACTS: dict[str, tuple[str, str]] = {
                      r"(?:headquarters|head\s+office|hq)\b",
                      r"\bheadquarter|\bhq\b|\bhead[\s-]+office|\bbased\b|-based\b|\bbase[ds]?\b|"
                      r"\boffices?\b|\bsited\b|\blocated\b|\bcampus"),
-    "owner": (r"(?i)^\W*(?:and\s+)?(?:who\s+|(?:which|what)\s+(?:\w+\s+)?(?:family|company|firm|group|"
+    "owner": (r"(?i)^\W*(?:and\s+)?(?:who\s+|(?:which|what)\s+(?:\w+\s+)?(?:family|company|"
+              r"firm|group|"
               r"businessman|tycoon|billionaire|consortium|conglomerate|investor|fund|bank|"
               r"government|state|country|person|man|woman)\s+)(?:now\s+)?"
               r"(?:owns|owned|controls)\b|"
@@ -122,7 +142,8 @@ FACTS: dict[str, tuple[str, str]] = {
             r"['\u2019]s\s+(?:gdp|gross\s+domestic\s+product)\W*$|\bhow\s+(?:big|large)\s+is\s+"
             r"(?:the\s+)?(?:[\w'\u2019-]+\s+){1,3}economy\W*$",
             r"\bgdp\b|\bgross\s+domestic|\beconom|\boutput\b|\bper\s+capita\b|\bincome\b"),
-    "net worth": (r"(?i)\b(?:net\s+worth|personal\s+fortune|personal\s+wealth)\b|\bhow\s+rich\s+is\b",
+    "net worth": (r"(?i)\b(?:net\s+worth|personal\s+fortune|personal\s+wealth)\b|"
+                  r"\bhow\s+rich\s+is\b",
                   r"\bworth\b|\bfortune\b|\bwealth|\brich|\bbillionaire|\bmillionaire|\bvalued\b|"
                   r"\bvaluation\b|\bvalue\b|\bassets\b|\bnet\s+worth"),
     "nickname": (r"(?i)\bnick-?name",
@@ -130,8 +151,9 @@ FACTS: dict[str, tuple[str, str]] = {
                  r"\bnam(?:e|ed|es|ing)\b|\balias\b|\bmoniker|\bso-called\b|\bsobriquet|\btitle\b|"
                  r"\brefer|\bterm(?:s|ed)?\b|\brenamed\b"),
     "national symbol": (r"(?i)^\W*(?:and\s+)?(?:what|which)\s+(?:\w+\s+)?(?:is|was|are|were)\s+"
-                        r"(?:the\s+)?(?:[\w'\u2019.-]+\s+){0,3}?national\s+(?:sport|anthem|flag|animal|"
-                        r"dish|symbol|bird|flower|emblem|motto|instrument|costume|tree|colou?rs)\b",
+                        r"(?:the\s+)?(?:[\w'\u2019.-]+\s+){0,3}?national\s+(?:sport|anthem|"
+                        r"flag|animal|dish|symbol|bird|flower|emblem|motto|instrument|costume|"
+                        r"tree|colou?rs)\b",
                         r"\bnational\s+(?:sport|anthem|flag|animal|dish|symbol|bird|flower|game|"
                         r"emblem|motto|instrument|costume|tree|colou?rs)|\banthem\b|\bflag\b|"
                         r"\bmotto\b|\bemblem\b|\bsymbol"),
@@ -170,14 +192,17 @@ FACTS: dict[str, tuple[str, str]] = {
                     r"^\W*(?:and\s+)?(?:which|what)\s+country\s+(?:is|was|does|did)\s+"
                     r"(?:[\w'\u2019.-]+\s+){1,4}?(?:from|come\s+from|represent)\W*$",
                     r"\bnationality|\bcitizen|\bpassport|\bborn\b|-born\b|\bnative\b|"
-                    r"\bnational\b|\bcompatriot|\bcountryman|\bhails\s+from\b|\b(?:american|british|english|scottish|welsh|irish|french|german|italian|spanish|portuguese|dutch|belgian|swiss|austrian|swedish|norwegian|danish|finnish|icelandic|polish|czech|slovak|hungarian|romanian|bulgarian|greek|turkish|russian|ukrainian|serbian|croatian|bosnian|slovenian|albanian|georgian|armenian|israeli|palestinian|lebanese|syrian|iraqi|iranian|saudi|egyptian|moroccan|algerian|tunisian|libyan|nigerian|ghanaian|kenyan|ethiopian|south\s+african|zimbabwean|zambian|ugandan|cameroonian|senegalese|ivorian|indian|pakistani|bangladeshi|sri\s+lankan|afghan|chinese|japanese|korean|taiwanese|vietnamese|thai|malaysian|indonesian|filipino|singaporean|australian|new\s+zealander|kiwi|canadian|mexican|brazilian|argentine|argentinian|chilean|colombian|peruvian|venezuelan|uruguayan|paraguayan|cuban|jamaican|trinidadian|barbadian|fijian|samoan|tongan|latvian|lithuanian|estonian|belarusian|kazakh|uzbek|mongolian|nepalese|dane|swede|norwegian|finn|scot|briton|frenchman|frenchwoman|dutchman|englishman|irishman|welshman|scotsman|spaniard|pole|czech|swiss|brit|yank|africa|america|britain|england|scotland|wales|ireland|france|germany|italy|spain|"
-                    r"australia|canada|china|india|japan|russia)\b|\([A-Z]{3}\)|\([A-Z][a-z]+\)"),
+                    r"\bnational\b|\bcompatriot|\bcountryman|\bhails\s+from\b|\b(?:" + _DEMONYMS
+                    + r"|africa|america|britain|england|scotland|wales|ireland|france|germany|"
+                    r"italy|spain|australia|canada|china|india|japan|russia)\b|\([A-Z]{3}\)|"
+                    r"\([A-Z][a-z]+\)"),
     "profession": (r"(?i)^\W*(?:and\s+)?what\s+(?:is|was|does|did)\s+(?:[\w'\u2019.-]+\s+){0,4}?"
                    r"(?:profession|occupation|job|trade|line\s+of\s+work)\W*$|['\u2019]s\s+"
                    r"(?:profession|occupation|day\s+job)\W*$|^\W*(?:and\s+)?what\s+does\s+"
                    r"(?:[\w'\u2019.-]+\s+){1,4}?do\s+for\s+a\s+living\W*$",
-                   r"\bprofession|\boccupation|\bjob\b|\bcareer|\bwork(?:s|ed|ing)?\s+(?:as|for|in)\b|"
-                   r"\btrained\s+as\b|\bformer\b|\b(?:[a-z]+(?:er|or|ist|ian|ant|ent|man|woman))\b"),
+                   r"\bprofession|\boccupation|\bjob\b|\bcareer|\bwork(?:s|ed|ing)?\s+"
+                   r"(?:as|for|in)\b|\btrained\s+as\b|\bformer\b|"
+                   r"\b(?:[a-z]+(?:er|or|ist|ian|ant|ent|man|woman))\b"),
     "retirement": (r"(?i)^\W*(?:and\s+)?(?:when|in\s+what\s+year|what\s+year|at\s+what\s+age)\s+"
                    r"did\s+(?:[\w'\u2019.-]+\s+){1,4}?retire\W*$",
                    r"\bretir|\bquit|\bhung\s+up|\bhang\s+up|\bstepp?(?:ed|ing)?\s+down|"
