@@ -81,16 +81,17 @@ class Candidate:
 def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, question: str,
                     reader: Reader | None, articles: tuple[str, ...] = (),
                     reader_question: str | None = None,
-                    quoted: tuple[tuple[str, int], ...] = ()) -> list[Candidate]:
+                    quoted: tuple[tuple[str, int], ...] = (),
+                    facts: tuple[str, ...] = ()) -> list[Candidate]:
     """The RERANK best sentences by feature score (and up to FACT_CANDIDATES more that
-    state the looked-up fact the question asks for), read by the reader (when there is one)
+    state the looked-up `facts` the question asks for: relations.asked_relations), read by
+    the reader (when there is one)
     with `reader_question` (default `question`), scored by FINAL_WEIGHTS; best first.
     `articles` and `quoted` are the previous answer's documents and (doc id, start) of its
     quoted sentences: a follow-up asks for something the previous answer did not say, and
     one that names nothing adds NAMELESS_FOLLOW_UP_BONUS to the sentences of `articles`."""
     ordered = sorted(scored, key=lambda s: -s.score)
     top = ordered[:RERANK]
-    facts = asked_relations(question)
     if facts:
         top += [s for s in ordered[RERANK:] if states(facts, [s.text])][:FACT_CANDIDATES]
     readings = reader.read(reader_question or question, [s.text for s in top]) if reader \
@@ -160,6 +161,7 @@ class Ranking:
     # question with its context); the question itself when it stands alone
     strays: bool = False  # a follow-up off the topic (confidence.strays_off_topic)
     cased: str = ""  # the question with its names cased as its passages write them
+    facts: tuple[str, ...] = ()  # the looked-up facts it asks for (relations.asked_relations)
 
     @property
     def confidence(self) -> float:
@@ -195,8 +197,9 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
     scored = score_sentences(hits, gen, question_vec, qt, encode, question, focus_vec)
     if not scored:
         return None
+    facts = tuple(asked_relations(cased))
     read = read_candidates(scored, hits, gen, cased, reader, articles, retrieval_question,
-                           quoted)
+                           quoted, facts)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
     strays = may_stray and bool(qt.idf) and strays_off_topic(
         max(qt.idf, key=qt.idf.get) not in qt.present(
@@ -204,4 +207,4 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
         max(s.features[0] for s in scored))  # the sentences' cosine with the question alone
     return Ranking(question, hits, scored, read,
                    confidence_features(hits, read, gen, rqt, question), retrieval_question,
-                   strays, cased)
+                   strays, cased, facts)

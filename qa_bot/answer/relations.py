@@ -32,20 +32,13 @@ def states(facts: list[str], texts: list[str]) -> bool:
     return all(RELATIONS[name][1].search(said) for name in facts)
 
 
-def lacks_asked_relation(question: str, texts: list[str]) -> bool:
-    """The question asks for one of the RELATIONS and `texts` say nothing of it."""
-    return not states(asked_relations(question), texts)
-
-
 def about_someone_else(question: str, article: str, passages: Callable[[str], int]) -> bool:
-    """The question asks for one of the RELATIONS about what it names, and `article`, the
-    one the answer comes from, never names the rarest of its names (fewest `passages` hold
-    its rarest stemmed term): the fact stated is someone else's ("What were Google's
-    revenues in 2004?" answered from a story on GM's). The rarest name, not all: a
-    question's other names are often a nationality or a name the article spells out.
-    Accents do not count: "Yesun Temur" is named by "Yesün Temür"."""
-    if not asked_relations(question):
-        return False
+    """`article`, the one an answer comes from, never names the rarest of the question's
+    names (fewest `passages` hold its rarest stemmed term): asked for a looked-up fact, the
+    fact it states is someone else's ("What were Google's revenues in 2004?" answered from
+    a story on GM's). The rarest name, not all: a question's other names are often a
+    nationality or a name the article spells out. Accents do not count: "Yesun Temur" is
+    named by "Yesün Temür". False when the question names nothing."""
     named = [(min(passages(t) for t in terms(n)), n)
              for n in (question[a:b] for a, b in question_name_spans(question)) if terms(n)]
     if not named:
