@@ -230,6 +230,7 @@ class Engine:
         hits = with_articles(gen, hits, self.rows_of(gen, follow.articles), query_vec)
         ranking = rank(question, query_vec, hits, gen, self.encode, k,
                        retrieval_question=follow.query, reader=self.reader,
+                       reader_question=follow.reader_query or None,
                        articles=follow.articles, quoted=follow.quoted,
                        may_stray=follow.may_stray)
         answer = compose(ranking, gen, k, self.cfg.answer.max_sentences,

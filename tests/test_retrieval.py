@@ -12,6 +12,7 @@ import pytest
 
 from qa_bot.answer import NOT_ANSWERED, Answer
 from qa_bot.answer.conversation import Conversation
+from qa_bot.answer.coreference import with_person
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import is_follow_up, may_stand_alone, resolve
 from qa_bot.answer.question import names
@@ -157,6 +158,33 @@ def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
     assert second.answered and "Uppsala" in second.answer
     conv.reset()
     assert not conv.history
+
+
+def test_the_reader_reads_a_follow_up_with_the_person_its_pronoun_stands_for(engine):
+    """"he" / "she" become the person the turn before is about: the one a who-question's
+    answer named, else the first person its question named; titles are dropped, and a
+    name that is an organisation, an event or a place is no person."""
+    lindqvist = "What did Maria Lindqvist receive in Gothenburg?"
+    assert with_person("When was she born?", [lindqvist]) == "When was Maria Lindqvist born?"
+    assert with_person("What did his film win?", [lindqvist]) == \
+        "What did Maria Lindqvist's film win?"
+    assert with_person("Who gave her the award?", [lindqvist]) == \
+        "Who gave Maria Lindqvist the award?"
+    assert with_person("Who praised her acting?", [lindqvist]) == \
+        "Who praised Maria Lindqvist's acting?"
+    assert with_person("Why did Tory MP Jonathan Sayeed quit?", None) is None
+    assert with_person("Why did he quit?", ["Why did Tory MP Jonathan Sayeed quit?"]) == \
+        "Why did Jonathan Sayeed quit?"
+    assert with_person("Who does he run?", ["Who runs British Airways?"]) is None
+    assert with_person("When was she elected?", ["Who won the Springfield election?"]) is None
+    assert with_person("What did the company say?", [lindqvist]) is None
+    conv = Conversation(engine, turns=2)
+    first = conv.ask("Which actress was honoured for her life's work in Gothenburg?")
+    assert first.answered and "Lindqvist" in first.answer
+    follow = resolve("Where was she born?", list(conv.history), 2)
+    assert "Lindqvist" in follow.reader_query and "she" not in follow.reader_query
+    assert follow.reader_query != follow.query  # retrieval still searches with the names
+    assert resolve("Where was Maria Lindqvist born?", list(conv.history), 2).reader_query == ""
 
 
 def test_a_question_is_read_as_a_chat_types_it(engine):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa_bot.answer.coreference import with_person
 from qa_bot.answer.question import names, question_name_spans
 from qa_bot.answer.roles import role_holder
 
@@ -176,7 +177,7 @@ def is_follow_up(question: str) -> bool:
 class FollowUp:
     """How to search and read one question of a conversation."""
 
-    query: str  # what retrieval searches with (and the reader reads)
+    query: str  # what retrieval searches with (and the reader reads, unless reader_query)
     articles: tuple[str, ...] = ()  # doc ids the previous answer came from
     quoted: tuple[tuple[str, int], ...] = ()  # (doc id, start) of its quoted sentences
     # a follow-up only for being short and naming nothing ("What is photosynthesis?"): it
@@ -187,6 +188,9 @@ class FollowUp:
     # pronoun comes before a name of its own ("In his New Year message, which prison did
     # Charles Kennedy name?": "his" may be Kennedy's)
     also_alone: bool = False
+    # what the reader reads when it is not `query`: the question with "he" / "she"
+    # replaced by the person the previous turn is about (coreference.with_person)
+    reader_query: str = ""
 
 
 def resolve(question: str, history: list | None, turns: int) -> FollowUp:
@@ -232,4 +236,4 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
         and bool(question_name_spans(question))
     also_alone = names_later or (not says_it and may_stand_alone(question))
     return FollowUp(" ".join([*context, question]), articles, said, may_stray=not says_it,
-                    also_alone=also_alone)
+                    also_alone=also_alone, reader_query=with_person(question, history) or "")

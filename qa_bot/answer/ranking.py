@@ -171,13 +171,14 @@ class Ranking:
 def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
          encode: Encode, top_k: int, retrieval_question: str | None = None,
          reader: Reader | None = None, articles: tuple[str, ...] = (),
-         quoted: tuple[tuple[str, int], ...] = (), may_stray: bool = False
-         ) -> Ranking | None:
+         quoted: tuple[tuple[str, int], ...] = (), may_stray: bool = False,
+         reader_question: str | None = None) -> Ranking | None:
     """Score the sentences of ranked hits retrieved with `query_vec`, the embedding of
     `retrieval_question` (the question plus follow-up context; default the question).
     Sentences are feature-scored against the question itself (its names found as if
     cased when it was typed in lower case: typed.truecase), then the best few read by
-    `reader` with the retrieval question (so "he" comes with the name it stands for);
+    `reader` with `reader_question` (default the retrieval question, so that "he" comes
+    with the name it stands for: the follow-up with "he" replaced by that name);
     `articles` are the previous answer's documents, which a follow-up prefers, and `quoted`
     the (doc id, start) of the sentences it quoted; a follow-up that `may_stray` (says
     nothing that leans back) is declined when it is off the topic of its passages.
@@ -198,8 +199,8 @@ def rank(question: str, query_vec: np.ndarray, hits: list[Hit], gen: Generation,
     if not scored:
         return None
     facts = tuple(asked_relations(cased))
-    read = read_candidates(scored, hits, gen, cased, reader, articles, retrieval_question,
-                           quoted, facts)
+    read = read_candidates(scored, hits, gen, cased, reader, articles,
+                           reader_question or retrieval_question, quoted, facts)
     rqt = qt if retrieval_question == question else QueryTerms(retrieval_question, gen)
     strays = may_stray and bool(qt.idf) and strays_off_topic(
         max(qt.idf, key=qt.idf.get) not in qt.present(

@@ -1,0 +1,97 @@
+"""Who "he" and "she" are: the person a follow-up's pronoun stands for, so that the reader
+reads "What did Kim Song blame them for?" instead of the follow-up with its context's
+names in front of it (what retrieval still searches with: followups.resolve).
+
+The person is the previous turn's. If that turn asked who (who / whose / which), it is
+the person its answer named and its question did not (the answer phrase first). Otherwise
+it is the first person its question named, and failing that one its quoted sentences
+named. A person is a name of two to four capitalised words, titles and party labels
+dropped ("Tory MP Jonathan Sayeed" -> "Jonathan Sayeed"), with no word of an
+organisation, an event or a date; an answer phrase may be one word ("Gebrselassie").
+"It" and "they" are left alone: resolved the same way they mostly picked the wrong
+name, a country or an adjective ("What grade does India now give the country?")."""
+
+from __future__ import annotations
+
+import re
+
+from qa_bot.answer.question import names
+from qa_bot.answer.types import Answer
+
+_PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
+_ASKS_WHO = re.compile(r"^\W*(and\s+)?(who|whom|whose|which)\b", re.I)
+# Words that open a name but are not part of the person's ("Tory MP", "Chancellor")
+_TITLES = frozenset(
+    "mr mrs ms miss dr sir lord lady dame tory labour conservative liberal democrat lib dem "
+    "mp mps chief executive chancellor minister secretary president prime prince princess "
+    "king queen coach manager captain striker midfielder winger defender chairman boss judge "
+    "director spokesman spokeswoman shadow home foreign us uk british english scottish "
+    "welsh irish french german italian spanish american the".split())
+# Words no person's name holds
+_NOT_A_PERSON = frozenset(
+    "airways airlines bank banks group party council cup open league union ltd inc corp "
+    "corporation holdings motors club city united fc committee commission agency ministry "
+    "office court house parliament government association federation board institute "
+    "university college school times post news bbc fund trust company co plc assembly "
+    "championship games olympics olympic prize awards award tour marathon grand slam "
+    "nations series festival department service services network opec eu un nato january "
+    "february march april june july august september october november december monday "
+    "tuesday wednesday thursday friday saturday sunday".split())
+# After "her", a word that shows it is not a possessive ("told her to", "gave her a")
+_NOT_OWNED = frozenset(
+    "a an the to in on at for with from about by that and or as out up down off back over "
+    "into this".split())
+
+
+def person(name: str, one_word: bool = False) -> str | None:
+    """The person a name is, titles dropped, or None when it is not one (module doc)."""
+    words = re.sub(r"['\u2019]s\b", "", name).split()
+    while words and words[0].lower() in _TITLES:
+        words = words[1:]
+    if not words or len(words) > 4 or (len(words) < 2 and not one_word):
+        return None
+    if any(w.lower().strip(".,") in _NOT_A_PERSON or not w[0].isupper() for w in words):
+        return None
+    return " ".join(words)
+
+
+def _named_person(last: Answer | str) -> str | None:
+    """The person the previous turn (an Answer, or a bare question) is about."""
+    if isinstance(last, str):
+        return next(filter(None, map(person, names(last))), None)
+    quoted = [c for c in last.citations if c.cited] if last.answered else []
+    asked = last.question.lower()
+    if _ASKS_WHO.search(last.question):
+        for c in quoted:
+            if c.highlight:
+                phrase = person(c.quote[c.highlight[0] - c.start:c.highlight[1] - c.start],
+                                one_word=True)
+                if phrase and phrase.lower() not in asked:
+                    return phrase
+        for n in (n for c in quoted for n in names(c.quote)):
+            p = person(n)
+            if p and p.split()[-1].lower() not in asked:
+                return p
+    candidates = names(last.question) + [n for c in quoted for n in names(c.quote)]
+    return next(filter(None, map(person, candidates)), None)
+
+
+def with_person(question: str, history: list | None) -> str | None:
+    """The question with its "he" / "she" / "his" / "her" replaced by the person the
+    previous turn is about ("What job did he hold?" -> "What job did Franklin Raines
+    hold?"), or None when it has no such pronoun or the turn names no person."""
+    if not history or not _PERSONAL.search(question):
+        return None
+    who = _named_person(history[-1])
+    if who is None:
+        return None
+
+    def replace(m: re.Match) -> str:
+        word = m.group(1).lower()
+        if word == "her":
+            after = question[m.end():].split()
+            owned = bool(after) and after[0][:1].isalpha() and after[0].lower() not in _NOT_OWNED
+            return who + "'s" if owned else who
+        return who + "'s" if word in ("his", "hers") else who
+
+    return _PERSONAL.sub(replace, question)
