@@ -189,6 +189,10 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How old was he?", "The 34-year-old said so.") == 1.0
     assert new_answer_type("What age is he?", "John Houston, 54, was due to stand.") == 1.0
     assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
+    assert new_answer_type("How old was she when she retired?",
+                           "Hingis was 22 when she retired.") == 1.0
+    assert new_answer_type("How old was she when she retired?",
+                           "She retired in 2002 after 22 titles.") == -1.0
     assert new_answer_type("How long did the final last?", "Federer won 6-4 6-3.") == -1.0
     assert new_answer_type("How long did the final last?", "It lasted two hours.") == 1.0
     assert new_answer_type("How much did it pay for the firm?", "It paid for 36 planes.") == -1.0

@@ -34,6 +34,7 @@ _KINDS = (
     (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b|['\u2019]s\s+age\W*$", re.I),
      re.compile(r"\baged?\s+\d+|\bage\s+of\s+\d+|\d+-year-old|\b\d+\s+years?\s+old|"
                 r"\(\d{2}\)|(?-i:[A-Z])[\w'\u2019-]*,\s\d{1,3},|"
+                r"\b(was|is|were|turned|turns)\s+\d{1,3}\s+(when|as|before|after)\b|"
                 r"\b(teens|twenties|thirties|forties|fifties|sixties|seventies|eighties)\b", re.I)),
     (re.compile(r"\bhow\s+long\b|\bhow\s+many\s+" + _TIME_UNIT, re.I),
      re.compile(r"\b" + _COUNT + r"[\s-]+" + _TIME_UNIT + r"\b|\d+:\d+|\d+(\.\d+)?\s*(s|secs?)\b|"
