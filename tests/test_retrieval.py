@@ -178,6 +178,11 @@ def test_the_reader_reads_a_follow_up_with_the_person_its_pronoun_stands_for(eng
     assert with_person("Who does he run?", ["Who runs British Airways?"]) is None
     assert with_person("When was she elected?", ["Who won the Springfield election?"]) is None
     assert with_person("What did the company say?", [lindqvist]) is None
+    assert with_person("Which club in his homeland wants Thomas Hitzlsperger?", [lindqvist]) \
+        is None
+    # a turn that said "she" itself hands the question to the turn before it
+    assert with_person("When was she born?", [lindqvist, "Where did she study?"]) == \
+        "When was Maria Lindqvist born?"
     conv = Conversation(engine, turns=2)
     first = conv.ask("Which actress was honoured for her life's work in Gothenburg?")
     assert first.answered and "Lindqvist" in first.answer

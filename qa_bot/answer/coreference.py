@@ -5,7 +5,9 @@ names in front of it (what retrieval still searches with: followups.resolve).
 The person is the previous turn's. If that turn asked who (who / whose / which), it is
 the person its answer named and its question did not (the answer phrase first). Otherwise
 it is the first person its question named, and failing that one its quoted sentences
-named. A person is a name of two to four capitalised words, titles and party labels
+named. A previous turn of the same topic that itself said "he", asked no who and named no
+person ("What did he say?") passes the question on to the turn before it: the same "he"
+goes on. A person is a name of two to four capitalised words, titles and party labels
 dropped ("Tory MP Jonathan Sayeed" -> "Jonathan Sayeed"), with no word of an
 organisation, an event or a date; an answer phrase may be one word ("Gebrselassie").
 "It" and "they" are left alone: resolved the same way they mostly picked the wrong
@@ -76,13 +78,23 @@ def _named_person(last: Answer | str) -> str | None:
     return next(filter(None, map(person, candidates)), None)
 
 
+def _passes_on(turn: Answer | str) -> bool:
+    """A turn that said "he" without asking who and named no person ("What did he say?"):
+    its person is the turn before's."""
+    asked = turn if isinstance(turn, str) else turn.question
+    return bool(_PERSONAL.search(asked)) and not _ASKS_WHO.search(asked) \
+        and not any(map(person, names(asked)))
+
+
 def with_person(question: str, history: list | None) -> str | None:
     """The question with its "he" / "she" / "his" / "her" replaced by the person the
     previous turn is about ("What job did he hold?" -> "What job did Franklin Raines
-    hold?"), or None when it has no such pronoun or the turn names no person."""
-    if not history or not _PERSONAL.search(question):
-        return None
-    who = _named_person(history[-1])
+    hold?"), or None when it has no such pronoun, names a person itself (the pronoun may
+    be that person's) or the turn names no person."""
+    if not history or not _PERSONAL.search(question) or any(map(person, names(question))):
+        return None  # "Which club in his homeland wants Thomas Hitzlsperger?": his own
+    turn = next((t for t in reversed(history) if not _passes_on(t)), history[-1])
+    who = _named_person(turn)
     if who is None:
         return None
 

@@ -215,9 +215,11 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     earlier_questions: list[str] = []
     articles: tuple[str, ...] = ()
     said: tuple[tuple[str, int], ...] = ()
+    topic: list = []  # the turns of its topic, oldest first
     for i, turn in enumerate(reversed(history[-turns:])):
         q = turn if isinstance(turn, str) else turn.question
         earlier_questions.insert(0, q)
+        topic.insert(0, turn)
         quoted = [] if isinstance(turn, str) or not turn.answered else \
             [c for c in turn.citations if c.cited]
         if i == 0 and quoted:
@@ -236,4 +238,4 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
         and bool(question_name_spans(question))
     also_alone = names_later or (not says_it and may_stand_alone(question))
     return FollowUp(" ".join([*context, question]), articles, said, may_stray=not says_it,
-                    also_alone=also_alone, reader_query=with_person(question, history) or "")
+                    also_alone=also_alone, reader_query=with_person(question, topic) or "")
