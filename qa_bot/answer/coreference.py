@@ -86,7 +86,7 @@ def _passes_on(turn: Answer | str) -> bool:
         and not any(map(person, names(asked)))
 
 
-def with_person(question: str, history: list | None) -> str | None:
+def with_person(question: str, history: list[Answer | str] | None) -> str | None:
     """The question with its "he" / "she" / "his" / "her" replaced by the person the
     previous turn is about ("What job did he hold?" -> "What job did Franklin Raines
     hold?"), or None when it has no such pronoun, names a person itself (the pronoun may
