@@ -17,28 +17,27 @@ from __future__ import annotations
 
 import re
 
-from qa_bot.answer.question import names
+from qa_bot.answer.question import CALENDAR, names
+from qa_bot.answer.roles import HONORIFICS
 from qa_bot.answer.types import Answer
 
 _PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _ASKS_WHO = re.compile(r"^\W*(and\s+)?(who|whom|whose|which)\b", re.I)
 # Words that open a name but are not part of the person's ("Tory MP", "Chancellor")
-_TITLES = frozenset(
-    "mr mrs ms miss dr sir lord lady dame tory labour conservative liberal democrat lib dem "
-    "mp mps chief executive chancellor minister secretary president prime prince princess "
-    "king queen coach manager captain striker midfielder winger defender chairman boss judge "
-    "director spokesman spokeswoman shadow home foreign us uk british english scottish "
-    "welsh irish french german italian spanish american the".split())
-# Words no person's name holds
-_NOT_A_PERSON = frozenset(
+_TITLES = HONORIFICS | frozenset(
+    "tory labour conservative liberal democrat lib dem mp mps chief executive chancellor "
+    "minister secretary president prime prince princess king queen coach manager captain "
+    "striker midfielder winger defender chairman boss judge director spokesman spokeswoman "
+    "shadow home foreign us uk british english scottish welsh irish french german italian "
+    "spanish american the".split())
+# Words no person's name holds (nor a month or a day: "Sunday Almeria")
+_NOT_A_PERSON = CALENDAR | frozenset(
     "airways airlines bank banks group party council cup open league union ltd inc corp "
     "corporation holdings motors club city united fc committee commission agency ministry "
     "office court house parliament government association federation board institute "
     "university college school times post news bbc fund trust company co plc assembly "
     "championship games olympics olympic prize awards award tour marathon grand slam "
-    "nations series festival department service services network opec eu un nato january "
-    "february march april june july august september october november december monday "
-    "tuesday wednesday thursday friday saturday sunday".split())
+    "nations series festival department service services network opec eu un nato".split())
 # After "her", a word that shows it is not a possessive ("told her to", "gave her a")
 _NOT_OWNED = frozenset(
     "a an the to in on at for with from about by that and or as out up down off back over "

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from qa_bot.answer.coreference import with_person
-from qa_bot.answer.question import names, question_name_spans
+from qa_bot.answer.question import CALENDAR, names, question_name_spans
 from qa_bot.answer.roles import role_holder
 
 _ANAPHORA = re.compile(
@@ -138,16 +138,11 @@ def _says_it_follows(question: str) -> bool:
     return _leans_back(question) or bool(_JOINS_ON.search(question))
 
 
-# A month or a day names when, not what about: "By how much did January sales rise?",
-# "What happened on Thursday?" name nothing ("May" is a name as often as a month).
-_CALENDAR = frozenset(
-    "january february march april june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split())
-
-
 def _names_a_topic(question: str) -> bool:
-    """The question names something other than a month or a day (question_name_spans)."""
-    return any(any(word.lower() not in _CALENDAR
+    """The question names something other than a month or a day (question_name_spans,
+    CALENDAR: "By how much did January sales rise?", "What happened on Thursday?" name
+    nothing)."""
+    return any(any(word.lower() not in CALENDAR
                    for word in re.findall(r"[A-Za-z]{2,}", question[a:b]))
                for a, b in question_name_spans(question))
 

@@ -174,6 +174,11 @@ def span_type(question: str, text: str, span: tuple[int, int] | None) -> float:
     return 1.0 if ok else -1.0
 
 
+# Months and days: a capitalised word that names when, not who or what ("May" is a name
+# as often as a month, so it is not one of them).
+CALENDAR = frozenset(
+    "january february march april june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split())
 _NAME = re.compile(r"\b[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|de|von|van|al|and)?\s*"
                    r"[A-Z][\w'\u2019.&-]*)*")
 FUNCTION_WORDS = frozenset(

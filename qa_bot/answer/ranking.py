@@ -157,8 +157,9 @@ class Ranking:
     scored: list[Scored]  # every sentence of the hits, feature-scored
     read: list[Candidate]  # the sentences the reader read, best first
     confidence_features: np.ndarray
-    query: str = ""  # what retrieval searched with and the reader read (a follow-up's
-    # question with its context); the question itself when it stands alone
+    query: str = ""  # what retrieval searched with (a follow-up's question with its
+    # context; the reader read it too unless "he" was resolved: coreference.with_person);
+    # the question itself when it stands alone
     strays: bool = False  # a follow-up off the topic (confidence.strays_off_topic)
     cased: str = ""  # the question with its names cased as its passages write them
     facts: tuple[str, ...] = ()  # the looked-up facts it asks for (relations.asked_relations)

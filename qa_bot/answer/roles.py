@@ -19,7 +19,7 @@ QUALIFIERS = frozenset(
     "shadow former ex deputy assistant junior acting vice interim outgoing previous late "
     "future prospective would-be caretaker honorary then".split())
 # A title starts a name even when the question says it ("Lord Chancellor Lord Falconer").
-_TITLES = frozenset("mr mrs ms miss dr sir lord lady baroness baron dame professor".split())
+HONORIFICS = frozenset("mr mrs ms miss dr sir lord lady baroness baron dame professor".split())
 # "Who is the education secretary?": the role is what follows "who is / was the", up to
 # the end or an "of" / "in" phrase. Only a question that names nothing: in "Who is the
 # president of Tunisia?" a name by the role may be another country's president.
@@ -65,7 +65,7 @@ def role_holder(question: str, text: str) -> float:
             continue
         after = [t for t in tokens[i + n:i + n + 2] if t != ","][:1]
         prior = [t for t in tokens[max(0, i - 3):i] if t not in (",", "the", "The")][-1:]
-        held = held or any(t[0].isupper() and (t.lower() in _TITLES or t.lower() not in asked)
+        held = held or any(t[0].isupper() and (t.lower() in HONORIFICS or t.lower() not in asked)
                            and t.lower() not in QUALIFIERS for t in after + prior)
     if seen and qualified == seen:
         return -1.0
