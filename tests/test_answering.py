@@ -18,7 +18,8 @@ from qa_bot.answer.features import QueryTerms, collapse_duplicates, is_crosshead
 from qa_bot.answer.followups import asked_about
 from qa_bot.answer.ranking import FINAL_WEIGHTS
 from qa_bot.answer.relations import about_someone_else, asked_relations, states
-from qa_bot.answer.roles import role_holder
+from qa_bot.answer.people import new_person
+from qa_bot.answer.roles import held_by_another, role_holder
 from qa_bot.answer.spelling import mended, one_slip
 from qa_bot.answer.question import answer_cues, lacks_asked_name, missing_figures, \
     new_answer_type, span_type
@@ -657,6 +658,53 @@ def test_who_holds_a_role_is_the_holder_not_the_shadow_or_former_one(embedder, t
     answer = engine.ask("Who is the education secretary?")
     assert answer.answered and "Helen Marsh" in answer.answer
     assert answer.citations[0].quote.startswith("Education Secretary Helen Marsh")
+
+
+def test_a_question_for_a_person_prefers_a_sentence_that_names_one():
+    """Who / whom / whose, or which / what and a person's role, ask for a person: a
+    sentence naming someone the question does not is a sign it answers (1), one naming no
+    person is not (-1), whatever organisations, events or dates it names."""
+    assert new_person("Who opened the air show?",
+                      "Defence Minister Ravi Kumar opened the show.") == 1.0
+    assert new_person("Who opened the air show?",
+                      "The country's defence minister opened the Aero Show 2005 in May.") == -1.0
+    assert new_person("Which Larne runner won the 800m title?",
+                      "James Kerr held off Tom Ives to win in Sheffield.") == 1.0
+    assert new_person("Which Larne runner won the 800m title?",
+                      "The Larne club said the title was its first.") == -1.0
+    assert new_person("Who won, Tom Ives?", "Tom Ives won.") == -1.0  # the question's own
+    assert new_person("Which company bought Rover?", "Nanjing Motors bought it.") == 0.0
+    assert new_person("When did Tom Ives win?", "He won in May.") == 0.0
+
+
+def test_a_role_named_only_as_another_firms_is_not_the_asked_holder(embedder, tmp_path):
+    """"Who is the chief executive of Norwine?" is not answered by "Globex's chief
+    executive" (nor a Norwine deputy): the role is someone else's. Without a question that
+    names the firm, or with a mention that may be the asked one's, nothing is decided."""
+    says = [re.compile(r"chief|executive|boss|head")]
+    question = "Who is the chief executive of Norwine?"
+    assert held_by_another(question, ["said Karl Brant, Globex's chief executive."], says)
+    assert held_by_another(question, ["Globex chief executive Karl Brant said so."], says)
+    assert held_by_another(question, ["Norwine's deputy chief executive Ann Lee spoke."], says)
+    assert held_by_another(question, ["said Ann Lee, chief executive of Globex."], says)
+    assert not held_by_another(question, ["Norwine chief executive Ann Lee spoke."], says)
+    assert not held_by_another(question, ["The Norwine-based chief executive spoke."], says)
+    assert not held_by_another("Who is the president of Spain?",
+                               ["The Spanish president spoke."], [re.compile("president")])
+    assert not held_by_another(question, ["said chief executive Ann Lee."], says)
+    assert not held_by_another(question, ["Shares rose 9% on Monday."], says)
+    assert not held_by_another("Who is the chief executive?",
+                               ["Globex's chief executive spoke."], says)
+    engine = corpus_engine(embedder, tmp_path, {
+        "wine.txt": "Wine groups agree merger\n\nGlobex and Norwine agreed to merge on "
+                    "Monday, creating the largest wine group in the region.\n\n\"The deal "
+                    "will transform the wine industry,\" said Karl Brant, Globex's chief "
+                    "executive.\n\nNorwine shares rose 9% on the news.\n",
+        "rain.txt": "Weather\n\nRain fell across the north on Saturday, delaying games.\n"})
+    declined = engine.ask(question)
+    assert not declined.answered and declined.confidence == 0.0
+    answered = engine.ask("Who is the chief executive of Globex?")
+    assert answered.answered and "Karl Brant" in answered.answer
 
 
 def test_typing_slips_are_mended_from_the_corpus_words():

@@ -7,9 +7,8 @@ the person its answer named and its question did not (the answer phrase first). 
 it is the first person its question named, and failing that one its quoted sentences
 named. A previous turn of the same topic that itself said "he", asked no who and named no
 person ("What did he say?") passes the question on to the turn before it: the same "he"
-goes on. A person is a name of two to four capitalised words, titles and party labels
-dropped ("Tory MP Jonathan Sayeed" -> "Jonathan Sayeed"), with no word of an
-organisation, an event or a date; an answer phrase may be one word ("Gebrselassie").
+goes on. A person is what qa_bot/answer/people.py says ("Tory MP Jonathan Sayeed" ->
+"Jonathan Sayeed"; an answer phrase may be one word, "Gebrselassie").
 "It" and "they" are left alone: resolved the same way they mostly picked the wrong
 name, a country or an adjective ("What grade does India now give the country?")."""
 
@@ -17,43 +16,16 @@ from __future__ import annotations
 
 import re
 
-from qa_bot.answer.question import CALENDAR, names
-from qa_bot.answer.roles import HONORIFICS
+from qa_bot.answer.people import person
+from qa_bot.answer.question import names
 from qa_bot.answer.types import Answer
 
 _PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _ASKS_WHO = re.compile(r"^\W*(and\s+)?(who|whom|whose|which)\b", re.I)
-# Words that open a name but are not part of the person's ("Tory MP", "Chancellor")
-_TITLES = HONORIFICS | frozenset(
-    "tory labour conservative liberal democrat lib dem mp mps chief executive chancellor "
-    "minister secretary president prime prince princess king queen coach manager captain "
-    "striker midfielder winger defender chairman boss judge director spokesman spokeswoman "
-    "shadow home foreign us uk british english scottish welsh irish french german italian "
-    "spanish american the".split())
-# Words no person's name holds (nor a month or a day: "Sunday Almeria")
-_NOT_A_PERSON = CALENDAR | frozenset(
-    "airways airlines bank banks group party council cup open league union ltd inc corp "
-    "corporation holdings motors club city united fc committee commission agency ministry "
-    "office court house parliament government association federation board institute "
-    "university college school times post news bbc fund trust company co plc assembly "
-    "championship games olympics olympic prize awards award tour marathon grand slam "
-    "nations series festival department service services network opec eu un nato".split())
 # After "her", a word that shows it is not a possessive ("told her to", "gave her a")
 _NOT_OWNED = frozenset(
     "a an the to in on at for with from about by that and or as out up down off back over "
     "into this".split())
-
-
-def person(name: str, one_word: bool = False) -> str | None:
-    """The person a name is, titles dropped, or None when it is not one (module doc)."""
-    words = re.sub(r"['\u2019]s\b", "", name).split()
-    while words and words[0].lower() in _TITLES:
-        words = words[1:]
-    if not words or len(words) > 4 or (len(words) < 2 and not one_word):
-        return None
-    if any(w.lower().strip(".,") in _NOT_A_PERSON or not w[0].isupper() for w in words):
-        return None
-    return " ".join(words)
 
 
 def _named_person(last: Answer | str) -> str | None:

@@ -21,6 +21,7 @@ from qa_bot.answer.confidence import confidence_of, strays_off_topic
 from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
     match_terms, score_sentences, terms
 from qa_bot.answer.followups import asked_about
+from qa_bot.answer.people import new_person
 from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
     new_answer_type, question_name_spans, span_type
 from qa_bot.answer.reader import Reader, Reading
@@ -37,7 +38,7 @@ RERANK = 12
 FINAL_FEATURES = ("reader", "span_prob", "cosine", "idf_overlap", "passage_dense",
                   "passage_rank", "answer_type", "who_name", "why_reason", "new_entities",
                   "same_article", "top_article", "lead", "already_quoted", "answer_logit",
-                  "span_type", "focus", "bias")
+                  "span_type", "focus", "new_person", "bias")
 _F = {name: i for i, name in enumerate(FINAL_FEATURES)}
 # A follow-up that names nothing ("Why?", "How much did he get?") stays in the previous
 # answer's article unless another article beats it by this much on the final score: on the
@@ -64,7 +65,7 @@ ABOUT_WEIGHT = 2.0
 FACT_CANDIDATES = 4
 FINAL_WEIGHTS = np.array([0.285, 1.163, 1.957, 1.291, 1.776, 0.516, 1.147,
                           0.669, 0.939, -0.368, 0.663, 1.578, -0.631, 0.219,
-                          0.229, 0.419, 3.435, 0.0], dtype=np.float32)
+                          0.229, 0.419, 3.435, 1.0, 0.0], dtype=np.float32)
 
 
 @dataclass
@@ -108,7 +109,8 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
                       float(chunk.doc_id in articles), float(chunk.doc_id == top_doc), lead,
                       float((chunk.doc_id, s.sentence.start) in quoted),
                       r.answer_logit if r else 0.0,
-                      span_type(question, s.text, r.span if r else None), s.focus, 1.0],
+                      span_type(question, s.text, r.span if r else None), s.focus,
+                      new_person(question, s.text), 1.0],
                      dtype=np.float32)
         bonus = NAMELESS_FOLLOW_UP_BONUS * f[_F["same_article"]] if nameless else 0.0
         bonus += ROLE_HOLDER_WEIGHT * role_holder(question, s.text)

@@ -17,8 +17,9 @@ import unicodedata
 from collections.abc import Callable
 
 from qa_bot.answer.features import match_terms, terms
-from qa_bot.answer.facts import RELATIONS
+from qa_bot.answer.facts import RELATIONS, ROLE_FACTS
 from qa_bot.answer.question import question_name_spans
+from qa_bot.answer.roles import held_by_another
 
 
 def asked_relations(question: str) -> list[str]:
@@ -30,6 +31,14 @@ def states(facts: list[str], texts: list[str]) -> bool:
     """`texts` say something of each of the RELATIONS named `facts`."""
     said = " ".join(texts)
     return all(RELATIONS[name][1].search(said) for name in facts)
+
+
+def role_of_another(question: str, facts: list[str], texts: list[str]) -> bool:
+    """The question asks who holds a role at what it names and `texts` name that role only
+    as another's ("Who is the chief executive of Southcorp?" -> "Foster's chief executive";
+    roles.held_by_another)."""
+    says = [RELATIONS[name][1] for name in facts if name in ROLE_FACTS]
+    return bool(says) and held_by_another(question, texts, says)
 
 
 def about_someone_else(question: str, article: str, passages: Callable[[str], int]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from qa_bot.answer.facts.table import DEMONYMS
 from qa_bot.answer.question import question_name_spans
 
 # Words that make a role someone else's: another time (former, outgoing), another rank
@@ -70,3 +71,64 @@ def role_holder(question: str, text: str) -> float:
     if seen and qualified == seen:
         return -1.0
     return 1.0 if held else 0.0
+
+
+# A role as a sentence names it, longest first ("chief executive officer" before "chief")
+_ROLE_NOUN = re.compile(
+    r"\b(?:chief\s+executive(?:\s+officer)?|chief\s+exec\w*|ceo|managing\s+director|"
+    r"chair(?:man|woman)?|boss|director|chief|head|president|premier|minister|secretary|"
+    r"coach|manager|captain|skipper|spokes(?:man|woman|person)|judge|referee|ambassador|"
+    r"envoy|governor|mayor|editor|agent|king|queen|monarch|emperor)\b", re.I)
+# Whose a role is: the capitalised words right before it ("WMC chief executive", "Foster's
+# chief executive"), or after "of" / "at" ("Governor of the Reserve Bank")
+_BEFORE = re.compile(r"((?:[A-Z][\w&.'\u2019-]*\s+(?:&\s+)?){1,5})$")
+_AFTER = re.compile(r"\s+(?:of|at)\s+(?:the\s+)?((?:[A-Z][\w&.'\u2019-]*\s*){1,5})")
+# Capitalised words that open a sentence or name the role itself, not whose it is
+_NOT_WHOSE = frozenset(
+    "a an the his her their its our my your but and so yet then meanwhile however also "
+    "prime chief executive deputy vice acting former interim foreign home shadow".split())
+# A nationality says whose a role is in other letters ("the Spanish president" for Spain's)
+_DEMONYM = re.compile(rf"(?:{DEMONYMS})", re.I)
+# Roles named by a portfolio ("Education Secretary"): the word before is not whose it is
+_PORTFOLIO = re.compile(r"minister|secretary|premier", re.I)
+
+
+def _whose(text: str, mention: re.Match) -> list[str]:
+    """The words naming whose the mentioned role is, lower case ([] when none is said)."""
+    after = _AFTER.match(text, mention.end())
+    run = after.group(1) if after else ""
+    if not run and not _PORTFOLIO.fullmatch(mention.group()):
+        before = _BEFORE.search(text[:mention.start()])
+        run = before.group(1) if before else ""
+    words = [_POSSESSIVE.sub("", w.lower()) for w in _WORD.findall(run)]
+    while words and words[0] in _NOT_WHOSE:
+        words = words[1:]
+    return [w for w in words if w not in _NOT_WHOSE and not _DEMONYM.fullmatch(w)]
+
+
+def held_by_another(question: str, texts: list[str], says: list[re.Pattern]) -> bool:
+    """Whether `texts` name the role a question asks the holder of ("Who is the chief
+    executive of Southcorp?": `says` are the patterns of the asked roles' words) only as
+    someone else's: every mention is another's ("Foster's chief executive", "Madrid
+    president", "chief executive of WMC") or a lesser one (QUALIFIERS: "deputy chief
+    executive"). False when the question names nothing (role_holder decides then), when
+    no mention is found, or when any mention is the named one's or says nobody's ("chief
+    executive Willie Walsh": it may be theirs). A word of the question's names counts as
+    theirs when its first five letters match ("Bulgarian" for "Bulgaria"); a nationality
+    ("Spanish") says nobody's."""
+    spans = question_name_spans(question)
+    if not spans:
+        return False
+    named = {w.lower()[:5] for a, b in spans for w in _WORD.findall(question[a:b])}
+    mentions = [(t, m) for t in texts for m in _ROLE_NOUN.finditer(t)
+                if any(p.search(m.group()) for p in says)]
+    if not mentions:
+        return False
+    for text, m in mentions:
+        before = _WORD.findall(text[:m.start()])[-1:]
+        if before and before[0].lower().strip("-") in QUALIFIERS:
+            continue  # "deputy chairman": not the chairman
+        whose = _whose(text, m)
+        if not whose or any(w[:5] in named for w in whose):
+            return False
+    return True

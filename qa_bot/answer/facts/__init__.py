@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 
-from qa_bot.answer.facts.families import FAMILIES
+from qa_bot.answer.facts.families import FAMILIES, ROLE_FACTS
 from qa_bot.answer.facts.table import FACTS
 
 RELATIONS: dict[str, tuple[re.Pattern, re.Pattern]] = {
     name: (re.compile(asks), re.compile(says, re.I))
     for name, (asks, says) in {**FACTS, **FAMILIES}.items()}
+
+__all__ = ["RELATIONS", "ROLE_FACTS"]

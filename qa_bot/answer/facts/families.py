@@ -67,6 +67,7 @@ _ROLES = (  # (name, how a question says it, what a sentence may say)
     ("monarch", r"king|queen|monarch|emperor|sultan|emir",
      r"king|queen|monarch|emperor|sultan|emir|royal|throne|crown|reign|ruler|prince"),
 )
+ROLE_FACTS = frozenset(name for name, _, _ in _ROLES)  # the facts that are who holds a role
 _ROLE_VERBS = {"coach": "coaches|coached|trains|trained", "referee": "refereed|referees",
                "manager": "manages|managed", "captain": "captains|captained",
                "chief executive": "runs|ran|heads|headed", "chairman": "chairs|chaired"}

@@ -4,7 +4,7 @@ says what they are for and how they were checked)."""
 from __future__ import annotations
 
 # Who a person is by their country ("Frenchman Cyril Saulnier", "the Dane"), for nationality
-_DEMONYMS = (
+DEMONYMS = (
     r"american|british|english|scottish|welsh|irish|french|german|italian|spanish|"
     r"portuguese|dutch|belgian|swiss|austrian|swedish|norwegian|danish|finnish|"
     r"icelandic|polish|czech|slovak|hungarian|romanian|bulgarian|greek|turkish|russian|"
@@ -192,7 +192,7 @@ FACTS: dict[str, tuple[str, str]] = {
                     r"^\W*(?:and\s+)?(?:which|what)\s+country\s+(?:is|was|does|did)\s+"
                     r"(?:[\w'\u2019.-]+\s+){1,4}?(?:from|come\s+from|represent)\W*$",
                     r"\bnationality|\bcitizen|\bpassport|\bborn\b|-born\b|\bnative\b|"
-                    r"\bnational\b|\bcompatriot|\bcountryman|\bhails\s+from\b|\b(?:" + _DEMONYMS
+                    r"\bnational\b|\bcompatriot|\bcountryman|\bhails\s+from\b|\b(?:" + DEMONYMS
                     + r"|africa|america|britain|england|scotland|wales|ireland|france|germany|"
                     r"italy|spain|australia|canada|china|india|japan|russia)\b|\([A-Z]{3}\)|"
                     r"\([A-Z][a-z]+\)"),
