@@ -678,28 +678,31 @@ def test_a_question_for_a_person_prefers_a_sentence_that_names_one():
 
 
 def test_a_role_named_only_as_another_firms_is_not_the_asked_holder(embedder, tmp_path):
-    """"Who is the chief executive of Norwine?" is not answered by "Globex's chief
-    executive" (nor a Norwine deputy): the role is someone else's. Without a question that
-    names the firm, or with a mention that may be the asked one's, nothing is decided."""
+    """"Who is the chief executive of Norwine?" is not answered by a sentence naming
+    Norwine and "Globex's chief executive" (nor a Norwine deputy): the role is someone
+    else's. Without a question that names the firm, a sentence that names it, or with a
+    mention that may be the asked one's, nothing is decided."""
     says = [re.compile(r"chief|executive|boss|head")]
     question = "Who is the chief executive of Norwine?"
-    assert held_by_another(question, ["said Karl Brant, Globex's chief executive."], says)
-    assert held_by_another(question, ["Globex chief executive Karl Brant said so."], says)
-    assert held_by_another(question, ["Norwine's deputy chief executive Ann Lee spoke."], says)
-    assert held_by_another(question, ["said Ann Lee, chief executive of Globex."], says)
+    for text in ("Norwine will gain, said Karl Brant, Globex's chief executive.",
+                 "Globex chief executive Karl Brant backed Norwine.",
+                 "Norwine's deputy chief executive Ann Lee spoke.",
+                 "Norwine rose, said Ann Lee, chief executive of Globex."):
+        assert held_by_another(question, [text], says), text
     assert not held_by_another(question, ["Norwine chief executive Ann Lee spoke."], says)
     assert not held_by_another(question, ["The Norwine-based chief executive spoke."], says)
     assert not held_by_another("Who is the president of Spain?",
-                               ["The Spanish president spoke."], [re.compile("president")])
+                               ["The Spanish president spoke in Spain."], [re.compile("president")])
     assert not held_by_another(question, ["said chief executive Ann Lee."], says)
     assert not held_by_another(question, ["Shares rose 9% on Monday."], says)
+    assert not held_by_another(question, ["said Karl Brant, Globex's chief executive."], says)
     assert not held_by_another("Who is the chief executive?",
                                ["Globex's chief executive spoke."], says)
     engine = corpus_engine(embedder, tmp_path, {
         "wine.txt": "Wine groups agree merger\n\nGlobex and Norwine agreed to merge on "
-                    "Monday, creating the largest wine group in the region.\n\n\"The deal "
-                    "will transform the wine industry,\" said Karl Brant, Globex's chief "
-                    "executive.\n\nNorwine shares rose 9% on the news.\n",
+                    "Monday, creating the largest wine group in the region.\n\n\"With "
+                    "Norwine we will transform the wine industry,\" said Karl Brant, Globex's "
+                    "chief executive.\n\nNorwine shares rose 9% on the news.\n",
         "rain.txt": "Weather\n\nRain fell across the north on Saturday, delaying games.\n"})
     declined = engine.ask(question)
     assert not declined.answered and declined.confidence == 0.0

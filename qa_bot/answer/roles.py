@@ -113,16 +113,19 @@ def held_by_another(question: str, texts: list[str], says: list[re.Pattern]) -> 
     president", "chief executive of WMC") or a lesser one (QUALIFIERS: "deputy chief
     executive"). False when the question names nothing (role_holder decides then), when
     no mention is found, or when any mention is the named one's or says nobody's ("chief
-    executive Willie Walsh": it may be theirs). A word of the question's names counts as
+    executive Willie Walsh": it may be theirs), or when `texts` never name what the
+    question names (a committee is named in many ways: "the Westminster committee" is
+    "the Commons committee"). A word of the question's names counts as
     theirs when its first five letters match ("Bulgarian" for "Bulgaria"); a nationality
     ("Spanish") says nobody's."""
     spans = question_name_spans(question)
     if not spans:
         return False
     named = {w.lower()[:5] for a, b in spans for w in _WORD.findall(question[a:b])}
+    said = {w.lower()[:5] for t in texts for w in _WORD.findall(t)}
     mentions = [(t, m) for t in texts for m in _ROLE_NOUN.finditer(t)
                 if any(p.search(m.group()) for p in says)]
-    if not mentions:
+    if not mentions or not named & said:
         return False
     for text, m in mentions:
         before = _WORD.findall(text[:m.start()])[-1:]
