@@ -201,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
                          "were fitted on); all: with the later, easier extra batch too")
     ap.add_argument("--reader", type=Path, help="use this reader model (ONNX) instead of "
                     "the shipped one")
+    ap.add_argument("--keep-ranking", action="store_true",
+                    help="fit only the confidence and its threshold, for the first-stage "
+                         "and final weights as they are (the fitted ones are printed, "
+                         "not used)")
     ap.add_argument("--write", action="store_true",
                     help="write the fitted weights into qa_bot/answer/ and config.toml")
     args = ap.parse_args(argv)
@@ -224,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                   x0, y0, g0, features.SENTENCE_WEIGHTS.astype(np.float64), k),
               f"first_stage_recall@{k}_fitted": recall_at(x0, y0, g0, w0, k),
               "first_stage_weights": np.round(w0, 3).tolist()}
-    features.SENTENCE_WEIGHTS = w0.astype(np.float32)
+    if not args.keep_ranking:
+        features.SENTENCE_WEIGHTS = w0.astype(np.float32)
 
     x, y, g = sentence_data(eng, answerable, "read", squad)
     w = fit_listwise(x, y, g)
@@ -240,7 +245,11 @@ def main(argv: list[str] | None = None) -> int:
               "any_candidate_right": float(np.mean([y[g == k].max() for k in np.unique(g)])),
               "final_weights": np.round(w, 3).tolist()}
     print(json.dumps(report, indent=1), file=sys.stderr)
-    answering.FINAL_WEIGHTS = w.astype(np.float32)
+    if args.keep_ranking:  # the confidence is fitted for the ranking as shipped
+        report["first_stage_weights"] = features.SENTENCE_WEIGHTS.round(3).tolist()
+        report["final_weights"] = answering.FINAL_WEIGHTS.round(3).tolist()
+    else:
+        answering.FINAL_WEIGHTS = w.astype(np.float32)
 
     xc, yc, spans, batches, halves = [], [], [], [], []
     for ranking, gold, ok, item in turns_of(eng, items, False):
