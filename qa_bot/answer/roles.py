@@ -2,7 +2,9 @@
 secretary"), the sentences that name its holder next to it ("Education Secretary Ruth
 Kelly"), and those that name it only with a qualifier the question does not use ("the
 shadow education secretary", "Former Education Secretary ...", "ex-chancellor"): such a
-sentence is about someone else, however many words it shares with the question.
+sentence is about someone else, however many words it shares with the question. So is
+one that names a firm's, club's or country's role only as another's ("Who is the chief
+executive of Southcorp?" -> "Foster's chief executive": `held_by_another`).
 
 Invariant: `role_holder` is 0 unless the question is "Who is the <role>?" (an "of" / "in"
 phrase may follow) and names nothing."""
@@ -115,9 +117,9 @@ def held_by_another(question: str, texts: list[str], says: list[re.Pattern]) -> 
     no mention is found, or when any mention is the named one's or says nobody's ("chief
     executive Willie Walsh": it may be theirs), or when `texts` never name what the
     question names (a committee is named in many ways: "the Westminster committee" is
-    "the Commons committee"). A word of the question's names counts as
-    theirs when its first five letters match ("Bulgarian" for "Bulgaria"); a nationality
-    ("Spanish") says nobody's."""
+    "the Commons committee"). A word of the question's names counts as theirs when its
+    first five letters match ("Bulgarian" for "Bulgaria"); a nationality ("Spanish")
+    says nobody's."""
     spans = question_name_spans(question)
     if not spans:
         return False
