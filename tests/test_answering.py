@@ -18,7 +18,7 @@ from qa_bot.answer.features import QueryTerms, collapse_duplicates, is_crosshead
 from qa_bot.answer.followups import asked_about
 from qa_bot.answer.ranking import FINAL_WEIGHTS
 from qa_bot.answer.relations import about_someone_else, asked_relations, states
-from qa_bot.answer.people import new_person
+from qa_bot.answer.people import lacks_asked_person, new_person
 from qa_bot.answer.roles import held_by_another, role_holder
 from qa_bot.answer.spelling import mended, one_slip
 from qa_bot.answer.question import answer_cues, lacks_asked_name, missing_figures, \
@@ -666,7 +666,8 @@ def test_who_holds_a_role_is_the_holder_not_the_shadow_or_former_one(embedder, t
 def test_a_question_for_a_person_prefers_a_sentence_that_names_one():
     """Who / whom / whose, or which / what and a person's role, ask for a person: a
     sentence naming someone the question does not is a sign it answers (1), one naming no
-    person is not (-1), whatever organisations, events or dates it names."""
+    person is not (-1), whatever organisations, events or dates it names. Asked for a
+    person's name in so many words, sentences that name no one new do not answer."""
     assert new_person("Who opened the air show?",
                       "Defence Minister Ravi Kumar opened the show.") == 1.0
     assert new_person("Who opened the air show?",
@@ -678,6 +679,13 @@ def test_a_question_for_a_person_prefers_a_sentence_that_names_one():
     assert new_person("Who won, Tom Ives?", "Tom Ives won.") == -1.0  # the question's own
     assert new_person("Which company bought Rover?", "Nanjing Motors bought it.") == 0.0
     assert new_person("When did Tom Ives win?", "He won in May.") == 0.0
+    # asked for a person's name in so many words: a name that is no person's is no answer
+    asked = "What is the name of the man who threw paint over Tom Ives?"
+    assert lacks_asked_person(asked, ["He shouted that he did it in the name of Islam."])
+    assert not lacks_asked_person(asked, ["Police have charged Mr Pike over the attack."])
+    assert not lacks_asked_person(asked, ["Police named him as Carl Pike, 34."])
+    assert lacks_asked_person(asked, ["Mr Ives said he was shaken."])  # the question's own
+    assert not lacks_asked_person("What did they call the baby?", ["The baby was born."])
 
 
 def test_a_role_named_only_as_another_firms_is_not_the_asked_holder(embedder, tmp_path):

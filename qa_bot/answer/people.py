@@ -1,6 +1,7 @@
 """Who a name is: a person ("Tory MP Jonathan Sayeed" -> "Jonathan Sayeed") or not
 ("British Airways", "Sunday Almeria"), and whether a question asks for a person ("Who
-runs BA?", "Which Conservative MP ...?") and a sentence names one it does not.
+runs BA?", "Which Conservative MP ...?", "What is the name of the man who ...?") and a
+sentence names one it does not.
 
 A person is a name of two to four capitalised words, titles and party labels dropped,
 with no word of an organisation, an event or a date (one word when `one_word`: an answer
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qa_bot.answer.question import CALENDAR, names
+from qa_bot.answer.question import CALENDAR, asks_for_a_persons_name, names
 from qa_bot.answer.roles import HONORIFICS
 
 # Words that open a name but are not part of the person's ("Tory MP", "Chancellor")
@@ -28,6 +29,9 @@ _NOT_A_PERSON = CALENDAR | frozenset(
     "university college school times post news bbc fund trust company co plc assembly "
     "championship games olympics olympic prize awards award tour marathon grand slam "
     "nations series festival department service services network opec eu un nato".split())
+# A surname a title opens ("Mr Smith", "Dr. Kerr")
+_TITLED = re.compile(r"\b(?:%s)\.?\s+([A-Z][\w'\u2019-]+)" % "|".join(
+    w.capitalize() for w in sorted(HONORIFICS)))
 # What a "which / what" question asks for when it asks for a person ("Which Larne runner",
 # "What relative of ..."): people by their role, trade, sport or kin.
 _PERSON_NOUNS = (
@@ -57,6 +61,25 @@ def person(name: str, one_word: bool = False) -> str | None:
     return " ".join(words)
 
 
+def _names_someone(question: str, text: str, titled: bool = False) -> bool:
+    """`text` names a person whose last name the question does not hold (with `titled`, a
+    name a title opens counts too: "Mr Smith")."""
+    asked = question.lower()
+    found = [person(n) for n in names(text)]
+    if titled:
+        found += [m.group(1) for m in _TITLED.finditer(text)]
+    return any(p and p.split()[-1].lower() not in asked for p in found)
+
+
+def lacks_asked_person(question: str, texts: list[str]) -> bool:
+    """The question asks for a person's name in so many words
+    (question.asks_for_a_persons_name) and none of `texts` names a person it does not:
+    "What is the name of the man who threw the slurry?" is not answered by "He said the
+    man shouted ... in the name of Islam" (a name, but no person's)."""
+    return asks_for_a_persons_name(question) and \
+        not any(_names_someone(question, t, titled=True) for t in texts)
+
+
 def new_person(question: str, text: str) -> float:
     """For a question that asks for a person (who / whom / whose, or which / what and a
     person's role: "Which Conservative MP ..."): 1 when `text` names a person whose last
@@ -65,6 +88,4 @@ def new_person(question: str, text: str) -> float:
     minister."""
     if not _ASKS_PERSON.search(question):
         return 0.0
-    asked = question.lower()
-    found = (person(n) for n in names(text))
-    return 1.0 if any(p and p.split()[-1].lower() not in asked for p in found) else -1.0
+    return 1.0 if _names_someone(question, text) else -1.0
