@@ -15,7 +15,7 @@ from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person
 from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name
-from qa_bot.answer.relations import about_someone_else, role_of_another, states
+from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
@@ -107,11 +107,9 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     """The Answer: declined below `threshold`, or with confidence 0 when the sentences it
     would quote lack the height, age, duration or amount the question asks for
     (question.lacks_asked_kind) or a name it asks for in so many words
-    (question.lacks_asked_name; a person's: people.lacks_asked_person), or say nothing of
-    the fact it asks for (where someone was born, who runs a firm: Ranking.facts,
-    relations.states) or name the role it asks the holder of only as another's
-    (relations.role_of_another), or come from an article that never names what such a
-    question asks about (relations.about_someone_else); else the best
+    (question.lacks_asked_name; a person's: people.lacks_asked_person), or do not give
+    the looked-up fact it asks for (where someone was born, who runs a firm: Ranking.facts,
+    relations.fact_not_given); else the best
     sentence, and the next best (of any passage) when it scores within
     SECOND_SENTENCE_MARGIN; two sentences that follow each other in one passage make one
     quote. The answer's quotes are cited first ([1] is the best sentence's), then the
@@ -129,14 +127,11 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
     said = [c.scored.text for c in chosen]
-    facts = ranking.facts
     if answered and (lacks_asked_kind(question, said) or lacks_asked_name(question, said)
                      or lacks_asked_person(question, said)
-                     or (facts and not states(facts, said))
-                     or (facts and role_of_another(ranking.cased or question, facts, said))
-                     or (facts and about_someone_else(ranking.cased or question,
-                                                      _article(best, hits, gen),
-                                                      gen.lexical.document_frequency))):
+                     or fact_not_given(ranking.cased or question, ranking.facts, said,
+                                       lambda: _article(best, hits, gen),
+                                       gen.lexical.document_frequency)):
         answered, confidence = False, 0.0
     blocks = _blocks(chosen, hits, gen) if answered else []
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qa_bot.answer.question import CALENDAR, asks_for_a_persons_name, names
+from qa_bot.answer.question import CALENDAR, asked_name_of, names
 from qa_bot.answer.roles import HONORIFICS
 
 # Words that open a name but are not part of the person's ("Tory MP", "Chancellor")
@@ -44,7 +44,9 @@ _PERSON_NOUNS = (
     "jockey|trainer|relative|son|daughter|wife|husband|brother|sister|father|mother|head|"
     "owner|investor|banker|governor|mayor|ambassador|chancellor|envoy|negotiator|"
     "campaigner|activist|expert|professor|doctor|surgeon|columnist|journalist|editor|"
-    "presenter|broadcaster|rival|opponent|team-mate|teammate")
+    "presenter|broadcaster|rival|opponent|team-mate|teammate|boy|girl|person|officer|"
+    "spokesperson")
+_PERSON_NOUN_SET = frozenset(_PERSON_NOUNS.split("|"))
 _ASKS_PERSON = re.compile(r"^\W*(and\s+)?(who|whom|whose|(which|what)\s+([\w'-]+\s+){0,3}?"
                           rf"({_PERSON_NOUNS})s?)\b", re.I)
 
@@ -72,11 +74,12 @@ def _names_someone(question: str, text: str, titled: bool = False) -> bool:
 
 
 def lacks_asked_person(question: str, texts: list[str]) -> bool:
-    """The question asks for a person's name in so many words
-    (question.asks_for_a_persons_name) and none of `texts` names a person it does not:
-    "What is the name of the man who threw the slurry?" is not answered by "He said the
-    man shouted ... in the name of Islam" (a name, but no person's)."""
-    return asks_for_a_persons_name(question) and \
+    """The question asks for a person's name in so many words (question.asked_name_of is
+    one of the person nouns; a baby's or a child's may be a first name alone, so not those)
+    and none of `texts` names a person it does not: "What is the name of the man who threw
+    the slurry?" is not answered by "He said the man shouted ... in the name of Islam" (a
+    name, but no person's)."""
+    return asked_name_of(question) in _PERSON_NOUN_SET and \
         not any(_names_someone(question, t, titled=True) for t in texts)
 
 

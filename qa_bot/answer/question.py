@@ -88,18 +88,11 @@ _ASKS_FOR_A_NAME = re.compile(
     r"its|it|him|them)\b", re.I)
 
 
-# The names asked for above that are a person's ("the name of the man who ...")
-_PERSONS_NAME = frozenset(
-    "man woman boy girl person manager player spokesman spokeswoman spokesperson official "
-    "executive director officer minister son daughter wife husband father mother brother "
-    "sister".split())
-
-
-def asks_for_a_persons_name(question: str) -> bool:
-    """The question asks for a person's name in so many words ("What is the name of the
-    man who ...?"); a baby's or a child's may be a first name alone, so not those."""
+def asked_name_of(question: str) -> str:
+    """What the question asks the name of in so many words, lower case ("What is the name
+    of the man who ...?" -> "man"); "" when it asks for none or not of a named kind."""
     found = _ASKS_FOR_A_NAME.search(question)
-    return bool(found and (found.group(4) or "").lower() in _PERSONS_NAME)
+    return (found.group(4) or "").lower() if found else ""
 
 
 def lacks_asked_name(question: str, texts: list[str]) -> bool:

@@ -33,7 +33,19 @@ def states(facts: list[str], texts: list[str]) -> bool:
     return all(RELATIONS[name][1].search(said) for name in facts)
 
 
-def role_of_another(question: str, facts: list[str], texts: list[str]) -> bool:
+def fact_not_given(question: str, facts: tuple[str, ...], texts: list[str],
+                   article: Callable[[], str], passages: Callable[[str], int]) -> bool:
+    """Asked for the looked-up `facts`, `texts` (the sentences an answer would quote) do not
+    give them: they say nothing of a fact (`states`), name the asked role only as another's
+    (`role_of_another`), or come from an `article()` (read only when needed) that never
+    names what the question asks about (`about_someone_else`). False when `facts` is empty."""
+    return bool(facts) and (not states(list(facts), texts)
+                            or role_of_another(question, facts, texts)
+                            or about_someone_else(question, article(), passages))
+
+
+def role_of_another(question: str, facts: tuple[str, ...] | list[str], texts: list[str]
+                    ) -> bool:
     """The question asks who holds a role at what it names and `texts` name that role only
     as another's ("Who is the chief executive of Southcorp?" -> "Foster's chief executive";
     roles.held_by_another)."""
