@@ -15,7 +15,7 @@ engine, the gold sentence positive, the sentences the pipeline read and scored b
 hard negatives, unanswerable questions as groups with no positive (build_news_groups).
 The shipped reader's fifth phase used `--news extra` (the question set's second batch;
 the weights are fitted on the first); a run on fold a, weights on fold b, was measured
-and dropped (README).
+and dropped (docs/answers.md).
 
     python -m benchmarks.train_reader --seconds 2400            # train, checkpoint to cache
     python -m benchmarks.train_reader --export          # ONNX (+ int8) into qa_bot/answer/models
