@@ -153,6 +153,16 @@ def test_answer_cues_see_what_the_sentence_adds():
     assert answer_cues("Who runs Time Warner?", "Time Warner did not say.")[0] == -1.0
     assert answer_cues("Why did shares fall?", "Shares fell because of fears.")[1] == 1.0
     assert answer_cues("Why did shares fall?", "Shares fell on Monday.")[1] == -1.0
+    # a reason given by a verb of cause, a claim of one, or an injury or ban
+    for reason in ("Fuel costs rose, forcing the airline to cut its forecast.",
+                   "The trouble lies with the weak dollar.",
+                   "The plants, which they say were sold too cheaply, will be reviewed.",
+                   "The striker misses the final through suspension.",
+                   "The captain was taken off with a hamstring injury."):
+        assert answer_cues("Why did it happen?", reason)[1] == 1.0, reason
+    for no_reason in ("Any change in the law as it affects animals arouses emotion.",
+                      "Sales rose as expected.", "He went off with a smile."):
+        assert answer_cues("Why did it happen?", no_reason)[1] == -1.0, no_reason
     assert answer_cues("How much did Kraft pay?", "Kraft paid $1.2bn.")[2] == 0.5
     assert answer_cues("How much did Kraft pay?", "Kraft paid.")[2] == 0.0
     assert answer_cues("Which firm bought Kraft?", "Kraft was bought by Nestle.")[0] == 1.0

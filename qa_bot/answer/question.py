@@ -136,9 +136,19 @@ def missing_figures(question: str, text: str) -> float:
 
 
 _ASKS_WHY = re.compile(r"^\W*(and\s+)?(why|how\s+come|what\s+(caused|prompted|led))\b", re.I)
-_REASON = re.compile(r"\b(because|due to|as a result|after|amid|in order to|so that|since|"
-                     r"reason|blamed|following|fears?|concerns?|thanks to|owing to|aims? to|"
-                     r"so as to|to help|to avoid|to boost|to cut)\b", re.I)
+# What gives a reason: a conjunction or phrase of cause or purpose ("because", "through
+# suspension", "with a shoulder injury"), a verb of cause ("driving breweries to",
+# "prompted", "the problem lies with") or a claim of one ("which he says were sold
+# cheaply"). Not "as" before a clause: as often "as it affects" or "as expected" as a cause.
+_REASON = re.compile(
+    r"\b(because|due to|as a result|after|amid|in order to|so that|since|reason|blamed|"
+    r"following|fears?|concerns?|thanks to|owing to|aims? to|so as to|to help|to avoid|"
+    r"to boost|to cut|driv(ing|en)|leading to|forc(ing|ed)|prompt(ed|ing)|meaning|"
+    r"caused|(problem|trouble|cause)\s+(lies|is|was)|"
+    r"so\s+(the|it|he|she|they|we)|which\s+(he|she|they)\s+says?|"
+    r"through\s+(injury|suspension|illness|a\s+ban|[\w-]+\s+injury)|"
+    r"with\s+(a|an|his|her|their)\s+([\w-]+\s+){0,2}(injury|illness|knock|strain|virus|"
+    r"infection))\b", re.I)
 _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
                         r"(which|what)\s+\w+|what\s+(is|was|were|are)\s+the\s+names?)\b",
                         re.I)
