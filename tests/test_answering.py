@@ -200,6 +200,27 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How old was he?", "The 34-year-old said so.") == 1.0
     assert new_answer_type("What age is he?", "John Houston, 54, was due to stand.") == 1.0
     assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
+
+
+def test_a_noun_of_the_asked_kind_asks_for_it():
+    """"What was the firm's growth / offer / rate", "What time", "What is the deadline",
+    "By what date": an amount, a time, a date, as "how much" or "when" would ask."""
+    assert new_answer_type("What was Italy's economic growth last year?",
+                           "Growth was driven by exports.") == -1.0
+    assert new_answer_type("What was Italy's economic growth last year?",
+                           "The economy grew by 1.2% last year.") == 1.0
+    assert new_answer_type("To what level did the bank lift its rate?",
+                           "The bank raised rates to 4.75%.") == 1.0
+    assert new_answer_type("What time did she run in Oslo?", "She won in Oslo again.") == -1.0
+    assert new_answer_type("What time did she run in Oslo?",
+                           "She won in two minutes 1.5 seconds.") == 1.0
+    assert new_answer_type("At what time will the speech begin?", "It begins at 1100 GMT.") \
+        == 1.0
+    assert new_answer_type("What is the new deadline for the rules?",
+                           "Firms now have until 1 May 2006.") == 1.0
+    assert new_answer_type("By what date must firms comply?", "Firms must comply soon.") == -1.0
+    # a preposition between says the noun is not what is asked for
+    assert new_answer_type("What was the reason for the loss?", "It lost £5m.") == 0.0
     assert new_answer_type("How old was she when she retired?",
                            "Hingis was 22 when she retired.") == 1.0
     assert new_answer_type("How old was she when she retired?",

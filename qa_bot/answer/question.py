@@ -14,8 +14,10 @@ _YEAR_OR_DATE = re.compile(
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                      r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
                      r"dozen|half|percent)\b", re.I)
-_ASKS_WHEN = re.compile(r"^\W*(and\s+)?(when|what\s+(year|date|day|month|century|decade)|"
-                        r"in\s+what\s+(year|century|decade)|since\s+when)\b", re.I)
+_ASKS_WHEN = re.compile(r"^\W*(and\s+)?((on|by|from|until|till|before|after)\s+)?(when|what\s+"
+                        r"(year|date|day|month|century|decade)|in\s+what\s+(year|century|decade)|"
+                        r"since\s+when)\b|\bwhat\s+(is|was|will\s+be)\s+the\s+([\w-]+\s+){0,2}?"
+                        r"(deadline|date)\b", re.I)
 _ASKS_NUMBER = re.compile(r"\bhow\s+(many|much|long|old|far|high|tall|large|big|often)\b|"
                           r"\bwhat\s+(percentage|percent|number|amount|proportion)\b", re.I)
 
@@ -25,6 +27,14 @@ _COUNT = r"(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|elev
 _TIME_UNIT = r"(years?|months?|weeks?|days?|hours?|minutes?|seconds?|mins?|hrs?|decades?|" \
     r"centur(y|ies)|nights?|seasons?|games?|matches?|rounds?|laps?)"
 _LENGTH = r"\d[\d.,]*\s*(m|cm|mm|km|ft|feet|foot|metres?|meters?|inch(es)?|miles?|yards?)\b"
+# "What is the new deadline", "What was France's economic growth", "To what level did it
+# raise its rate": a noun of the asked kind after "what is the" (or "X's"), up to two
+# words before it that are no preposition ("the reason for the loss" asks for no amount)
+_WHAT_THE = (r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\s+(the\s+|[\w'.-]+['\u2019]s\s+)"
+             r"((?!(of|for|behind|in|on|at|to|with|about)\b)[\w-]+\s+){0,2}?")
+_VALUE_ASKED = (_WHAT_THE + r"(growth|rate|level|offer|bid|fee|price|cost|rebate|salary|wage|fine|"
+                r"value|valuation|budget|deficit|surplus|profit|loss|turnover|revenues?|earnings|"
+                r"figure)\b|\b(to|at)\s+what\s+(level|rate|price)\b")
 # Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for,
 # as pairs (the question asks for it, a sentence holds it); the first the question matches
 # wins.
@@ -36,12 +46,14 @@ _KINDS = (
                 r"\(\d{2}\)|(?-i:[A-Z])[\w'\u2019-]*,\s\d{1,3},|"
                 r"\b(was|is|were|turned|turns)\s+\d{1,3}\s+(when|as|before|after)\b|"
                 r"\b(teens|twenties|thirties|forties|fifties|sixties|seventies|eighties)\b", re.I)),
-    (re.compile(r"\bhow\s+long\b|\bhow\s+many\s+" + _TIME_UNIT, re.I),
+    (re.compile(r"\bhow\s+long\b|\bhow\s+many\s+" + _TIME_UNIT + r"|\bwhat\s+time\b|"
+                r"\b(winning|finishing|race|lap)\s+time\b|" + _WHAT_THE + r"(suspension|ban|"
+                r"sentence|jail\s+term)\b", re.I),
      re.compile(r"\b" + _COUNT + r"[\s-]+" + _TIME_UNIT + r"\b|\d+:\d+|\d+(\.\d+)?\s*(s|secs?)\b|"
-                + _LENGTH, re.I)),
+                r"\b\d{1,4}\s*(gmt|bst|cet|am|pm)\b|\b(midnight|noon|midday)\b|" + _LENGTH, re.I)),
     (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion|price)\b|"
                 r"\bhow\s+expensive\b|\bwhat\s+(is|was|were|will\s+be|would\s+be)\s+the\s+"
-                r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$", re.I),
+                r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$|" + _VALUE_ASKED, re.I),
      re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k|p)\b)|"
                 r"\b\d[\d,.]*\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
                 r"rupees|dollars|pounds|euros|yen|yuan|pence|cents|p)\b|\b" + _COUNT
