@@ -21,6 +21,7 @@ from qa_bot.answer.relations import about_someone_else, asked_relations, states
 from qa_bot.answer.people import lacks_asked_person, new_person
 from qa_bot.answer.roles import held_by_another, role_holder
 from qa_bot.answer.spelling import mended, one_slip
+from qa_bot.answer.typed import small_talk
 from qa_bot.answer.question import answer_cues, lacks_asked_name, missing_figures, \
     new_answer_type, span_type
 from qa_bot.engine import Engine
@@ -778,3 +779,9 @@ def test_typing_slips_are_mended_from_the_corpus_words():
                  "Which unit offmred?"):  # m is far from e: another word, not a slip
         assert mended(kept, passages) == kept, kept
     assert {"bought"} <= one_slip("boguht") & one_slip("bougt") & one_slip("boughy")
+    # a pasted run of letters is no typed word: left alone, and nothing is generated for it
+    # (the words one slip away from n letters number about 60 n)
+    pasted = "Who is " + "boguht" * 2000 + "?"
+    assert mended(pasted, passages) == pasted
+    assert one_slip("b" * 31) == set() and one_slip("b" * 30)
+    assert small_talk("thnaks " + "x" * 20000) is None

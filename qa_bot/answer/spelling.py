@@ -17,7 +17,12 @@ from qa_bot.index.lexical import STOPWORDS, terms
 # Shorter words are left alone: one slip away from a short word lie many real words
 # ("purr" -> "pure"), and short words are seldom mistyped.
 MIN_LETTERS = 5
-_WORD = re.compile(r"(?<![\w'\u2019-])[A-Za-z]{%d,}(?![\w'\u2019-])" % MIN_LETTERS)
+# Longer words are left alone too: no English word or name is this long, and the words one
+# slip away from a word of n letters number about 60 n (a pasted 10,000-letter "word" would
+# take gigabytes).
+MAX_LETTERS = 30
+_WORD = re.compile(r"(?<![\w'\u2019-])[A-Za-z]{%d,%d}(?![\w'\u2019-])"
+                   % (MIN_LETTERS, MAX_LETTERS))
 _LETTERS = string.ascii_lowercase
 # A changed letter is a neighbour on the keyboard ("thw" for "the"): a slip, where a letter
 # changed for any other makes another word ("souffle" -> "shuffle", "runny" -> "runly").
@@ -42,8 +47,11 @@ def english_words() -> frozenset[str]:
 
 def one_slip(word: str) -> set[str]:
     """Every lower-case word one typing slip from `word`: a letter dropped, two neighbours
-    swapped, a letter changed for its neighbour on the keyboard, a letter added."""
+    swapped, a letter changed for its neighbour on the keyboard, a letter added; none for
+    a word of more than MAX_LETTERS letters."""
     w = word.lower()
+    if len(w) > MAX_LETTERS:
+        return set()
     splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
     dropped = {a + b[1:] for a, b in splits if b}
     swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
