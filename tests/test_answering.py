@@ -220,6 +220,10 @@ def test_a_noun_of_the_asked_kind_asks_for_it():
     assert new_answer_type("What is the new deadline for the rules?",
                            "Firms now have until 1 May 2006.") == 1.0
     assert new_answer_type("By what date must firms comply?", "Firms must comply soon.") == -1.0
+    # an amount in words ("two dollars", "a million pounds") is an amount
+    assert new_answer_type("How much is the toll per car?",
+                           "The bridge charges a toll of two dollars per car.") == 1.0
+    assert new_answer_type("How much is the toll per car?", "The toll is per car.") == -1.0
     # a preposition between says the noun is not what is asked for
     assert new_answer_type("What was the reason for the loss?", "It lost £5m.") == 0.0
     assert new_answer_type("How old was she when she retired?",

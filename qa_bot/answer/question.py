@@ -55,7 +55,7 @@ _KINDS = (
                 r"\bhow\s+expensive\b|\bwhat\s+(is|was|were|will\s+be|would\s+be)\s+the\s+"
                 r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$|" + _VALUE_ASKED, re.I),
      re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k|p)\b)|"
-                r"\b\d[\d,.]*\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
+                r"\b" + _COUNT + r"\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
                 r"rupees|dollars|pounds|euros|yen|yuan|pence|cents|p)\b|\b" + _COUNT
                 + r"[\s-]+" + _TIME_UNIT + r"\b|\b(half|halves|thirds?|quarters?|fifths?|"
                 r"sixths?|sevenths?|eighths?|ninths?|tenths?|doubled?|tripled?|trebled?)\b|"
