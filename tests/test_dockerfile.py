@@ -30,3 +30,18 @@ def test_every_copied_path_exists_and_torch_matches_the_project_pin():
     torch_pin = next(p for p in pins if p.startswith("torch"))
     docker_torch = re.search(r"torch==[\d.]+", (REPO / "Dockerfile").read_text()).group(0)
     assert torch_pin == docker_torch == "torch==2.13.0"
+
+
+def test_the_user_owns_every_directory_the_bot_writes_and_each_is_a_volume():
+    """The index and `[telegram] state_dir` (relative to /app, where config.toml goes): the
+    non-root user must write both, and both must outlive the container, else the bot
+    cannot start (state_dir: Permission denied) or forgets its questions on restart."""
+    cfg = tomllib.loads((REPO / "config.toml").read_text())
+    written = {"/app/" + cfg["index"]["dir"].strip("./"),
+               "/app/" + cfg["telegram"]["state_dir"].strip("./")}
+    ins = instructions()
+    volumes = " ".join(arg for op, arg in ins if op == "VOLUME")
+    owned = " ".join(arg for op, arg in ins if op == "RUN" and "chown" in arg)
+    for path in written:
+        assert f'"{path}"' in volumes, path
+        assert re.search(rf"chown\b.*\s{re.escape(path)}(\s|$)", owned), path
