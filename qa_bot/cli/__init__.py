@@ -4,6 +4,7 @@ subcommand. User errors print one line on stderr and exit non-zero; never a trac
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -17,12 +18,47 @@ from qa_bot.terminal import print_error
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+_GLOBAL_OPTIONS = ("--config", "--index-dir")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a hint for an option it does not know: the one meant ("--topk" ->
+    "--top-k"), or that a global option goes before the command."""
+
+    def error(self, message: str):
+        bad = message.partition("unrecognized arguments: ")[2].split()
+        hint = ""
+        for word in (w for w in bad if w.startswith("-")):
+            name = word.split("=")[0]
+            if name in _GLOBAL_OPTIONS:
+                hint = f" ({name} goes before the command: qa-bot {name} ... COMMAND ...)"
+                break
+            known = _option_strings(self)
+            close = difflib.get_close_matches(name, known, n=1)
+            if close:
+                hint = f" (did you mean {close[0]}?)"
+                break
+        super().error(message + hint)
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option of the parser and of its commands ("--top-k", "--json", ...)."""
+    out = []
+    for action in parser._actions:
+        out += action.option_strings
+        for sub in getattr(action, "choices", None) or {}:
+            if isinstance(action.choices[sub], argparse.ArgumentParser):
+                out += _option_strings(action.choices[sub])
+    return list(dict.fromkeys(out))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="qa-bot", description="Cited answers from your articles.")
+    p = _Parser(prog="qa-bot", description="Cited answers from your articles.")
     p.add_argument("--config", metavar="PATH",
                    help="config file (default: $QA_BOT_CONFIG, else ./config.toml)")
     p.add_argument("--index-dir", metavar="DIR", help="index directory (overrides the config)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                           parser_class=_Parser)
 
     ix = sub.add_parser("index", help="sync the index with the corpus")
     ix.add_argument("paths", nargs="*", type=Path,
@@ -44,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="how long to wait for another running build (default 10)")
 
     ask = sub.add_parser("ask", help="answer one question (or one per stdin line with --json)")
-    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("question", nargs="*",
+                     help="the question (quoting it is safest: the shell reads ? and ')")
     ask.add_argument("--top-k", type=int, metavar="N", help="how many passages to cite")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
     ask.add_argument("-v", "--verbose", action="store_true",

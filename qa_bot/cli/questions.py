@@ -15,17 +15,18 @@ from qa_bot.terminal import safe
 def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
     from qa_bot.render import to_json, to_text
 
-    if args.question is None and not args.json:
+    question = " ".join(args.question) if args.question else None  # unquoted: its words
+    if question is None and not args.json:
         raise InputError("no question given (use `qa-bot ask \"QUESTION\"`, or --json "
                          "to read one question per line from stdin)")
     engine = engine_for(cfg)
     ensure_index(engine)
     engine.preload()  # the model loads while the index does
-    if args.question is None:
+    if question is None:
         json_lines(lambda q: engine.ask(q, top_k=args.top_k).to_dict())
         return 0
-    answer = engine.ask(checked(args.question), top_k=args.top_k)
-    print(to_json(answer) if args.json else to_text(answer, typed=args.question,
+    answer = engine.ask(checked(question), top_k=args.top_k)
+    print(to_json(answer) if args.json else to_text(answer, typed=question,
                                                      **text_options(args)),
           end="\n" if args.json else "")
     return 0
@@ -74,9 +75,10 @@ def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
     sys.stdin.reconfigure(errors="surrogateescape")  # a bad line is refused, not fatal
     options = text_options(args)
     print(CHAT_HELP)
+    prompt = "? " if sys.stdin.isatty() else ""  # piped questions get answers, no prompts
     while True:
         try:
-            question = input("? ").strip()
+            question = input(prompt).strip()
         except EOFError:
             print()
             return 0
