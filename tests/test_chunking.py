@@ -1,5 +1,6 @@
 """The chunk invariants, on the seed and on documents built to stress them."""
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,99 @@ def test_chunks_never_cross_sections(tmp_path: Path, counter):
     assert [(c.section, c.text) for c in chunks] == [
         ("", "Alpha one."), ("Beta", "Beta one. Beta two."), ("Gamma", "Gamma one.")]
     assert chunks[1].embed_text.startswith("T - Beta\n")
+
+
+
+VOLCANO = ("The volcano on the island erupted at dawn on Tuesday, the first eruption in forty "
+           "years. Lava flowed for three kilometres before it reached the sea. The new sea wall "
+           "cost four hundred thousand pounds and took six weeks to build. The U.S. embassy "
+           "sent two doctors. Villagers were moved to a school on the hill and nobody was "
+           "hurt, officials said.")
+LAVA = "Lava flowed for three\nkilometres before it reached the sea."  # as wrapped at 60
+MEASURES = ["Increased spending on primary education to 71.56bn rupees ($1.6bn) over the "
+            "next two years", "A freeze on petrol duty", "Pledged 102.16bn rupees ($2.3bn) "
+            "for the victims of the tsunami in the south"]
+
+
+def wrap(text: str, width: int = 60, **kw) -> str:
+    """`text` hard-wrapped: each break replaces one space, so offsets match `text`'s."""
+    return textwrap.fill(text, width, break_on_hyphens=False, break_long_words=False, **kw)
+
+
+def sentences_of(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+
+
+def chunk_sentences(doc, counter) -> list[str]:
+    """The text of every chunk sentence, the chunk invariants checked."""
+    chunks = Chunker(counter, 200, 128).chunk(doc)
+    check_invariants(doc, chunks, counter, 200)
+    return [doc.text[s.start:s.end] for c in chunks for s in c.sentences]
+
+
+@pytest.mark.parametrize("width", [60, 48])
+def test_a_line_break_that_wraps_a_paragraph_does_not_end_a_sentence(width):
+    wrapped = wrap(VOLCANO, width)
+    assert split_sentences(wrapped, 0, len(wrapped)) == split_sentences(VOLCANO, 0, len(VOLCANO))
+    assert sentences_of(VOLCANO)[1:3] == [
+        "Lava flowed for three kilometres before it reached the sea.",
+        "The new sea wall cost four hundred thousand pounds and took six weeks to build."]
+
+
+def test_lists_headings_table_rows_and_long_lines_keep_their_line_breaks():
+    items = "\n".join(wrap(m, initial_indent="- ", subsequent_indent="  ") for m in MEASURES)
+    assert [" ".join(s.split()) for s in sentences_of(f"These were promised:\n{items}")] == [
+        "These were promised:", *(f"- {m}" for m in MEASURES)]
+    table = "| Year | Tonnes |\n|------|--------|\n| 2022 | 36 million |\n| 2023 | 41 million |"
+    assert sentences_of(table) == table.split("\n")
+    text = wrap(VOLCANO[:140]) + "\nDAMAGE\n" + wrap(VOLCANO[141:])
+    assert "DAMAGE" in sentences_of(text)
+    lines = [VOLCANO, "The road stays shut", VOLCANO.upper()]  # one paragraph a line
+    assert len(sentences_of("\n".join(lines))) == 2 * len(sentences_of(VOLCANO)) + 1
+
+
+@pytest.mark.parametrize("name", ["volcano.txt", "volcano.md"])
+def test_wrapped_files_chunk_into_whole_sentences_at_exact_offsets(tmp_path: Path, counter,
+                                                                   name):
+    items = "\n".join(wrap(m, initial_indent="- ", subsequent_indent="  ") for m in MEASURES)
+    head = "# Island volcano erupts" if name.endswith(".md") else "Island volcano erupts"
+    f = tmp_path / name
+    f.write_text(f"{head}\n\n{wrap(VOLCANO)}\n\nThe council promised:\n{items}\n")
+    doc = load_document(f)
+    assert doc.title == "Island volcano erupts" and len(doc.paragraphs) == 2
+    sents = chunk_sentences(doc, counter)
+    assert [" ".join(s.split()) for s in sents] == [
+        *sentences_of(VOLCANO), "The council promised:", *(f"- {m}" for m in MEASURES)]
+    at = f.read_text().index("Lava")
+    assert LAVA in sents and f.read_text()[at:at + len(LAVA)] == LAVA
+
+
+def test_a_wrapped_pdf_chunks_into_whole_sentences_at_exact_offsets(tmp_path: Path, counter):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(100, 6, f"ERUPTION\n\n{VOLCANO}")  # 100 mm wide: six lines
+    pdf.output(str(tmp_path / "volcano.pdf"))
+    doc = load_document(tmp_path / "volcano.pdf")
+    sents = chunk_sentences(doc, counter)
+    assert doc.text.count("\n") >= 6 and sum("\n" in s for s in sents) >= 3
+    assert [s.replace("\n", " ") for s in sents] == sentences_of(VOLCANO)
+    assert doc.paragraphs[0].section == "ERUPTION" and doc.paragraphs[0].page == 1
+
+
+def test_a_wrapped_sentence_is_quoted_whole_and_verbatim(tmp_path: Path, embedder):
+    from qa_bot.engine import Engine
+
+    from conftest import make_config
+
+    (tmp_path / "c").mkdir()
+    source = tmp_path / "c" / "volcano.txt"
+    source.write_text(f"Island volcano erupts\n\n{wrap(VOLCANO)}\n")
+    engine = Engine(make_config(tmp_path, ["c"]), embedder_factory=lambda: embedder)
+    engine.sync(progress=False)
+    answer = engine.ask("How far did the lava flow?", top_k=5)
+    assert answer.answered and answer.citations[0].quote == LAVA
+    c = answer.citations[0]
+    assert source.read_text()[c.start:c.end] == LAVA
