@@ -66,6 +66,7 @@ def _sync(
 
     Documents under the given paths are added, updated or removed; documents indexed from
     other paths are kept. `full` starts from nothing (the embedding cache still serves).
+    `dry_run` also counts the chunks the sync would embed (chunking, reading the cache).
     After a change the tiered merge policy runs; `merge` merges every segment into one.
     `store`: the caller's store of this index, kept between its syncs (a watch), so what
     it has parsed and checked (immutable manifests and segments) is not read again.
@@ -87,6 +88,7 @@ def _sync(
                          int(cfg.corpus.max_file_mb * 1_000_000), warn, dry_run)
         if dry_run:
             plan.report.generation = old.name if old else None
+            plan.report.chunks_embedded = _would_embed(cfg, store, old, plan)
             return plan.report
         apply(cfg, store, old, plan, settings, embedder_factory, progress)
         if plan.report.generation and (merge or old is None
@@ -135,9 +137,7 @@ def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, se
             store.restrict_generations()
         report.generation = old.name
         return
-    counter = token_counter(str(tokenizer_file()))
-    chunker = Chunker(counter, cfg.chunking.max_tokens, cfg.chunking.target_tokens)
-    fresh = {doc_id: (doc, chunker.chunk(doc)) for doc_id, doc in plan.fresh.items()}
+    fresh = _chunked(cfg, plan)
     chunks = [c for _, doc_chunks in fresh.values() for c in doc_chunks]
     keys = [embed_key(MODEL_NAME, c.embed_text) for c in chunks]
     try:
@@ -176,6 +176,33 @@ def apply(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan, se
     store.prune(cfg.index.keep_generations, known)
 
 
+def _chunked(cfg: Config, plan: Plan) -> dict[str, tuple[Document, list[Chunk]]]:
+    """The fresh documents of `plan` with their chunks."""
+    if not plan.fresh:
+        return {}
+    counter = token_counter(str(tokenizer_file()))
+    chunker = Chunker(counter, cfg.chunking.max_tokens, cfg.chunking.target_tokens)
+    return {doc_id: (doc, chunker.chunk(doc)) for doc_id, doc in plan.fresh.items()}
+
+
+def _would_embed(cfg: Config, store: IndexStore, old: Generation | None, plan: Plan) -> int:
+    """The chunks `apply` would embed (its report's chunks_embedded): the distinct chunk
+    texts of the fresh documents that neither their rows in `old` nor the cache hold. The
+    cache is only read (a dry run writes nothing)."""
+    keys = {embed_key(MODEL_NAME, c.embed_text)
+            for _, chunks in _chunked(cfg, plan).values() for c in chunks}
+    keys -= set(_old_rows(old, list(plan.fresh))[1])
+    return len(keys - store.cached(MODEL_DIM, list(keys)))
+
+
+def _old_rows(old: Generation | None, doc_ids: list[str]) -> tuple[list[int], list[str]]:
+    """The rows the documents `doc_ids` have in `old`, and their embedding cache keys."""
+    if old is None:
+        return [], []
+    rows = [r for doc_id in doc_ids for r in old.rows_of(doc_id)]
+    return rows, [old.segments[i].row(local)["key"] for i, local in map(old.locate, rows)]
+
+
 def _kept_segments(old: Generation | None, plan: Plan) -> list[dict]:
     """The old generation's segment entries, with the entries and rows of the dropped
     (updated and removed) documents marked deleted; segments left without a live row are
@@ -212,12 +239,8 @@ def _assemble(old: Generation | None, fresh: dict[str, tuple[Document, list[Chun
               progress: bool) -> np.ndarray:
     """Vectors of the new segment's `chunks` (cache keys `keys`): from the rows the
     changed documents had in the old generation, then the cache, then the model."""
-    known: dict[str, np.ndarray] = {}
-    if old is not None:
-        rows = [r for doc_id in fresh for r in old.rows_of(doc_id)]
-        for r, vec in zip(rows, old.vectors.get(rows)):
-            i, local = old.locate(r)
-            known[old.segments[i].row(local)["key"]] = vec
+    rows, old_keys = _old_rows(old, list(fresh))
+    known: dict[str, np.ndarray] = dict(zip(old_keys, old.vectors.get(rows))) if rows else {}
     missing = [k for k in dict.fromkeys(keys) if k not in known]
     cache = store.open_cache(MODEL_DIM)
     try:

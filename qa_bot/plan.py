@@ -1,7 +1,7 @@
 """The first stage of a sync: what changed. The corpus files under the given roots are
 compared with the live generation's manifest by content hash; nothing is chunked,
-embedded or written. `qa-bot index --dry-run` prints exactly this plan; `indexer.apply`
-carries it out."""
+embedded or written. `qa-bot index --dry-run` prints exactly this plan (with the number of
+chunks the sync would embed, counted by the indexer); `indexer.apply` carries it out."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import pytest
 from qa_bot.errors import IndexCorruptError, IndexIncompatibleError, InputError
 from qa_bot.index import CURRENT
 
-from conftest import SEED, make_config, segment_file
+from conftest import RAIL, SEED, make_config, segment_file
 
 ARTICLE = """economy
 
@@ -73,8 +73,33 @@ def test_dry_run_touches_nothing(tmp_path, make_engine):
     write(tmp_path / "c" / "a.txt", ARTICLE)
     engine = make_engine(make_config(tmp_path, ["c"]))
     r = engine.sync(dry_run=True, progress=False)
-    assert [Path(a).name for a in r.added] == ["a.txt"] and r.chunks_embedded == 0
+    assert [Path(a).name for a in r.added] == ["a.txt"] and r.chunks_embedded >= 1
     assert not (tmp_path / "index" / CURRENT).exists()
+    assert not (tmp_path / "index" / "cache.sqlite").exists()  # read, never created
+    assert engine.sync(progress=False).chunks_embedded == r.chunks_embedded
+
+
+def test_a_dry_run_counts_the_chunks_the_sync_embeds(tmp_path, make_engine):
+    """The plan counts what the sync will embed: new documents' chunks, a changed
+    document's new chunks only, a text twice once, nothing the cache holds."""
+    harbour = write(tmp_path / "c" / "harbour.txt", ARTICLE)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    write(harbour, ARTICLE + "\nA second crane is due in the autumn, officials added.\n")
+    news = tmp_path / "news"
+    write(news / "rail.txt", RAIL)
+    write(news / "rail-again.txt", RAIL)  # the same text: embedded once
+    shutil.copy(SEED, news / SEED.name)
+    cache = tmp_path / "index" / "cache.sqlite"
+    before = cache.read_bytes()
+    plan = engine.sync([tmp_path / "c", news], dry_run=True, progress=False)
+    assert cache.read_bytes() == before
+    assert (len(plan.added), len(plan.updated)) == (3, 1)
+    assert plan.chunks_embedded >= 3  # harbour's new chunk, rail's, the seed's
+    done = engine.sync([tmp_path / "c", news], progress=False)
+    assert done.chunks_embedded == plan.chunks_embedded
+    # all in the cache now: a full rebuild embeds nothing, and its plan says so
+    assert engine.sync(full=True, dry_run=True, progress=False).chunks_embedded == 0
 
 
 def test_bad_files_are_skipped_and_indexed_text_is_never_lost(tmp_path, make_engine):
@@ -97,6 +122,7 @@ def test_no_documents_is_an_input_error(tmp_path, make_engine):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no documents found"):
         make_engine(make_config(tmp_path, ["empty"])).sync(progress=False)
+
 
 
 def test_foreign_model_and_corrupt_files_are_refused_with_the_fix(tmp_path, make_engine):

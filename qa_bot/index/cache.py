@@ -37,6 +37,32 @@ def embed_missing(embedder, keys: list[str], texts: list[str], cache: "Embedding
     return out
 
 
+def _vector(blob: object, dim: int) -> np.ndarray | None:
+    """The vector a blob holds, or None when it is not one (wrong size, or its CRC-32
+    does not match)."""
+    if not isinstance(blob, bytes):
+        return None
+    size = dim * 4
+    if len(blob) == size + 4:
+        if zlib.crc32(blob[:size]) != int.from_bytes(blob[size:], "little"):
+            return None
+    elif len(blob) != size:
+        return None
+    return np.frombuffer(blob, dtype=np.float32, count=dim)
+
+
+def _select(db: sqlite3.Connection, keys: list[str], dim: int) -> dict[str, np.ndarray]:
+    """key -> vector of the `keys` the database holds a sound vector for."""
+    out: dict[str, np.ndarray] = {}
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        q = f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})"
+        for k, blob in db.execute(q, part):
+            vec = _vector(blob, dim)
+            if vec is not None:
+                out[k] = vec
+    return out
+
 
 SQLITE_DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
 
@@ -81,21 +107,29 @@ class EmbeddingCache:
         self._open()
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
         try:
-            for i in range(0, len(keys), 500):
-                part = keys[i:i + 500]
-                q = f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})"
-                for k, blob in self.db.execute(q, part):
-                    vec = self._vector(blob)
-                    if vec is not None:
-                        out[k] = vec
+            return _select(self.db, keys, self.dim)
         except sqlite3.DatabaseError as exc:
             if not _damaged(exc):
                 raise
             self._set_aside(exc)
             return {}
-        return out
+
+    @staticmethod
+    def holds(path: Path, dim: int, keys: list[str]) -> set[str]:
+        """The `keys` the cache file at `path` has a sound vector for, read only: nothing
+        created, changed or moved aside (a dry run). None of them when the file is missing
+        or cannot be read, as a build would then embed them all."""
+        if not path.is_file():
+            return set()
+        try:
+            db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+            try:
+                return set(_select(db, keys, dim))
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return set()
 
     def put_many(self, keys: list[str], vectors: np.ndarray) -> None:
         rows = []
@@ -142,19 +176,6 @@ class EmbeddingCache:
         finally:
             db.close()
         return f"{path}: damaged embedding cache ({why}); run `qa-bot index --full`"
-
-    def _vector(self, blob: object) -> np.ndarray | None:
-        """The vector a blob holds, or None when it is not one (wrong size, or its CRC-32
-        does not match)."""
-        if not isinstance(blob, bytes):
-            return None
-        size = self.dim * 4
-        if len(blob) == size + 4:
-            if zlib.crc32(blob[:size]) != int.from_bytes(blob[size:], "little"):
-                return None
-        elif len(blob) != size:
-            return None
-        return np.frombuffer(blob, dtype=np.float32, count=self.dim)
 
     def _put(self, rows: list[tuple[str, bytes]]) -> None:
         with self.db:

@@ -158,6 +158,10 @@ class IndexStore(Ownership, Writing):
         """The embedding cache of this index (created if missing); close it after use."""
         return EmbeddingCache(cache_path(self.root), dim, self.warn)
 
+    def cached(self, dim: int, keys: list[str]) -> set[str]:
+        """The `keys` the embedding cache holds, read only (see EmbeddingCache.holds)."""
+        return EmbeddingCache.holds(cache_path(self.root), dim, keys)
+
     def check_cache(self, dim: int) -> None:
         """Move a damaged embedding cache aside (with a warning), if there is one."""
         if cache_path(self.root).is_file():
