@@ -27,7 +27,7 @@ from qa_bot.index.layout import SEGMENTS
 from qa_bot.index.merge import everything, live_rows, merged_manifest, tiers
 from qa_bot.index.onnx_export import try_export
 from qa_bot.index.store import IndexStore
-from qa_bot.plan import Plan, SyncReport, make_plan
+from qa_bot.plan import Plan, Roots, SyncReport, make_plan
 from qa_bot.terminal import warning
 
 __all__ = ["SyncReport", "sync"]
@@ -65,7 +65,9 @@ def _sync(
     """Bring the index in line with `paths` (default: the configured corpus).
 
     Documents under the given paths are added, updated or removed; documents indexed from
-    other paths are kept. `full` starts from nothing (the embedding cache still serves).
+    other paths are kept. `full` starts from nothing (the embedding cache still serves):
+    every document read (under the paths, and each the index held whose file is still
+    there) is added; what the index held and is not read again is reported removed.
     `dry_run` also counts the chunks the sync would embed (chunking, reading the cache).
     After a change the tiered merge policy runs; `merge` merges every segment into one.
     `store`: the caller's store of this index, kept between its syncs (a watch), so what
@@ -74,7 +76,6 @@ def _sync(
     store = store or IndexStore(cfg.index_dir, warn)
     store.check_owner()  # before anything is written there
     roots = [p.absolute() for p in (paths if paths else cfg.corpus_paths)]
-    found = discover(roots, follow_symlinks=cfg.corpus.follow_symlinks, exclude=[store.root])
     settings = chunk_settings(cfg)
     with store.lock(lock_timeout):
         if not dry_run:
@@ -83,9 +84,12 @@ def _sync(
             if full:
                 store.check_cache(MODEL_DIM)  # a rebuild never starts from a damaged cache
         old = store.load(MODEL_NAME, MODEL_DIM) if not full and store.exists() else None
+        recorded = store.recorded_paths() if full else None
+        found = discover(roots + Roots(roots).outside(recorded or {}),
+                         follow_symlinks=cfg.corpus.follow_symlinks, exclude=[store.root])
         plan = make_plan(found, roots, old.documents if old else None,
                          old is not None and old.manifest.get("chunking") == settings,
-                         int(cfg.corpus.max_file_mb * 1_000_000), warn, dry_run)
+                         int(cfg.corpus.max_file_mb * 1_000_000), warn, dry_run, recorded)
         if dry_run:
             plan.report.generation = old.name if old else None
             plan.report.chunks_embedded = _would_embed(cfg, store, old, plan)

@@ -83,12 +83,32 @@ def _stat_unchanged(prev: tuple, st: os.stat_result) -> bool:
     return (size, mtime) == (st.st_size, st.st_mtime_ns) and st.st_mtime_ns < read_ns - STABLE_NS
 
 
+class Roots:
+    """The corpus roots of a sync, as the walk's normalized absolute paths."""
+
+    def __init__(self, roots: list[Path]):
+        self.tops = [os.path.abspath(r) for r in roots]
+        self.under = tuple(os.path.join(top, "") for top in self.tops)  # "root/": prefixes
+
+    def hold(self, path: str) -> bool:
+        """`path` (normalized, absolute) is a root or lies below one."""
+        return path in self.tops or path.startswith(self.under)
+
+    def outside(self, recorded: dict[str, str]) -> list[Path]:
+        """The `recorded` paths outside the roots that are files still: what a full
+        rebuild reads again besides the roots (the others are gone: removed)."""
+        return [Path(p) for p in sorted(set(recorded.values()))
+                if not self.hold(p) and os.path.isfile(p)]
+
+
 def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
               same_settings: bool, max_bytes: int, warn: Callable[[str], None],
-              dry_run: bool = False) -> Plan:
+              dry_run: bool = False, recorded: dict[str, str] | None = None) -> Plan:
     """Compare the files `found` under `roots` with `old` (the live generation's documents;
     `same_settings`: chunked with today's settings). A document that cannot be read is
-    skipped with a warning, and kept as indexed if it was."""
+    skipped with a warning, and kept as indexed if it was. `recorded` (a full rebuild,
+    `old` None): id -> path of every document the index held; those not read again
+    (their file gone or unreadable) are reported removed."""
     report = SyncReport(skipped=list(found.skipped), dry_run=dry_run)
     for line in found.skipped:
         warn(line)
@@ -129,19 +149,20 @@ def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
         fresh[doc_id] = doc
         entries[doc_id] = _meta(doc, doc_id, path, modes[doc_id], st, read_ns)
     dropped = {d for d in fresh if d in files}
-    tops = {os.path.abspath(r) for r in roots}  # normalized, as the walk's paths are
-    under = tuple(os.path.join(top, "") for top in tops)  # "root/": prefixes of its files
-    for doc_id, recorded in files.items():
+    within = Roots(roots)
+    for doc_id, held in files.items():
         if doc_id in seen:
             continue
-        path = recorded[4]
-        if path in tops or path.startswith(under):
+        if within.hold(held[4]):
             report.removed.append(old[doc_id]["source"])
             dropped.add(doc_id)
         else:
             report.unchanged += 1
     for doc_id in dropped:
         stats.pop(doc_id, None)
+    if recorded is not None:
+        report.removed = sorted(display_path(Path(p)) for i, p in recorded.items()
+                                if i not in fresh)
     if not found.paths and not (old is not None and len(old) > len(dropped)):
         raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
                          + " (.txt, .md, .html and .pdf files are read)")

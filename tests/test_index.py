@@ -12,6 +12,12 @@ from qa_bot.index import CURRENT
 
 from conftest import RAIL, SEED, make_config, segment_file
 
+FERRY = """transport
+
+Ferry Resumes
+
+The island ferry sailed again on Tuesday after its engine was repaired in dry dock.
+"""
 ARTICLE = """economy
 
 Harbour Trade Rises
@@ -26,6 +32,10 @@ def write(p: Path, text: str) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(text, encoding="utf-8")
     return p
+
+
+def titles(engine) -> set[str]:
+    return {meta["title"] for meta in engine.generation().documents.values()}
 
 
 def test_sync_reports_are_exact_and_only_changes_are_embedded(tmp_path, make_engine):
@@ -100,6 +110,40 @@ def test_a_dry_run_counts_the_chunks_the_sync_embeds(tmp_path, make_engine):
     assert done.chunks_embedded == plan.chunks_embedded
     # all in the cache now: a full rebuild embeds nothing, and its plan says so
     assert engine.sync(full=True, dry_run=True, progress=False).chunks_embedded == 0
+
+
+def test_a_full_rebuild_keeps_documents_indexed_from_other_paths(tmp_path, make_engine):
+    """`index --full` (the fix every damage message gives) reads again every document the
+    index holds whose file is still there, plus the corpus paths: nothing indexed from
+    another folder is lost, and a document whose file is gone is reported removed."""
+    write(tmp_path / "c" / "harbour.txt", ARTICLE)
+    news = tmp_path / "news"
+    write(news / "rail.txt", RAIL)
+    ferry = write(news / "ferry.txt", FERRY)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    engine.sync([news], progress=False)
+    assert titles(engine) == {"Harbour Trade Rises", "Rail Strike Ends", "Ferry Resumes"}
+
+    plan = engine.sync(full=True, dry_run=True, progress=False)
+    assert sorted(Path(a).name for a in plan.added) == ["ferry.txt", "harbour.txt", "rail.txt"]
+    assert plan.removed == [] and plan.chunks_embedded == 0
+    ferry.unlink()
+    plan = engine.sync(full=True, dry_run=True, progress=False)
+    assert [Path(r).name for r in plan.removed] == ["ferry.txt"]
+    assert len(plan.added) == 2
+    report = engine.sync(full=True, progress=False)
+    assert (report.added, report.removed) == (plan.added, plan.removed)
+    assert titles(engine) == {"Harbour Trade Rises", "Rail Strike Ends"}
+
+    # the repair of a damaged index, given only one of the folders: nothing lost either
+    name = engine.generation().name
+    segment_file(tmp_path / "index", name, "vectors.npy").write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError):
+        make_engine(engine.cfg).ask("harbour")
+    report = make_engine(engine.cfg).sync([news], full=True, progress=False)
+    assert len(report.added) == 2 and report.removed == []
+    assert titles(make_engine(engine.cfg)) == {"Harbour Trade Rises", "Rail Strike Ends"}
 
 
 def test_bad_files_are_skipped_and_indexed_text_is_never_lost(tmp_path, make_engine):

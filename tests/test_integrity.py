@@ -211,6 +211,58 @@ def test_a_damaged_file_is_named_by_its_size_and_full_repairs(two_corpora, make_
     assert titles(make_engine(engine.cfg)) == {"Harbour Trade Rises"}
 
 
+def test_the_repair_the_errors_name_keeps_every_folder(two_corpora):
+    """The audit's case as an operator meets it: documents indexed from two folders, the
+    index damaged, and the fix the error names, `index --full`, run with one folder: the
+    plan and the rebuild keep both."""
+    t = two_corpora
+    idx = str(t / "index")
+    for folder in ("A", "B"):
+        assert qa_bot("--index-dir", idx, "index", folder, cwd=t).returncode == 0
+    segment_file(t / "index", IndexStore(t / "index").current_name(),
+                 "chunks.jsonl").write_text("garbage")
+    assert "index --full" in one_line_error(qa_bot("--index-dir", idx, "docs", cwd=t), 1)
+    kept = ["added: A/harbour.txt", "added: B/rail.txt"]
+    proc = qa_bot("--index-dir", idx, "index", "--full", "--dry-run", "A", cwd=t)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines() == kept + [
+        "2 added, 0 updated, 0 removed, 0 unchanged; 0 chunks would be embedded"]
+    proc = qa_bot("--index-dir", idx, "index", "--full", "A", cwd=t)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines()[:-1] == kept and proc.stdout.splitlines()[-1].startswith(
+        "2 added, 0 updated, 0 removed, 0 unchanged; 0 chunks were embedded; generation ")
+    assert qa_bot("--index-dir", idx, "docs", cwd=t).stdout.strip().endswith("2 documents")
+
+
+def test_a_full_rebuild_of_a_damaged_document_list_says_what_it_cannot_keep(
+        two_corpora, make_engine, capsys):
+    """What the index held is read as far as damage allows: a damaged live manifest gives
+    way to the newest intact one, damaged document ids are passed over; one warning each,
+    and the corpus paths are always read."""
+    t = two_corpora
+    engine = make_engine(make_config(t, ["A"]))
+    engine.sync(progress=False)
+    name = engine.sync([t / "B"], progress=False).generation
+    ids = segment_file(t / "index", name, "documents.ids.json")  # B's segment
+    manifest = t / "index" / name / "manifest.json"
+    good = manifest.read_bytes()
+    manifest.write_bytes(good.replace(b'"chunks": ', b'"chunks": 1', 1))
+    capsys.readouterr()
+    report = make_engine(engine.cfg).sync(full=True, dry_run=True, progress=False)
+    assert [Path(a).name for a in report.added] == ["harbour.txt"]
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: {manifest}: cannot be read; only the documents of gen-000001 and the "
+        f"corpus paths are read again"]
+    manifest.write_bytes(good)
+    ids.write_text(ids.read_text().replace("rail", "tail"))
+    report = make_engine(engine.cfg).sync(full=True, progress=False)
+    assert [Path(a).name for a in report.added] == ["harbour.txt"]
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"warning: {ids}: damaged") and line.endswith(
+        "of the documents it lists, only those under the corpus paths are read again")
+    assert titles(make_engine(engine.cfg)) == {"Harbour Trade Rises"}
+
+
 def test_bytes_overwritten_in_place_are_caught_by_the_checksum(two_corpora, make_engine):
     """The issue's cases: 64 random bytes in the vector file gave a wrong answer at
     confidence 1.0 and a sync that reported all unchanged; a chunk's `start` moved by 2

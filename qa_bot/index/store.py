@@ -25,7 +25,8 @@ from typing import Callable
 
 from qa_bot.errors import IndexCorruptError, IndexMissingError
 from qa_bot.index.cache import EmbeddingCache
-from qa_bot.index.files import manifest_intact
+from qa_bot.index.doctable import live_entries, read_ids
+from qa_bot.index.files import file_problem, manifest_intact
 from qa_bot.index.generation import Generation, load_generation, segments_problem
 from qa_bot.index.layout import CURRENT, GEN_NAME, MANIFEST, SEG_NAME, SEGMENTS, cache_path, \
     number_of, text_path
@@ -147,6 +148,51 @@ class IndexStore(Ownership, Writing):
         gen = load_generation(self.root / name, model, dim, opened, self.manifest(name))
         self._opened = {s.folder.name: s for s in gen.segments}
         return gen
+
+    def recorded_paths(self) -> dict[str, str]:
+        """id -> source path of each live document of the live generation (CURRENT's, else
+        the newest), read as far as damage allows and never raising for it: what `index
+        --full` reads again besides the corpus paths. A damaged manifest: the newest intact
+        one stands in; a segment whose document ids cannot be read is passed over (each
+        with one warning); no generation at all: nothing."""
+        names = self._generation_names()
+        live = self.read_pointer()[0] or (names[-1] if names else None)
+        order = ([live] + [n for n in reversed(names) if n != live]) if live else []
+        for name in order:
+            manifest = self.manifest(name)
+            if manifest is None:
+                continue
+            if name != live:
+                self.warn(f"{self.root / live / MANIFEST}: cannot be read; only the "
+                          f"documents of {name} and the corpus paths are read again")
+            return self._paths_of(manifest)
+        if live:
+            self.warn(f"{self.root}: no generation's manifest can be read; only the corpus "
+                      f"paths are read again")
+        return {}
+
+    def _paths_of(self, manifest: dict) -> dict[str, str]:
+        """id -> path of the live documents a manifest names (see recorded_paths)."""
+        listed = manifest.get("documents")
+        if isinstance(listed, dict):  # formats 1 and 2 listed them in the manifest
+            return {i: m["path"] for i, m in listed.items()
+                    if isinstance(m, dict) and isinstance(m.get("path"), str)}
+        out: dict[str, str] = {}
+        for entry in manifest.get("segments") or []:
+            ids_file = self.root / SEGMENTS / str(entry.get("name")) / "documents.ids.json"
+            try:
+                problem = file_problem(ids_file.parent, {"files": {
+                    ids_file.name: entry["files"][ids_file.name]}})
+                if problem is None:
+                    ids = read_ids(ids_file.parent, int(entry["documents"]))
+                    live = live_entries(entry, len(ids))
+                    out.update((i[0], i[1]) for i, ok in zip(ids, live) if ok)
+            except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                problem = f"{ids_file}: cannot be read ({exc})"
+            if problem:
+                self.warn(f"{problem}; of the documents it lists, only those under the "
+                          f"corpus paths are read again")
+        return out
 
     def verify(self, model: str, dim: int) -> list[str]:
         """Every problem of the live generation, one line each (see index/verify.py)."""
