@@ -169,6 +169,24 @@ def test_no_documents_is_an_input_error(tmp_path, make_engine):
 
 
 
+def test_the_report_counts_in_words(capsys):
+    from qa_bot.cli.index_commands import print_report
+    from qa_bot.plan import SyncReport
+
+    print_report(SyncReport(added=["a.txt"], chunks_embedded=1, merged=1), False)
+    print_report(SyncReport(unchanged=1, dry_run=True, chunks_embedded=1), False)
+    print_report(SyncReport(updated=["a.txt"], chunks_embedded=2, merged=3), False)
+    print_report(SyncReport(), False)
+    assert capsys.readouterr().out.splitlines() == [
+        "added: a.txt",
+        "1 added, 0 updated, 0 removed, 0 unchanged; 1 chunk was embedded; 1 segment merged",
+        "0 added, 0 updated, 0 removed, 1 unchanged; 1 chunk would be embedded",
+        "updated: a.txt",
+        "0 added, 1 updated, 0 removed, 0 unchanged; 2 chunks were embedded; "
+        "3 segments merged",
+        "0 added, 0 updated, 0 removed, 0 unchanged; 0 chunks were embedded"]
+
+
 def test_foreign_model_and_corrupt_files_are_refused_with_the_fix(tmp_path, make_engine):
     write(tmp_path / "c" / "a.txt", ARTICLE)
     engine = make_engine(make_config(tmp_path, ["c"]))

@@ -17,20 +17,26 @@ if TYPE_CHECKING:
     from qa_bot.indexer import SyncReport
 
 
+def count(n: int, noun: str) -> str:
+    """`n` and the noun, plural unless n is 1: "1 chunk", "0 chunks"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def print_report(report: SyncReport, as_json: bool) -> None:
     """A sync's report: one JSON line, or a line per changed document and a summary."""
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False), flush=True)
         return
-    verb = "would be" if report.dry_run else "were"
+    n = report.chunks_embedded
+    verb = "would be" if report.dry_run else "was" if n == 1 else "were"
     for label, items in (("added", report.added), ("updated", report.updated),
                          ("removed", report.removed)):
         for item in items:
             print(f"{label}: {safe(item)}")
     print(f"{len(report.added)} added, {len(report.updated)} updated, "
           f"{len(report.removed)} removed, {report.unchanged} unchanged; "
-          f"{report.chunks_embedded} chunks {verb} embedded"
-          + (f"; {report.merged} segments merged" if report.merged else "")
+          f"{count(n, 'chunk')} {verb} embedded"
+          + (f"; {count(report.merged, 'segment')} merged" if report.merged else "")
           + (f"; generation {report.generation}" if report.generation else ""), flush=True)
 
 
@@ -55,8 +61,9 @@ def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
     if args.json:
         emit({"verified": True, **n})
     else:
-        print(f"index verified: generation {n['generation']}, {n['files']} files, "
-              f"{n['documents']} documents, {n['chunks']} chunks checked", flush=True)
+        print(f"index verified: generation {n['generation']}, {count(n['files'], 'file')}, "
+              f"{count(n['documents'], 'document')}, {count(n['chunks'], 'chunk')} checked",
+              flush=True)
     return 0
 
 
