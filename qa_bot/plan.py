@@ -100,6 +100,14 @@ class Roots:
         return [Path(p) for p in sorted(set(recorded.values()))
                 if not self.hold(p) and os.path.isfile(p)]
 
+    def empty(self, paths: list[str]) -> list[str]:
+        """The roots that are folders holding none of `paths`."""
+        return [top for top in self.tops if os.path.isdir(top) and not any(
+            p.startswith(os.path.join(top, "")) for p in paths)]
+
+
+KINDS = "(.txt, .md, .html and .pdf files are read)"
+
 
 def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
               same_settings: bool, max_bytes: int, warn: Callable[[str], None],
@@ -108,7 +116,9 @@ def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
     `same_settings`: chunked with today's settings). A document that cannot be read is
     skipped with a warning, and kept as indexed if it was. `recorded` (a full rebuild,
     `old` None): id -> path of every document the index held; those not read again
-    (their file gone or unreadable) are reported removed."""
+    (their file gone or unreadable) are reported removed. Nothing to index (no document
+    under the roots and none removed, or an index left empty) is an InputError; a root
+    folder without documents is a warning."""
     report = SyncReport(skipped=list(found.skipped), dry_run=dry_run)
     for line in found.skipped:
         warn(line)
@@ -163,9 +173,10 @@ def make_plan(found: Discovery, roots: list[Path], old: DocumentTable | None,
     if recorded is not None:
         report.removed = sorted(display_path(Path(p)) for i, p in recorded.items()
                                 if i not in fresh)
-    if not found.paths and not (old is not None and len(old) > len(dropped)):
-        raise InputError("no documents found in " + ", ".join(display_path(r) for r in roots)
-                         + " (.txt, .md, .html and .pdf files are read)")
+    if not found.paths and (old is None or not dropped or len(old) <= len(dropped)):
+        raise InputError(f"no documents found in {', '.join(map(display_path, roots))} {KINDS}")
+    for top in within.empty(found.paths):
+        warn(f"{display_path(Path(top))}: no documents found {KINDS}")
     private = any(not mode & 0o004 for mode in modes.values()) or (
         old is not None and old.any_private(set(modes) | dropped))
     return Plan(report, fresh, entries, dropped, stats, modes, private)

@@ -162,11 +162,35 @@ def test_bad_files_are_skipped_and_indexed_text_is_never_lost(tmp_path, make_eng
     assert any(ch.title == "Harbour Trade Rises" for ch in engine.generation().chunks)
 
 
-def test_no_documents_is_an_input_error(tmp_path, make_engine):
+def test_no_documents_is_an_input_error(tmp_path, make_engine, capsys):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no documents found"):
         make_engine(make_config(tmp_path, ["empty"])).sync(progress=False)
 
+    # with an index: a folder with nothing to index is refused too, nothing written
+    harbour = write(tmp_path / "c" / "harbour.txt", ARTICLE)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    name = engine.sync(progress=False).generation
+    (tmp_path / "empty" / "notes.docx").write_bytes(b"PK")
+    for dry_run in (True, False):
+        with pytest.raises(InputError) as info:
+            engine.sync([tmp_path / "empty"], dry_run=dry_run, progress=False)
+        assert str(info.value).startswith(f"no documents found in {tmp_path / 'empty'} (")
+    assert engine.generation().name == name
+    # a folder without documents beside one with them: one warning naming it
+    capsys.readouterr()
+    write(tmp_path / "news" / "rail.txt", RAIL)
+    report = engine.sync([tmp_path / "empty", tmp_path / "news"], progress=False)
+    assert len(report.added) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: {tmp_path / 'empty' / 'notes.docx'}: unsupported file type, skipped",
+        f"warning: {tmp_path / 'empty'}: no documents found (.txt, .md, .html and .pdf "
+        f"files are read)"]
+    # a folder emptied of what was indexed from it: a sync, with the warning
+    harbour.unlink()
+    report = engine.sync(progress=False)
+    assert [Path(r).name for r in report.removed] == ["harbour.txt"]
+    assert f"warning: {tmp_path / 'c'}: no documents found" in capsys.readouterr().err
 
 
 def test_the_report_counts_in_words(capsys):

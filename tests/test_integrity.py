@@ -214,7 +214,7 @@ def test_a_damaged_file_is_named_by_its_size_and_full_repairs(two_corpora, make_
 def test_the_repair_the_errors_name_keeps_every_folder(two_corpora):
     """The audit's case as an operator meets it: documents indexed from two folders, the
     index damaged, and the fix the error names, `index --full`, run with one folder: the
-    plan and the rebuild keep both."""
+    plan and the rebuild keep both, and a folder with nothing to index is one line."""
     t = two_corpora
     idx = str(t / "index")
     for folder in ("A", "B"):
@@ -232,6 +232,9 @@ def test_the_repair_the_errors_name_keeps_every_folder(two_corpora):
     assert proc.stdout.splitlines()[:-1] == kept and proc.stdout.splitlines()[-1].startswith(
         "2 added, 0 updated, 0 removed, 0 unchanged; 0 chunks were embedded; generation ")
     assert qa_bot("--index-dir", idx, "docs", cwd=t).stdout.strip().endswith("2 documents")
+    (t / "C").mkdir()
+    assert one_line_error(qa_bot("--index-dir", idx, "index", "C", cwd=t), 2) == (
+        "qa-bot: error: no documents found in C (.txt, .md, .html and .pdf files are read)")
 
 
 def test_a_full_rebuild_of_a_damaged_document_list_says_what_it_cannot_keep(
