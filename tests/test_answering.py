@@ -136,6 +136,16 @@ def test_the_answer_phrase_is_marked_inside_the_quote(engine):
         assert phrase in marked and len(marked) < len(first.quote) / 2
 
 
+def test_a_phrase_of_the_asked_kind_is_marked_at_a_lower_probability(seed_engine):
+    """"Kim Song" answers "Who ...?" (a name the question does not hold): marked although
+    the reader gives it less than HIGHLIGHT_MIN (0.18 when measured)."""
+    answer = seed_engine.ask("Who is North Korea's ambassador to the United Nations?")
+    first = answer.citations[0]
+    assert answer.answered and first.highlight is not None
+    text = source_text(seed_engine, first.doc_id)
+    assert text[first.highlight[0]:first.highlight[1]] == "Kim Song"
+
+
 def test_only_the_quoted_passages_are_cited(engine):
     answer = engine.ask("When was Jane Okafor born?", top_k=4)
     cited = [c for c in answer.citations if c.cited]

@@ -14,7 +14,7 @@ import re
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person
-from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name
+from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, span_type
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
@@ -25,8 +25,13 @@ from qa_bot.retrieval import Hit
 # The second best sentence (of any passage) joins the answer when its final score is within
 # this margin of the best (`python -m benchmarks.fit_news` prints what each margin buys).
 SECOND_SENTENCE_MARGIN = 0.5
-# The answer phrase is marked when the reader's span probability reaches this.
+# The answer phrase is marked when the reader's span probability reaches HIGHLIGHT_MIN, or
+# HIGHLIGHT_MIN_OF_KIND when it is of the kind the question asks for (a new name for "who",
+# a date for "when": question.span_type). On the tuning answers whose sentence holds the
+# gold, the second rule marks 26 more phrases, 19 of them holding it (91.8 -> 90.4% of
+# marked phrases hold it; "Kim Song" for the seed's ambassador, at 0.18).
 HIGHLIGHT_MIN = 0.2
+HIGHLIGHT_MIN_OF_KIND = 0.1
 # Two sentences whose sets of words are at least this alike are one sentence in two copies
 # of a story (the BBC set carries stories twice, a word changed: "at about 1230 GMT" / "at
 # 1230 GMT"): the answer quotes it once. Two different facts in one sentence frame ("Sales
@@ -36,9 +41,10 @@ HIGHLIGHT_MIN = 0.2
 SAME_SENTENCE = 0.8
 
 
-def _highlight(c: Candidate) -> tuple[int, int] | None:
+def _highlight(c: Candidate, question: str) -> tuple[int, int] | None:
     r = c.reading
-    if r is None or r.span is None or r.span_prob < HIGHLIGHT_MIN:
+    if r is None or r.span is None or r.span_prob < HIGHLIGHT_MIN_OF_KIND or (
+            r.span_prob < HIGHLIGHT_MIN and span_type(question, c.scored.text, r.span) <= 0):
         return None
     base = c.scored.sentence.start
     return base + r.span[0], base + r.span[1]
@@ -142,7 +148,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         top = max(block, key=lambda c: c.score)
         quoted.update([text, *(c.scored.text for c in block)])
         citations.append(_citation(len(citations) + 1, hits[block[0].scored.hit], gen, sent,
-                                   text, top.score, cited=True, highlight=_highlight(top)))
+                                   text, top.score, cited=True,
+                                   highlight=_highlight(top, ranking.cased or question)))
     cited_hits = {c.scored.hit for c in chosen} if answered else set()
     best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
     for s in sorted(scored, key=lambda s: -s.score):
