@@ -225,3 +225,16 @@ def test_docs_listing_escapes_titles():
     text = parse_html(message)
     assert "<b>A</b> & B [war] — a.txt, indexed 2026-11-27" in text
     assert parse_html(docs_messages([])[0]) == "No documents are indexed yet."
+
+
+def test_a_wrapped_sentence_reads_as_running_text_with_its_phrase_bold():
+    """A quote from a hard-wrapped file keeps the file's line break (the offsets and the JSON
+    are the file's), but Telegram shows the sentence on one line, its phrase still bold."""
+    lava = "Lava flowed for three\nkilometres before it reached the sea."
+    c = citation(1, lava, "Eruption", cited=True, phrase="three\nkilometres")
+    answer = Answer("How far did the lava flow?", True, f"{lava} [1]", [c], 0.9)
+    message = telegram_messages(answer)[0]
+    answer_html = message.split("\n\n")[0]
+    assert parse_html(answer_html) == \
+        "Lava flowed for three kilometres before it reached the sea. [1]"
+    assert bold_texts(answer_html) == ["three kilometres"]

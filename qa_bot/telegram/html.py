@@ -165,11 +165,18 @@ def _bold(text: str, ranges: Sequence[tuple[int, int]]) -> tuple[Span, ...]:
     return tuple(span for span in spans if span[1])
 
 
+def running(text: str) -> str:
+    """A sentence of a hard-wrapped file as running text: each line break that is no
+    paragraph break ("three\nkilometres") shown as a space. Same length, so the answer
+    phrase's offsets still hold; the JSON keeps the file's own text."""
+    return re.sub(r"(?<!\n)\n(?!\n)", " ", text)
+
+
 def _quote_spans(c: Citation) -> tuple[Span, ...]:
     """A citation's quote, its answer phrase bold (the blockquote marks it as a quote, so
     no quotation marks are added)."""
     span = highlight_in_quote(c)
-    return _bold(c.quote, [span] if span else [])
+    return _bold(running(c.quote), [span] if span else [])
 
 
 def _passage_blocks(citations: list[Citation], answer_text: str) -> list[Block]:
@@ -197,7 +204,8 @@ def telegram_messages(answer: Answer, limit: int = TELEGRAM_LIMIT, preface: str 
     `more_passages_messages` (a button). `preface`, if any, opens the first message in
     italics (e.g. that the answer is late)."""
     blocks = [Block((("i", preface),), keep_with_next=True)] if preface else []
-    blocks.append(Block(_bold(answer.answer, answer_highlights(answer)), gap="\n\n"))
+    blocks.append(Block(_bold(running(answer.answer), answer_highlights(answer)),
+                        gap="\n\n"))
     sources = cited(answer)
     if sources:
         blocks.append(Block((("b", "Sources"),), gap="\n\n", keep_with_next=True))
