@@ -4,18 +4,17 @@ Invariants (tested): `doc.text[c.start:c.end] == c.text`; every sentence span li
 its chunk and every sentence of the document lies in exactly one chunk; the text the model
 embeds for a chunk (`embed_text`) is at most `max_tokens` word pieces, special ones included,
 so nothing is truncated; chunks never cross documents or sections. A sentence runs on across
-a line break that only wraps a paragraph (`soft_breaks`), so its text may hold a newline."""
+a line break that only wraps a paragraph (qa_bot/wrapping.py), so its text may hold a newline."""
 
 from __future__ import annotations
 
 import functools
-import re
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa_bot.documents import Document, Paragraph, is_heading
+from qa_bot.documents import Document, Paragraph
+from qa_bot.wrapping import unwrapped
 
 
 @dataclass(frozen=True)
@@ -96,60 +95,9 @@ def _segmenter():
     return seg
 
 
-WRAP_MAX = 160  # a longer line is a paragraph written on one line, not wrapped text
-FILL = 0.9  # a wrapped line fills the paragraph's width but for the next word (some slack:
-# PDF text is wrapped by glyph width, not by characters)
-_ITEM = re.compile(r"[ \t]*([-*+•‣◦▪]|\d{1,3}[.)]|\(?[a-z]\)|\(\d{1,3}\))[ \t]")
-
-
-def _item_kind(line: str) -> str | None:
-    """'-', '0.', '(0)'...: the kind of list marker the line opens with, if any."""
-    m = _ITEM.match(line)
-    return re.sub(r"\w+", "0", m.group(1)) if m else None
-
-
-def _is_row(line: str) -> bool:
-    s = line.strip()
-    return s.startswith("|") or "\t" in s
-
-
-def _heading_between(a: str, b: str) -> bool:
-    """One of two lines is a heading and the other is not upper case (wire copy is upper
-    case throughout: there a short upper-case line is wrapped text)."""
-    return (is_heading(a) and b != b.upper()) or (is_heading(b) and a != a.upper())
-
-
-def soft_breaks(text: str) -> list[int]:
-    """Offsets of the line breaks in a paragraph that only wrap it: the line before fills
-    the paragraph's width (the next word would not have fitted). A break stays hard, and
-    ends a sentence as before, after a short line, beside a heading or a table row, and
-    before a list item (a marker at least two lines open with, or after a line ending in
-    ':'); every break of a paragraph with a line over WRAP_MAX characters is hard."""
-    lines = text.split("\n")
-    widths = [len(line.rstrip()) for line in lines]
-    width = max(widths)
-    if len(lines) < 2 or width > WRAP_MAX:
-        return []
-    kinds = [_item_kind(line) for line in lines]
-    listed = {k for k, n in Counter(kinds).items() if k and n >= 2}
-    soft: list[int] = []
-    pos = 0
-    for i, (a, b) in enumerate(zip(lines, lines[1:])):
-        pos += len(a)
-        words = b.split()
-        hard = (not words or widths[i] + 1 + len(words[0]) <= FILL * width
-                or (kinds[i + 1] is not None
-                    and (kinds[i + 1] in listed or a.rstrip().endswith(":")))
-                or _heading_between(a, b) or _is_row(a) or _is_row(b))
-        if not hard:
-            soft.append(pos)
-        pos += 1
-    return soft
-
-
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans (trimmed) covering text[start:end], found by pysbd; a soft line break
-    (`soft_breaks`) is read as a space, every other one ends a sentence. If the splitter
+    (wrapping.soft_breaks) is read as a space, every other one ends a sentence. If the splitter
     ever returns text it cannot locate, the rest of the span becomes one sentence."""
     return [(start + a, start + b) for a, b in _spans(text[start:end])]
 
@@ -160,14 +108,7 @@ def _spans(text: str) -> tuple[tuple[int, int], ...]:
     here; remembered, a paragraph seen again (an updated article re-chunked by a watch,
     a wire story in several feeds) costs nothing. A paragraph without soft breaks goes to
     pysbd as it is, so unwrapped text splits exactly as it always did."""
-    soft = soft_breaks(text)
-    if soft:  # each soft break (with a "\r" before it) becomes a space: offsets unchanged
-        chars = list(text)
-        for i in soft:
-            chars[i] = " "
-            if chars[i - 1] == "\r":
-                chars[i - 1] = " "
-        text = "".join(chars)
+    text = unwrapped(text)
     spans: list[tuple[int, int]] = []
     cursor = 0
     for sent in _segmenter().segment(text):
