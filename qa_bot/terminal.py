@@ -34,3 +34,8 @@ def print_error(exc: Exception) -> None:
     lines = exc.lines() if hasattr(exc, "lines") else [str(exc)]
     for line in lines:
         print(f"qa-bot: error: {safe(line)}", file=sys.stderr, flush=True)
+
+
+def count(n: int, noun: str) -> str:
+    """`n` and the noun, plural unless n is 1: "1 chunk", "0 chunks"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

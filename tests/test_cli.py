@@ -71,7 +71,7 @@ def test_index_json_report_and_docs(built):
     docs = qa_bot("--index-dir", str(built), "docs")
     assert docs.returncode == 0
     assert "North Korea Claims the U.S. is the Root Cause of Ukraine Invasion" in docs.stdout
-    assert docs.stdout.strip().endswith("1 documents")
+    assert docs.stdout.strip().endswith("\n1 document")
 
 
 def test_user_errors_are_one_line_and_non_zero(built, tmp_path):

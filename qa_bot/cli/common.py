@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from qa_bot.config import Config
 from qa_bot.errors import InputError
+from qa_bot.terminal import count
 
 if TYPE_CHECKING:  # the engine (and its models) load only for the commands that ask
     from qa_bot.engine import Engine
@@ -29,7 +30,8 @@ def ensure_index(engine: Engine) -> None:
         print(f"No index yet in {engine.cfg.index_dir}: building it from {paths} first.",
               file=sys.stderr)
         report = engine.sync()
-        print(f"Indexed {len(report.added)} documents ({report.chunks_embedded} chunks).",
+        print(f"Indexed {count(len(report.added), 'document')} "
+              f"({count(report.chunks_embedded, 'chunk')}).",
               file=sys.stderr)
 
 

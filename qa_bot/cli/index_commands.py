@@ -11,15 +11,10 @@ from typing import TYPE_CHECKING
 from qa_bot.cli.common import emit, engine_for
 from qa_bot.config import Config
 from qa_bot.errors import IndexDamagedError, IndexMissingError, InputError
-from qa_bot.terminal import safe
+from qa_bot.terminal import count, safe
 
 if TYPE_CHECKING:
     from qa_bot.indexer import SyncReport
-
-
-def count(n: int, noun: str) -> str:
-    """`n` and the noun, plural unless n is 1: "1 chunk", "0 chunks"."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def print_report(report: SyncReport, as_json: bool) -> None:
@@ -96,7 +91,7 @@ def cmd_docs(args: argparse.Namespace, cfg: Config) -> int:
         print(json.dumps(docs, ensure_ascii=False))
         return 0
     for d in docs:
-        print(f"{safe(d['source'])}\t{safe(d['title'])}\t{d['chunks']} chunks\t"
+        print(f"{safe(d['source'])}\t{safe(d['title'])}\t{count(d['chunks'], 'chunk')}\t"
               f"indexed {safe(d['indexed_at'])}")
-    print(f"{len(docs)} documents")
+    print(count(len(docs), "document"))
     return 0

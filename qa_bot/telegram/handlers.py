@@ -20,6 +20,7 @@ from qa_bot.render import read_as
 from qa_bot.telegram import html
 from qa_bot.telegram.bot import QaBot, preface
 from qa_bot.telegram.keyboards import keyboard
+from qa_bot.terminal import count
 
 log = logging.getLogger("qa_bot.telegram")
 Context = ContextTypes.DEFAULT_TYPE
@@ -194,7 +195,7 @@ async def reindex(qa: QaBot, msg: Any) -> None:
 def report_lines(report: SyncReport) -> list[str]:
     lines = [f"Reindex done: {len(report.added)} added, {len(report.updated)} updated, "
              f"{len(report.removed)} removed, {report.unchanged} unchanged "
-             f"({report.chunks_embedded} chunks embedded)."]
+             f"({count(report.chunks_embedded, 'chunk')} embedded)."]
     for label, items in (("added", report.added), ("updated", report.updated),
                          ("removed", report.removed)):
         lines += [f"{label}: {item}" for item in items[:20]]

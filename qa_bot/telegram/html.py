@@ -17,6 +17,7 @@ from typing import Sequence
 from qa_bot.answer import Answer, Citation
 from qa_bot.render import answer_highlights, cited, highlight_in_quote, location, \
     more_passages, nearest_articles
+from qa_bot.terminal import count
 
 
 TELEGRAM_LIMIT = 4096
@@ -245,7 +246,7 @@ def docs_messages(docs: list[dict], limit: int = TELEGRAM_LIMIT) -> list[str]:
     """What is indexed: one line per document (title, topic, source, indexing date)."""
     if not docs:
         return pack([Block((("", "No documents are indexed yet."),))], limit)
-    blocks = [Block((("b", f"{len(docs)} documents"),))]
+    blocks = [Block((("b", count(len(docs), "document")),))]
     for d in docs:
         topic = f" [{d['topic']}]" if d.get("topic") else ""
         when = str(d.get("indexed_at", ""))[:10]
