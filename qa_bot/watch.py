@@ -52,7 +52,7 @@ def watch(engine, paths: list[Path] | None, on_report: Callable, *,
     ready = False
     try:
         for changes in watchfiles.watch(*roots, watch_filter=relevant, debounce=debounce_ms,
-                                        stop_event=stop_event, raise_interrupt=False,
+                                        stop_event=stop_event, raise_interrupt=True,
                                         rust_timeout=500, yield_on_timeout=True):
             if ready and not changes:
                 continue
