@@ -574,6 +574,10 @@ def test_missing_token_or_webhook_secret_is_one_line_and_exit_2(corpus, tmp_path
     code, err = run(exit_of(qa_bot_cmd("telegram"), cli_env(corpus)))
     assert code == 2
     assert err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN is not set" in err
+    code, err = run(exit_of(qa_bot_cmd("telegram"),
+                            cli_env(corpus, TELEGRAM_BOT_TOKEN="garbage-token")))
+    assert code == 2 and err.count("\n") == 1 and "is not a bot token" in err
+    assert "garbage-token" not in err  # whatever was set is never echoed
 
     webhook = tmp_path / "webhook.toml"
     webhook.write_text('[telegram]\nmode = "webhook"\nwebhook_url = "https://x.test/hook"\n')

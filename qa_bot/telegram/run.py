@@ -62,6 +62,9 @@ def run(cfg: Config, base_url: str | None = None) -> int:
     if not token:
         raise ConfigError(f"{TOKEN_ENV} is not set (create a bot with @BotFather and "
                           f"export its token)")
+    if not re.fullmatch(r"\d+:[\w-]+", token):  # never echoed: it may be a real secret
+        raise ConfigError(f"{TOKEN_ENV} is not a bot token: @BotFather gives one of the form "
+                          f"123456789:AA... (digits, a colon, then letters)")
     secret = os.environ.get(SECRET_ENV, "").strip() or None
     redactor.add(token, secret)
     redactor.install()
