@@ -79,6 +79,8 @@ def test_user_errors_are_one_line_and_non_zero(built, tmp_path):
     assert_one_line_error(qa_bot("--index-dir", str(built), "ask"), 2, "no question given")
     assert_one_line_error(qa_bot("--index-dir", str(built), "index", str(tmp_path / "nope")),
                           2, "nope", "no such file")
+    assert_one_line_error(qa_bot("--index-dir", str(built), "index", "--wait", "-1"),
+                          2, "--wait", "-1")
     bad = tmp_path / "bad.toml"
     bad.write_text("[retrieval]\ntop_k = -1\n")
     assert_one_line_error(qa_bot("--config", str(bad), "docs"), 2, "bad.toml", "top_k")

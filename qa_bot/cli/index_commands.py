@@ -63,6 +63,8 @@ def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_index(args: argparse.Namespace, cfg: Config) -> int:
+    if not args.wait >= 0:  # also NaN
+        raise InputError(f"--wait must be 0 or more seconds, got {args.wait:g}")
     if args.verify:
         return cmd_verify(args, cfg)
     address = cfg.index.cluster if args.cluster is None else args.cluster
