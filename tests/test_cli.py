@@ -88,6 +88,12 @@ def test_user_errors_are_one_line_and_non_zero(built, tmp_path):
                           2, "none.toml", "not found")
     assert_one_line_error(qa_bot("--index-dir", str(tmp_path / "empty"), "docs"),
                           1, "no index yet")
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "todo.txt").write_text("buy milk\n")
+    for cmd in (["docs"], ["index", "--verify"]):  # said "run `qa-bot index`", which refuses
+        assert_one_line_error(qa_bot("--index-dir", str(foreign), *cmd), 2,
+                              "not empty and not a qa-bot index")
 
 
 def test_an_unquoted_question_is_asked_and_a_mistyped_option_is_named(built):

@@ -45,7 +45,9 @@ def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
               if getattr(args, o)] + [str(p) for p in args.paths]
     if others:
         raise InputError(f"--verify checks the index as it is; it takes no {others[0]}")
-    if not IndexStore(cfg.index_dir).exists():
+    store = IndexStore(cfg.index_dir)
+    if not store.exists():
+        store.check_owner()  # a folder of other files: say so, not "run qa-bot index"
         raise IndexMissingError(f"{cfg.index_dir}: no index yet; run `qa-bot index`")
     problems = verify(cfg.index_dir)
     if problems:

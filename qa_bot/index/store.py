@@ -138,6 +138,7 @@ class IndexStore(Ownership, Writing):
                 _, why = self.read_pointer()
                 raise IndexCorruptError(f"{self.root}: no complete generation ({CURRENT} "
                                         f"{why}); run `qa-bot index --full`")
+            self.check_owner()  # a folder of other files is no index to build either
             raise IndexMissingError(f"{self.root}: no index yet; run `qa-bot index`")
         return self.load_generation(name, model, dim)
 
