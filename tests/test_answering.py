@@ -146,6 +146,26 @@ def test_a_phrase_of_the_asked_kind_is_marked_at_a_lower_probability(seed_engine
     assert text[first.highlight[0]:first.highlight[1]] == "Kim Song"
 
 
+def test_how_far_and_how_much_are_answered_from_a_one_article_corpus(tmp_path, make_engine):
+    """"far" and "much" ask; they are not terms an answer holds. In a corpus of one article
+    that never says them, their idf outweighed every word the answer holds, and the
+    question was taken for off-topic (confidence 0)."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "kelda.txt").write_text(
+        "Volcano erupts on Kelda\n\nThe volcano on the island of Kelda erupted on Tuesday "
+        "morning, sending ash two kilometres into the sky and forcing the evacuation of three "
+        "villages. Lava flowed for three kilometres before it reached the sea, the island's "
+        "civil defence office said.\n\nFlights to the island were cancelled for two days. The "
+        "new sea wall, built in 2019, cost four hundred thousand pounds and took six weeks to "
+        "build.\n")
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    for question, phrase in (("How far did the lava flow?", "three kilometres"),
+                             ("How much did the sea wall cost?", "four hundred thousand")):
+        answer = engine.ask(question)
+        assert answer.answered and phrase in answer.answer, (question, answer.confidence)
+
+
 def test_only_the_quoted_passages_are_cited(engine):
     answer = engine.ask("When was Jane Okafor born?", top_k=4)
     cited = [c for c in answer.citations if c.cited]

@@ -123,12 +123,19 @@ def _question_words() -> frozenset[str]:
                            "can may might must shall"))
 
 
+# The word "how" asks with ("how far", "how much"): a question word, not a term an answer
+# holds ("Lava flowed for three kilometres" answers "How far did the lava flow?"); in a small
+# corpus that lacks it, its idf would outweigh every term the answer does hold.
+_HOW_WHAT = re.compile(r"\bhow\s+(far|much|many|long|old|big|often|soon|high|tall|large)\b",
+                       re.I)
+
+
 class QueryTerms:
     """The question's distinct stemmed terms (wh-words and auxiliary verbs left out) and
     their idf in this generation."""
 
     def __init__(self, text: str, gen: Generation):
-        aux = _question_words()
+        aux = _question_words() | set(terms(" ".join(_HOW_WHAT.findall(text))))
         self.terms = [t for t in dict.fromkeys(terms(text)) if t not in aux]
         self.idf = dict(zip(self.terms, gen.lexical.idf(self.terms).tolist()))
         self.total = sum(self.idf.values())
