@@ -46,9 +46,9 @@ def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
     out = []
     for action in parser._actions:
         out += action.option_strings
-        for sub in getattr(action, "choices", None) or {}:
-            if isinstance(action.choices[sub], argparse.ArgumentParser):
-                out += _option_strings(action.choices[sub])
+        if isinstance(action, argparse._SubParsersAction):  # the commands' own options
+            for command in action.choices.values():
+                out += _option_strings(command)
     return list(dict.fromkeys(out))
 
 
