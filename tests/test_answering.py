@@ -819,3 +819,37 @@ def test_typing_slips_are_mended_from_the_corpus_words():
     assert mended(pasted, passages) == pasted
     assert one_slip("b" * 31) == set() and one_slip("b" * 30)
     assert small_talk("thnaks " + "x" * 20000) is None
+
+
+TENNIS = ("Agassi out of Sydney warm-up\n\n"
+          "Andre Agassi has pulled out of the Sydney International, the last warm-up event "
+          "before the Australian Open.\n\n"
+          "The eighth seed has been troubled by a sore hip since the autumn.\n\n"
+          "Lleyton Hewitt, the local favourite, beat Mario Ancic 6-4 6-3 on Monday.\n\n"
+          "Hewitt said he was relieved because his serve had finally come back.\n\n"
+          "Organisers moved the start of Tuesday's matches to the evening after rain.\n")
+
+
+def test_why_after_an_answer_asks_the_reason_next_to_what_it_quoted(embedder, tmp_path):
+    """"Why?" (and "How come?", "What was the reason?") asks the reason for what the
+    previous answer quoted: the sentence next to it first, not that sentence again, and
+    never the question asked alone."""
+    from qa_bot.answer.reasons import asks_only_why, reason_bonus, sentence_distances
+
+    assert all(map(asks_only_why, ["Why?", "But why?", "How come?", "Why the delay?",
+                                   "What was the reason?", "why so", "Why did he do that?"]))
+    assert not any(map(asks_only_why, ["Why did Agassi pull out of the Sydney event?",
+                                       "Why do cats purr?", "Who?", "What was the score?"]))
+    assert reason_bonus(None, "x") == 0.0 and reason_bonus(1, "x") > reason_bonus(2, "x") > 0
+    assert reason_bonus(0, "He left because of a hip injury.") > reason_bonus(0, "He left.")
+    engine = corpus_engine(embedder, tmp_path, {"agassi.txt": TENNIS})
+    for why in ("Why?", "How come?", "What was the reason?"):
+        chat = Conversation(engine, 3)
+        first = chat.ask("Which warm-up tournament did Agassi drop out of?")
+        assert first.answered and "Sydney International" in first.answer
+        reason = chat.ask(why)
+        assert reason.answered and reason.answer.startswith("The eighth seed has been "
+                                                            "troubled by a sore hip"), why
+    quoted = tuple((c.doc_id, c.start) for c in first.citations if c.cited)
+    near = sentence_distances(engine.generation(), quoted)
+    assert sorted(near.values()) == [0, 1, 2]  # itself and the next two (none before)

@@ -38,7 +38,11 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          "general-extra.jsonl",
          # the same for the facts added after it (a country's GDP, government, head of
          # state; someone's nationality, agent, contract, age...), written after them
-         "general2-extra.jsonl")
+         "general2-extra.jsonl",
+         # two-turn dialogues whose second turn asks only why ("Why?", "How come?"), a
+         # third with the reason in the sentence the first answer quotes, written after
+         # the reason rule (answer/reasons.py) to test it
+         "reason-extra.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from qa_bot.answer.coreference import with_person
 from qa_bot.answer.question import CALENDAR, names, question_name_spans
+from qa_bot.answer.reasons import asks_only_why
 from qa_bot.answer.roles import role_holder
 
 _ANAPHORA = re.compile(
@@ -231,6 +232,8 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
         context.append(earlier_questions[-1])
     names_later = says_it and not _JOINS_ON.search(question) \
         and bool(question_name_spans(question))
-    also_alone = names_later or (not says_it and may_stand_alone(question))
-    return FollowUp(" ".join([*context, question]), articles, said, may_stray=not says_it,
+    also_alone = names_later or (not says_it and may_stand_alone(question)
+                                 and not asks_only_why(question))
+    return FollowUp(" ".join([*context, question]), articles, said,
+                    may_stray=not says_it and not asks_only_why(question),
                     also_alone=also_alone, reader_query=with_person(question, topic) or "")

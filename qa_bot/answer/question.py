@@ -147,7 +147,9 @@ def missing_figures(question: str, text: str) -> float:
     return sum(f not in text for f in figures) / len(figures)
 
 
-_ASKS_WHY = re.compile(r"^\W*(and\s+)?(why|how\s+come|what\s+(caused|prompted|led))\b", re.I)
+_ASKS_WHY = re.compile(r"^\W*((and|but|so)\s+)?(why|how\s+come|what\s+(caused|prompted|led)|"
+                       r"for\s+what\s+reason|what\s+(is|was|were|are)\s+the\s+reasons?)\b",
+                       re.I)
 # What gives a reason: a conjunction or phrase of cause or purpose ("because", "through
 # suspension", "with a shoulder injury"), a verb of cause ("driving breweries to",
 # "prompted", "the problem lies with") or a claim of one ("which he says were sold
@@ -166,6 +168,11 @@ _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|fr
                         re.I)
 
 
+def gives_reason(text: str) -> bool:
+    """The sentence gives a reason or a purpose (_REASON)."""
+    return bool(_REASON.search(text))
+
+
 def answer_cues(question: str, text: str) -> tuple[float, float, float]:
     """(the question asks for a name (who, which, where) and the sentence names something
     the question does not, the question asks why and the sentence gives a reason, the
@@ -177,7 +184,7 @@ def answer_cues(question: str, text: str) -> tuple[float, float, float]:
     new = [e for e in found if e.lower() not in q]
     who = (1.0 if any(n.lower() not in q for n in found_names) else -1.0) \
         if _ASKS_NAME.search(question) else 0.0
-    why = (1.0 if _REASON.search(text) else -1.0) if _ASKS_WHY.search(question) else 0.0
+    why = (1.0 if gives_reason(text) else -1.0) if _ASKS_WHY.search(question) else 0.0
     return who, why, len(new) / max(len(found), 1)
 
 

@@ -25,6 +25,7 @@ from qa_bot.answer.people import new_person
 from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
     new_answer_type, question_name_spans, span_type
 from qa_bot.answer.reader import Reader, Reading
+from qa_bot.answer.reasons import asks_only_why, reason_bonus, sentence_distances
 from qa_bot.answer.relations import asked_relations, states
 from qa_bot.answer.roles import role_holder
 from qa_bot.answer.typed import truecase
@@ -99,6 +100,15 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
     top = ordered[:RERANK]
     if facts:
         top += [s for s in ordered[RERANK:] if states(facts, [s.text])][:FACT_CANDIDATES]
+    near: dict[tuple[str, int], int] = {}
+    if quoted and asks_only_why(question):  # "Why?": the reason next to what was quoted
+        near = sentence_distances(gen, quoted)
+        seen = {(gen.chunks[hits[s.hit].row].doc_id, s.sentence.start) for s in top}
+        for s in ordered[RERANK:]:
+            key = (gen.chunks[hits[s.hit].row].doc_id, s.sentence.start)
+            if key in near and key not in seen:
+                top.append(s)
+                seen.add(key)
     readings = reader.read(reader_question or question, [s.text for s in top]) if reader \
         else [None] * len(top)
     top_doc = gen.chunks[hits[0].row].doc_id
@@ -120,6 +130,8 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
         bonus += ROLE_HOLDER_WEIGHT * role_holder(question, s.text)
         if about and not any(t & match_terms(s.text) for t in about):
             bonus -= ABOUT_WEIGHT
+        if near:
+            bonus += reason_bonus(near.get((chunk.doc_id, s.sentence.start)), s.text)
         out.append(Candidate(s, r, f, float(f @ FINAL_WEIGHTS) + bonus))
     return sorted(out, key=lambda c: -c.score)
 
