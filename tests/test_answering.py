@@ -853,3 +853,29 @@ def test_why_after_an_answer_asks_the_reason_next_to_what_it_quoted(embedder, tm
     quoted = tuple((c.doc_id, c.start) for c in first.citations if c.cited)
     near = sentence_distances(engine.generation(), quoted)
     assert sorted(near.values()) == [0, 1, 2]  # itself and the next two (none before)
+
+
+def test_the_reason_a_sentence_gives_is_marked_for_a_why_question(embedder, tmp_path):
+    """The reason phrase: what follows a cue of cause to the end of its clause (a figure's
+    comma and point, an abbreviation's point do not end it), or a cause named whole; a
+    slice of the sentence, marked in the answer to a why-question."""
+    from qa_bot.answer.reasons import reason_phrase
+
+    cases = [("The IEA said the revision was due to stronger demand from China, it added.",
+              "stronger demand from China"),
+             ("It aims to create 400,000 jobs.", "create 400,000 jobs"),
+             ("Sales fell 2.5% after the firm lost its U.S. contract.",
+              "the firm lost its U.S. contract"),
+             ("Olsson is out for the season with an ankle injury.", "an ankle injury"),
+             ("Yukos filed in Houston in an unsuccessful bid to halt the auction.",
+              "halt the auction")]
+    for sentence, want in cases:
+        found = reason_phrase(sentence)
+        assert found and sentence[found[0]:found[1]] == want, sentence
+    assert reason_phrase("Agassi beat Dent in four sets.") is None
+    engine = corpus_engine(embedder, tmp_path, {"agassi.txt": TENNIS})
+    answer = engine.ask("Why were Tuesday's matches moved to the evening?")
+    cited = [c for c in answer.citations if c.cited]
+    assert answer.answered and cited[0].highlight
+    a, b = cited[0].highlight
+    assert source_text(engine, cited[0].doc_id)[a:b] == "rain"

@@ -148,8 +148,8 @@ def missing_figures(question: str, text: str) -> float:
 
 
 _ASKS_WHY = re.compile(r"^\W*((and|but|so)\s+)?(why|how\s+come|what\s+(caused|prompted|led)|"
-                       r"for\s+what\s+reason|what\s+(is|was|were|are)\s+the\s+reasons?)\b",
-                       re.I)
+                       r"for\s+what\s+reasons?|what('s|\s+(is|was|were|are))\s+the\s+reasons?)"
+                       r"\b", re.I)
 # What gives a reason: a conjunction or phrase of cause or purpose ("because", "through
 # suspension", "with a shoulder injury"), a verb of cause ("driving breweries to",
 # "prompted", "the problem lies with") or a claim of one ("which he says were sold
@@ -168,6 +168,18 @@ _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|fr
                         re.I)
 
 
+def why_opening(question: str) -> int | None:
+    """Where the opening that asks for a reason ends ("Why", "But how come", "What was the
+    reason"), None when the question does not open so."""
+    found = _ASKS_WHY.search(question)
+    return found.end() if found else None
+
+
+def asks_why(question: str) -> bool:
+    """The question asks for a reason ("Why ...?", "How come?", "What caused ...?")."""
+    return why_opening(question) is not None
+
+
 def gives_reason(text: str) -> bool:
     """The sentence gives a reason or a purpose (_REASON)."""
     return bool(_REASON.search(text))
@@ -184,7 +196,7 @@ def answer_cues(question: str, text: str) -> tuple[float, float, float]:
     new = [e for e in found if e.lower() not in q]
     who = (1.0 if any(n.lower() not in q for n in found_names) else -1.0) \
         if _ASKS_NAME.search(question) else 0.0
-    why = (1.0 if gives_reason(text) else -1.0) if _ASKS_WHY.search(question) else 0.0
+    why = (1.0 if gives_reason(text) else -1.0) if asks_why(question) else 0.0
     return who, why, len(new) / max(len(found), 1)
 
 

@@ -1,27 +1,28 @@
-"""A follow-up that asks only why ("Why?", "But why?", "Why the delay?", "How come?"): it
-asks the reason for what the previous answer quoted, and news gives a reason next to the
-fact it explains ("Masai missed the national trials in early February. [...] She had an
-ankle problem.") or in the same sentence ("... out for the season with an ankle injury").
+"""Reasons: a follow-up that asks only why ("Why?", "But why?", "Why the delay?", "How
+come?"), and the reason phrase marked in an answer to any why-question.
 
-So the sentences around the quoted ones are read too, and the one right after or before a
-quoted sentence gains NEAR_WEIGHT (a quarter of it two sentences away), as does the quoted
-sentence itself when it gives a reason (question.gives_reason). Pure functions
-of the texts and of the sentence order of the previous answer's article."""
+"Why?" asks the reason for what the previous answer quoted, and news gives a reason next
+to the fact it explains ("Masai missed the national trials in early February. [...] She
+had an ankle problem.") or in the same sentence ("... out for the season with an ankle
+injury"). So the sentences around the quoted ones are read too, and the one right after or
+before a quoted sentence gains NEAR_WEIGHT (a quarter of it two sentences away), as does
+the quoted sentence itself when it gives a reason (question.gives_reason).
+
+The reason phrase is what follows a cue of cause ("due to", "after", "in a bid to") to the
+end of its clause, or a cause named whole ("with an ankle injury"): always a slice of the
+sentence. Pure functions of the texts and of the sentence order of an article."""
 
 from __future__ import annotations
 
 import re
 
-from qa_bot.answer.question import gives_reason
+from qa_bot.answer.question import gives_reason, why_opening
 from qa_bot.index import Generation
 
 # "Why?", "But why?", "Why so?", "Why is that?", "Why the delay?", "How come?", "What was
-# the reason?", "Why did he do that?": it opens by asking why, and what follows is only
-# words that lean back (_LEANING) and at most one noun after "the" ("the delay"); "Why do
-# cats purr?" asks afresh.
-_WHY = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:why|how\s+come|for\s+what\s+reasons?|"
-                  r"what(?:'s|\s+(?:is|was|were|are))\s+the\s+reasons?|"
-                  r"what\s+(?:caused|prompted))\b", re.I)
+# the reason?", "Why did he do that?": it opens by asking why (question.why_opening), and
+# what follows is only words that lean back (_LEANING) and at most one noun after "the"
+# ("the delay"); "Why do cats purr?" asks afresh.
 _LEANING = frozenset(
     "did do does is was were are has have had be that it this these those he she they him "
     "her them his its their so not then there happen happened done decide decided want "
@@ -38,10 +39,10 @@ NEAR_WEIGHT = 2.0
 
 def asks_only_why(question: str) -> bool:
     """A short question that asks why and nothing more ("Why?", "Why the delay?")."""
-    opened = _WHY.search(question)
-    if not opened or len(question.split()) > MAX_WORDS:
+    opened = why_opening(question)
+    if opened is None or len(question.split()) > MAX_WORDS:
         return False
-    rest = re.findall(r"[a-z']+", question[opened.end():].lower())
+    rest = re.findall(r"[a-z']+", question[opened:].lower())
     if "the" in rest:  # "the delay": one noun after "the"
         at = rest.index("the")
         rest = rest[:at] + rest[at + 2:]
@@ -74,3 +75,39 @@ def reason_bonus(distance: int | None, text: str) -> float:
     if distance == 0:
         return NEAR_WEIGHT if gives_reason(text) else 0.0
     return NEAR_WEIGHT / distance ** 2
+
+
+# What follows one of these is the reason ("due to stronger demand from China", "after
+# troops opened fire on protesters"), up to the end of its clause; and "with an ankle
+# injury", "through suspension" are a reason whole.
+_CAUSE = re.compile(r"\b(?:because(?:\s+of)?|due\s+to|as\s+a\s+result\s+of|owing\s+to|"
+                    r"thanks\s+to|amid|following|after|in\s+order\s+to|so\s+as\s+to|"
+                    r"so\s+that|in\s+an?\s+(?:[\w-]+\s+)?(?:bid|attempt|effort)\s+to|"
+                    r"(?:aims?|aimed|aiming|hopes?|hoped|hoping|seeking|seeks?)\s+to|"
+                    r"to(?=\s+(?:boost|cut|help|avoid|reduce|fund|protect|prevent|save|"
+                    r"attract|create|stop)\b))\s+", re.I)
+_CAUSE_WHOLE = re.compile(
+    r"\b(?:with|through)\s+((?:an?\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:injury|illness|knock|strain|virus|infection|suspension|a\s+ban))\b", re.I)
+_CLAUSE_END = re.compile(r"[;:!?()\"\u201c\u201d]|,(?=\s)|(?<![A-Z])\.(?=\s|$)|\s[-\u2013\u2014]\s|"
+                         r"\s(?:but|while|and\s+(?:said|says|added))\s")
+MAX_REASON_WORDS = 12
+
+
+def reason_phrase(text: str) -> tuple[int, int] | None:
+    """(start, end) in `text` of the reason it gives: what follows its first cue of cause
+    to the end of that clause (at most MAX_REASON_WORDS words), or a cause named whole
+    ("an ankle injury"); None when it gives none this way."""
+    whole = _CAUSE_WHOLE.search(text)
+    cue = _CAUSE.search(text)
+    if whole and (not cue or whole.start() < cue.start()):
+        return whole.start(1), whole.end(1)
+    if not cue:
+        return None
+    end = _CLAUSE_END.search(text, cue.end())
+    stop = end.start() if end else len(text.rstrip())
+    words = list(re.finditer(r"\S+", text[cue.end():stop]))
+    if not words:
+        return None
+    last = words[min(len(words), MAX_REASON_WORDS) - 1]
+    return cue.end(), cue.end() + last.end()
