@@ -31,10 +31,11 @@ SECOND_SENTENCE_MARGIN = 0.5
 # a date for "when": question.span_type). On the tuning answers whose sentence holds the
 # gold, the second rule marks 26 more phrases, 19 of them holding it (91.8 -> 90.4% of
 # marked phrases hold it; "Kim Song" for the seed's ambassador, at 0.18). A question that
-# asks why has the reason marked instead when the sentence gives one after a cue of cause
-# (reasons.reason_phrase: "due to stronger demand from China"): of the 41 tuning answers
-# to why-questions that hold the gold, the reader's span marked 8 phrases, 2 holding it;
-# the reason, with the reader's span where no cue is found, marks 27, 19 holding it.
+# asks why has the reason its best sentence gives marked instead, when it gives one after
+# a cue of cause (reasons.reason_phrase: "due to stronger demand from China"): of the 41
+# tuning answers to why-questions that hold the gold, the reader's span marked 8 phrases,
+# 2 holding it; the reason, with the reader's span where no cue is found, marks 27,
+# 19 holding it.
 HIGHLIGHT_MIN = 0.2
 HIGHLIGHT_MIN_OF_KIND = 0.1
 # Two sentences whose sets of words are at least this alike are one sentence in two copies
@@ -46,9 +47,12 @@ HIGHLIGHT_MIN_OF_KIND = 0.1
 SAME_SENTENCE = 0.8
 
 
-def _highlight(c: Candidate, question: str) -> tuple[int, int] | None:
+def _highlight(c: Candidate, question: str, best: bool) -> tuple[int, int] | None:
+    """The answer phrase of candidate `c` in source offsets: the reason it gives when the
+    question asks why and `c` is the answer's best sentence (a second sentence's reason is
+    often of something else), else the reader's span when sure enough; None for neither."""
     base = c.scored.sentence.start
-    if asks_why(question):
+    if best and asks_why(question):
         found = reason_phrase(c.scored.text)
         if found:
             return base + found[0], base + found[1]
@@ -158,7 +162,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         quoted.update([text, *(c.scored.text for c in block)])
         citations.append(_citation(len(citations) + 1, hits[block[0].scored.hit], gen, sent,
                                    text, top.score, cited=True,
-                                   highlight=_highlight(top, ranking.cased or question)))
+                                   highlight=_highlight(top, ranking.cased or question,
+                                                        top is best)))
     cited_hits = {c.scored.hit for c in chosen} if answered else set()
     best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
     for s in sorted(scored, key=lambda s: -s.score):
