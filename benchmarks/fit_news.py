@@ -7,6 +7,10 @@ second-sentence margin and the highlight threshold are read from. Prints the wei
 benchmarks/results/news-fit.json.
 
     python -m benchmarks.fit_news [--squad 120] [--write]
+    python -m benchmarks.fit_news --squad 120 --keep-ranking --write  # the shipped confidence
+    python -m benchmarks.fit_news --squad 120 --batch first --write   # the shipped ranking
+    python -m benchmarks.fit_news --squad 120 --hold-out 0   # fitted without half the third
+                                                             # batch, to ask it those
     python -m benchmarks.fit_news --fold b --reader R.onnx   # a reader trained on fold a"""
 
 from __future__ import annotations
@@ -196,9 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fold", default="ab", choices=["a", "b", "ab"],
                     help="fit on these folds of the tuning half (a reader trained on news "
                          "fold a is fitted on fold b: Item.fold)")
-    ap.add_argument("--batch", default="first", choices=["first", "all"],
-                    help="first: the first batch of questions only (what the shipped weights "
-                         "were fitted on); all: with the later, easier extra batch too")
+    ap.add_argument("--batch", default="fit", choices=["first", "fit", "all"],
+                    help="first: the first batch of questions only; fit: with the third "
+                         "batch (*-fit.jsonl, written in the first's style for fitting); "
+                         "all: with the later, easier extra batch too")
+    ap.add_argument("--hold-out", type=int, choices=[0, 1],
+                    help="leave out the third batch's items whose id hashes to this half "
+                         "(zlib.crc32 % 2), to measure the refit on them")
     ap.add_argument("--reader", type=Path, help="use this reader model (ONNX) instead of "
                     "the shipped one")
     ap.add_argument("--keep-ranking", action="store_true",
@@ -215,8 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.reader:
         eng._reader = Reader(args.reader)
     # Off-topic questions are as hard in either batch: the later ones always count.
+    wanted = {"first": ("first",), "fit": ("first", "fit"),
+              "all": ("first", "fit", "extra")}[args.batch]
     items = [i for i in load("tuning") if i.fold in args.fold
-             and (args.batch in ("all", i.batch) or i.kind == "offtopic")]
+             and (i.batch in wanted or i.kind == "offtopic")
+             and not (i.batch == "fit" and zlib.crc32(i.id.encode()) % 2 == args.hold_out)]
     answerable = [i for i in items if i.kind in ("answerable", "followup")]
 
     squad = squad_tuning(args.squad) if args.squad else None
@@ -288,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     conf = np.array([confidence.confidence_of(x) for x in xc_arr])
     news_conf, news_y = conf[:n_news], yc_arr[:n_news]
     news_oof = oof[:n_news]
-    first = np.array(batches) == "first"  # the first batch of questions: the hardest
+    # the first batch of questions and the third, written in its style: the hardest
+    first = np.isin(batches, ["first", "fit"])
     curve = []
     def declined(c: np.ndarray, t: float) -> float:
         return round(float(np.mean(c < t)), 3)

@@ -42,7 +42,11 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # two-turn dialogues whose second turn asks only why ("Why?", "How come?"), a
          # third with the reason in the sentence the first answer quotes, written after
          # the reason rule (answer/reasons.py) to test it
-         "reason-extra.jsonl")
+         "reason-extra.jsonl",
+         # a third batch in the first batch's style (paraphrased answerable questions, near
+         # misses, follow-ups), on tuning-half articles no other item uses, written to fit
+         # the answer's weights on: the reader was never trained on them
+         "business-fit.jsonl", "politics-fit.jsonl", "sport-fit.jsonl")
 KINDS = ("answerable", "followup", "unanswerable", "offtopic")
 
 
@@ -59,11 +63,13 @@ class Item:
     article: str | None  # "business/001.txt"
     turns: tuple[Turn, ...]
     type: str = ""
-    batch: str = "first"  # "extra": written later (*-extra.jsonl), for the tuning half only
+    # "extra" (*-extra.jsonl) and "fit" (*-fit.jsonl): written later, for the tuning half
+    # only; the reader was trained on "extra", never on "fit"
+    batch: str = "first"
 
     @property
     def split(self) -> str:
-        if self.batch == "extra":  # written for tuning only (on tuning-half articles)
+        if self.batch != "first":  # written for tuning only (on tuning-half articles)
             return "tuning"
         key = self.article or self.id
         return "test" if zlib.crc32(key.encode()) % 2 else "tuning"
@@ -101,8 +107,8 @@ def load(split: str | None = None, kinds: tuple[str, ...] = KINDS) -> list[Item]
             if line.strip():
                 try:
                     item = parse(json.loads(line))
-                    if name.endswith("-extra.jsonl"):
-                        item = dataclasses.replace(item, batch="extra")
+                    if name.endswith(("-extra.jsonl", "-fit.jsonl")):
+                        item = dataclasses.replace(item, batch=name[:-6].rsplit("-", 1)[1])
                     items.append(item)
                 except (ValueError, KeyError) as e:
                     raise ValueError(f"{path.name} line {n}: {e}") from None
