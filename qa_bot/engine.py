@@ -18,7 +18,8 @@ from qa_bot.answer.confidence import left_for_nothing
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
 from qa_bot.answer.followups import SHORT_WORDS, FollowUp, alone_is_better, resolve
 from qa_bot.answer.spelling import mended
-from qa_bot.answer.typed import as_read, small_talk, typed_lower
+from qa_bot.answer.reasons import asks_only_why
+from qa_bot.answer.typed import SMALL_TALK_REPLIES, as_read, small_talk, typed_lower
 from qa_bot.config import Config
 from qa_bot.embedder import MODEL_DIM, MODEL_NAME, Embedder, load_embedder
 from qa_bot.errors import InputError, QaBotError
@@ -182,8 +183,9 @@ class Engine:
         """`ask`, plus the Ranking it was decided from. The question is read as a chat
         types it (typed.as_read: "Hi! who won" -> "who won?"), its typing slips mended from
         the corpus's words (spelling.mended: "boguht" -> "bought"), and the Answer holds it
-        so read. A message that asks nothing ("Thanks!") gets its small-talk reply: not
-        answered, nothing cited, nothing searched. `query_vec`, when given, must be the
+        so read. A message that asks nothing ("Thanks!"), or "Why?" with no answer before
+        it to ask about, gets its small-talk reply: not answered, nothing cited, nothing
+        searched. `query_vec`, when given, must be the
         embedding of `followups.resolve(self.read(question), history, ...).query`."""
         if not question.strip():
             raise InputError("empty question: ask something about the documents")
@@ -197,6 +199,8 @@ class Engine:
         question = self.read(question)
         limit = max(k * 4, 20)
         follow = resolve(question, history, self.cfg.retrieval.history_turns)
+        if not follow.quoted and asks_only_why(question, bare=True):  # nothing to ask why of
+            return Answer(question, False, SMALL_TALK_REPLIES["why"]), None
         hits = None
         searched_alone: tuple[np.ndarray | None, list[Hit] | None] = (None, None)
         if query_vec is None and follow.query != question and typed_lower(question):

@@ -852,6 +852,10 @@ def test_why_after_an_answer_asks_the_reason_next_to_what_it_quoted(embedder, tm
                                                             "troubled by a sore hip"), why
     quoted = tuple((c.doc_id, c.start) for c in first.citations if c.cited)
     near = sentence_distances(engine.generation(), quoted)
+    alone = Conversation(engine, 3).ask("How come?")  # nothing before it to ask why of
+    assert not alone.answered and not alone.citations and "first" in alone.answer
+    delay = Conversation(engine, 3).ask("Why the rain delay?")  # names what it asks about
+    assert delay.citations
     assert sorted(near.values()) == [0, 1, 2]  # itself and the next two (none before)
 
 

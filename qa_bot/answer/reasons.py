@@ -37,13 +37,15 @@ NEAR = 2
 NEAR_WEIGHT = 2.0
 
 
-def asks_only_why(question: str) -> bool:
-    """A short question that asks why and nothing more ("Why?", "Why the delay?")."""
+def asks_only_why(question: str, bare: bool = False) -> bool:
+    """A short question that asks why and nothing more ("Why?", "Why the delay?"); `bare`:
+    without even a noun of its own ("Why?", "How come?", "Why did he do that?"), so that
+    without an answer before it there is nothing to search for."""
     opened = why_opening(question)
     if opened is None or len(question.split()) > MAX_WORDS:
         return False
     rest = re.findall(r"[a-z']+", question[opened:].lower())
-    if "the" in rest:  # "the delay": one noun after "the"
+    if "the" in rest and not bare:  # "the delay": one noun after "the"
         at = rest.index("the")
         rest = rest[:at] + rest[at + 2:]
     return all(word in _LEANING for word in rest)

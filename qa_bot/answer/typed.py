@@ -55,6 +55,9 @@ SMALL_TALK_REPLIES = {
     "hello": "Hello! Ask me a question about the news articles (who, what, when, where, why, "
              "how much) and I will quote the sentences that answer it, with their sources.",
     "ok": "Ask another question whenever you like.",
+    # "Why?" with no answer before it to ask about (engine.Engine.ask_detailed)
+    "why": "\u201cWhy?\u201d asks about an answer, and there is none to ask about: ask me a "
+           "question about the news articles first.",
 }
 # What a chat puts after the question mark: "?!", "??", " :)"
 _AFTER_MARK = re.compile(r"\?[^\w\s]*(?:\s+[^\w\s]+)*\s*$")
