@@ -102,8 +102,8 @@ class Roots:
 
     def empty(self, paths: list[str]) -> list[str]:
         """The roots that are folders holding none of `paths`."""
-        return [top for top in self.tops if os.path.isdir(top) and not any(
-            p.startswith(os.path.join(top, "")) for p in paths)]
+        return [top for top, under in zip(self.tops, self.under)
+                if os.path.isdir(top) and not any(p.startswith(under) for p in paths)]
 
 
 KINDS = "(.txt, .md, .html and .pdf files are read)"

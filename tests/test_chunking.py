@@ -75,7 +75,6 @@ def test_chunks_never_cross_sections(tmp_path: Path, counter):
     assert chunks[1].embed_text.startswith("T - Beta\n")
 
 
-
 VOLCANO = ("The volcano on the island erupted at dawn on Tuesday, the first eruption in forty "
            "years. Lava flowed for three kilometres before it reached the sea. The new sea wall "
            "cost four hundred thousand pounds and took six weeks to build. The U.S. embassy "

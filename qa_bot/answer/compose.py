@@ -14,10 +14,10 @@ import re
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person
-from qa_bot.answer.question import asks_why, lacks_asked_kind, lacks_asked_name, span_type
+from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, span_type
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
-from qa_bot.answer.reasons import reason_phrase
+from qa_bot.answer.reasons import asks_why, reason_phrase
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.chunking import Sentence
 from qa_bot.index import Generation

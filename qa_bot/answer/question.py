@@ -1,12 +1,14 @@
 """What a question asks for, and whether a sentence or the reader's answer phrase gives it:
 a date for "when", a height, an age, a duration or an amount for "how tall / old / long /
-much", a figure for other "how many", a name for "who / which / where", a reason for "why";
-the question's own figures; its names and its focus (the question without them). Pure
-functions of the texts: no index, no model."""
+much", a figure for other "how many", a name for "who / which / where", a reason for "why"
+(whose cues qa_bot/answer/reasons.py owns); the question's own figures; its names and its
+focus (the question without them). Pure functions of the texts: no index, no model."""
 
 from __future__ import annotations
 
 import re
+
+from qa_bot.answer.reasons import asks_why, gives_reason
 
 _YEAR_OR_DATE = re.compile(
     r"\b(1\d{3}|20\d{2}|\d{1,2}(st|nd|rd|th)?\s+century|january|february|march|april|may|"
@@ -147,42 +149,9 @@ def missing_figures(question: str, text: str) -> float:
     return sum(f not in text for f in figures) / len(figures)
 
 
-_ASKS_WHY = re.compile(r"^\W*((and|but|so)\s+)?(why|how\s+come|what\s+(caused|prompted|led)|"
-                       r"for\s+what\s+reasons?|what('s|\s+(is|was|were|are))\s+the\s+reasons?)"
-                       r"\b", re.I)
-# What gives a reason: a conjunction or phrase of cause or purpose ("because", "through
-# suspension", "with a shoulder injury"), a verb of cause ("driving breweries to",
-# "prompted", "the problem lies with") or a claim of one ("which he says were sold
-# cheaply"). Not "as" before a clause: as often "as it affects" or "as expected" as a cause.
-_REASON = re.compile(
-    r"\b(because|due to|as a result|after|amid|in order to|so that|since|reason|blamed|"
-    r"following|fears?|concerns?|thanks to|owing to|aims? to|so as to|to help|to avoid|"
-    r"to boost|to cut|driv(ing|en)|leading to|forc(ing|ed)|prompt(ed|ing)|meaning|"
-    r"caused|(problem|trouble|cause)\s+(lies|is|was)|"
-    r"so\s+(the|it|he|she|they|we)|which\s+(he|she|they)\s+says?|"
-    r"through\s+(injury|suspension|illness|a\s+ban|[\w-]+\s+injury)|"
-    r"with\s+(a|an|his|her|their)\s+([\w-]+\s+){0,2}(injury|illness|knock|strain|virus|"
-    r"infection))\b", re.I)
 _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
                         r"(which|what)\s+\w+|what\s+(is|was|were|are)\s+the\s+names?)\b",
                         re.I)
-
-
-def why_opening(question: str) -> int | None:
-    """Where the opening that asks for a reason ends ("Why", "But how come", "What was the
-    reason"), None when the question does not open so."""
-    found = _ASKS_WHY.search(question)
-    return found.end() if found else None
-
-
-def asks_why(question: str) -> bool:
-    """The question asks for a reason ("Why ...?", "How come?", "What caused ...?")."""
-    return why_opening(question) is not None
-
-
-def gives_reason(text: str) -> bool:
-    """The sentence gives a reason or a purpose (_REASON)."""
-    return bool(_REASON.search(text))
 
 
 def answer_cues(question: str, text: str) -> tuple[float, float, float]:

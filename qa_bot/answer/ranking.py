@@ -68,7 +68,7 @@ FACT_CANDIDATES = 4
 # half: refitting them with the third batch too, `--batch fit`, answered 2 more of its
 # held-out half's 120 questions and 4 fewer of the test half's 188, so they stay), except
 # for three later changes kept without a refit: `new_person`'s 1.0 is set by hand, and
-# `why_reason` now reads more ways of giving a reason (question._REASON) with the weight
+# `why_reason` now reads more ways of giving a reason (reasons.gives_reason) with the weight
 # fitted for the older cue. A refit with both gave new_person 1.08 and the same in-sample
 # top-1 (0.619), so these stay.
 # `already_quoted` is set by hand to -1.0 (fitted: +0.22 on the first batch's 33

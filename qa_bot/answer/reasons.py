@@ -1,12 +1,13 @@
-"""Reasons: a follow-up that asks only why ("Why?", "But why?", "Why the delay?", "How
-come?"), and the reason phrase marked in an answer to any why-question.
+"""Reasons: whether a question asks why and a sentence gives a reason (the final ranking's
+`why_reason` cue), a follow-up that asks only why ("Why?", "But why?", "Why the delay?",
+"How come?"), and the reason phrase marked in an answer to any why-question.
 
 "Why?" asks the reason for what the previous answer quoted, and news gives a reason next
 to the fact it explains ("Masai missed the national trials in early February. [...] She
 had an ankle problem.") or in the same sentence ("... out for the season with an ankle
 injury"). So the sentences around the quoted ones are read too, and the one right after or
 before a quoted sentence gains NEAR_WEIGHT (a quarter of it two sentences away), as does
-the quoted sentence itself when it gives a reason (question.gives_reason).
+the quoted sentence itself when it gives a reason (gives_reason).
 
 The reason phrase is what follows a cue of cause ("due to", "after", "in a bid to") to the
 end of its clause, or a cause named whole ("with an ankle injury"): always a slice of the
@@ -16,11 +17,52 @@ from __future__ import annotations
 
 import re
 
-from qa_bot.answer.question import gives_reason, why_opening
 from qa_bot.index import Generation
 
+_ASKS_WHY = re.compile(r"^\W*((and|but|so)\s+)?(why|how\s+come|what\s+(caused|prompted|led)|"
+                       r"for\s+what\s+reasons?|what('s|\s+(is|was|were|are))\s+the\s+reasons?)"
+                       r"\b", re.I)
+# Cues of cause or purpose that the reason follows ("due to stronger demand from China",
+# "after troops opened fire", "in a bid to halt the auction"), and a cause named whole
+# ("with an ankle injury", "through suspension"). Not "as" before a clause: as often "as it
+# affects" or "as expected" as a cause.
+_CUES = (r"because(?:\s+of)?|due\s+to|as\s+a\s+result(?:\s+of)?|owing\s+to|thanks\s+to|amid|"
+         r"following|after|in\s+order\s+to|so\s+as\s+to|so\s+that|"
+         r"in\s+an?\s+(?:[\w-]+\s+)?(?:bid|attempt|effort)\s+to|"
+         r"(?:aims?|aimed|aiming|hopes?|hoped|hoping|seeking|seeks?)\s+to|"
+         r"to(?=\s+(?:boost|cut|help|avoid|reduce|fund|protect|prevent|save|attract|create|"
+         r"stop)\b)")
+_NAMED_CAUSE = (r"(?:with|through)\s+((?:an?\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+                r"(?:injury|illness|knock|strain|virus|infection|suspension|a\s+ban))")
+# What gives a reason (the `why_reason` cue of the final ranking): those, a verb of cause
+# ("driving breweries to", "prompted", "the problem lies with") or a claim of one ("which
+# he says were sold cheaply").
+_REASON = re.compile(
+    r"\b(?:" + _CUES + "|" + _NAMED_CAUSE + r"|since|reason|blamed|fears?|concerns?|"
+    r"driv(?:ing|en)|leading\s+to|forc(?:ing|ed)|prompt(?:ed|ing)|meaning|caused|"
+    r"(?:problem|trouble|cause)\s+(?:lies|is|was)|so\s+(?:the|it|he|she|they|we)|"
+    r"which\s+(?:he|she|they)\s+says?)\b", re.I)
+
+
+def why_opening(question: str) -> int | None:
+    """Where the opening that asks for a reason ends ("Why", "But how come", "What was the
+    reason"), None when the question does not open so."""
+    found = _ASKS_WHY.search(question)
+    return found.end() if found else None
+
+
+def asks_why(question: str) -> bool:
+    """The question asks for a reason ("Why ...?", "How come?", "What caused ...?")."""
+    return why_opening(question) is not None
+
+
+def gives_reason(text: str) -> bool:
+    """The sentence gives a reason or a purpose (_REASON)."""
+    return bool(_REASON.search(text))
+
+
 # "Why?", "But why?", "Why so?", "Why is that?", "Why the delay?", "How come?", "What was
-# the reason?", "Why did he do that?": it opens by asking why (question.why_opening), and
+# the reason?", "Why did he do that?": it opens by asking why (why_opening), and
 # what follows is only words that lean back (_LEANING) and at most one noun after "the"
 # ("the delay"); "Why do cats purr?" asks afresh.
 _LEANING = frozenset(
@@ -79,18 +121,9 @@ def reason_bonus(distance: int | None, text: str) -> float:
     return NEAR_WEIGHT / distance ** 2
 
 
-# What follows one of these is the reason ("due to stronger demand from China", "after
-# troops opened fire on protesters"), up to the end of its clause; and "with an ankle
-# injury", "through suspension" are a reason whole.
-_CAUSE = re.compile(r"\b(?:because(?:\s+of)?|due\s+to|as\s+a\s+result\s+of|owing\s+to|"
-                    r"thanks\s+to|amid|following|after|in\s+order\s+to|so\s+as\s+to|"
-                    r"so\s+that|in\s+an?\s+(?:[\w-]+\s+)?(?:bid|attempt|effort)\s+to|"
-                    r"(?:aims?|aimed|aiming|hopes?|hoped|hoping|seeking|seeks?)\s+to|"
-                    r"to(?=\s+(?:boost|cut|help|avoid|reduce|fund|protect|prevent|save|"
-                    r"attract|create|stop)\b))\s+", re.I)
-_CAUSE_WHOLE = re.compile(
-    r"\b(?:with|through)\s+((?:an?\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:injury|illness|knock|strain|virus|infection|suspension|a\s+ban))\b", re.I)
+# What follows a cue is the reason, up to the end of its clause; a cause named whole is one.
+_CAUSE = re.compile(r"\b(?:" + _CUES + r")\s+", re.I)
+_CAUSE_WHOLE = re.compile(r"\b" + _NAMED_CAUSE + r"\b", re.I)
 _CLAUSE_END = re.compile(r"[;:!?()\"\u201c\u201d]|,(?=\s)|(?<![A-Z])\.(?=\s|$)|\s[-\u2013\u2014]\s|"
                          r"\s(?:but|while|and\s+(?:said|says|added))\s")
 MAX_REASON_WORDS = 12
