@@ -9,12 +9,11 @@ a line break that only wraps a paragraph (qa_bot/wrapping.py), so its text may h
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa_bot.documents import Document, Paragraph
-from qa_bot.wrapping import unwrapped
+from qa_bot.splitting import split_sentences
 
 
 @dataclass(frozen=True)
@@ -81,50 +80,6 @@ class TokenCounter:
         """Character offsets where each word piece (no special tokens) starts."""
         enc = self._tok.encode(text, add_special_tokens=False)
         return [start for start, _ in enc.offsets]
-
-
-_local = threading.local()
-
-
-def _segmenter():
-    seg = getattr(_local, "segmenter", None)
-    if seg is None:
-        import pysbd
-
-        seg = _local.segmenter = pysbd.Segmenter(language="en", clean=False)
-    return seg
-
-
-def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans (trimmed) covering text[start:end], found by pysbd; a soft line break
-    (wrapping.soft_breaks) is read as a space, every other one ends a sentence. If the splitter
-    ever returns text it cannot locate, the rest of the span becomes one sentence."""
-    return [(start + a, start + b) for a, b in _spans(text[start:end])]
-
-
-@functools.lru_cache(maxsize=65536)
-def _spans(text: str) -> tuple[tuple[int, int], ...]:
-    """split_sentences of one paragraph, relative to it. pysbd costs ~8 ms a paragraph
-    here; remembered, a paragraph seen again (an updated article re-chunked by a watch,
-    a wire story in several feeds) costs nothing. A paragraph without soft breaks goes to
-    pysbd as it is, so unwrapped text splits exactly as it always did."""
-    text = unwrapped(text)
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for sent in _segmenter().segment(text):
-        s = sent.strip()
-        if not s:
-            continue
-        found = text.find(s, cursor)
-        if found == -1:
-            break
-        spans.append((found, found + len(s)))
-        cursor = found + len(s)
-    rest = text[cursor:]
-    if rest.strip():
-        lead = len(rest) - len(rest.lstrip())
-        spans.append((cursor + lead, cursor + len(rest.rstrip())))
-    return tuple(spans)
 
 
 class Chunker:

@@ -24,10 +24,12 @@ from qa_bot.index.doctable import live_entries
 from qa_bot.index.files import crash_point, file_problem
 from qa_bot.index.generation import Generation, live_mask
 from qa_bot.index.layout import SEGMENTS
+from qa_bot.index.lexical import TERMS_SETTING
 from qa_bot.index.merge import everything, live_rows, merged_manifest, tiers
 from qa_bot.index.onnx_export import try_export
 from qa_bot.index.store import IndexStore
 from qa_bot.plan import Plan, Roots, SyncReport, make_plan
+from qa_bot.splitting import SPLIT_SETTING
 from qa_bot.terminal import warning
 
 __all__ = ["SyncReport", "sync"]
@@ -35,7 +37,8 @@ __all__ = ["SyncReport", "sync"]
 
 def chunk_settings(cfg: Config) -> dict:
     return {"max_tokens": cfg.chunking.max_tokens, "target_tokens": cfg.chunking.target_tokens,
-            "splitter": "pysbd", "embed_text": "title - section\\ntext"}
+            "splitter": SPLIT_SETTING, "terms": TERMS_SETTING,
+            "embed_text": "title - section\\ntext"}
 
 
 def sync(cfg: Config, paths: list[Path] | None = None, **kw) -> SyncReport:

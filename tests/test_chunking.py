@@ -168,3 +168,25 @@ def test_a_wrapped_sentence_is_quoted_whole_and_verbatim(tmp_path: Path, embedde
     assert answer.answered and answer.citations[0].quote == LAVA
     c = answer.citations[0]
     assert source.read_text()[c.start:c.end] == LAVA
+
+
+def test_a_quote_left_open_does_not_shift_every_quote_mark_after_it():
+    """News leaves a quote open when it runs on into the next paragraph; counting marks,
+    pysbd then starts the next sentence with the closing mark ('" Economists ...') and runs
+    the sentences of the next quote together. Marks are read by their place instead."""
+    text = ('Mr Ryan said: "We will need to see decisions. "If the imbalances are not '
+            'adjusted, the market will decide." Economists say a weak dollar helps. "It is '
+            'widely accepted that the risks will worsen." Ms Lee said rates had "slowed" '
+            'but not much. "The Bank must juggle," she said. "Rates will hold." He left. '
+            "Mr. Smith went to Washington. U.S. shares rose.")
+    got = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+    assert got == ['Mr Ryan said: "We will need to see decisions.',
+                   '"If the imbalances are not adjusted, the market will decide."',
+                   "Economists say a weak dollar helps.",
+                   '"It is widely accepted that the risks will worsen."',
+                   'Ms Lee said rates had "slowed" but not much.',
+                   '"The Bank must juggle," she said.', '"Rates will hold."', "He left.",
+                   "Mr. Smith went to Washington.", "U.S. shares rose."]
+    ends = 'He said: "Go now.\'" "It is over."'  # a quote inside a quote, closed together
+    assert [ends[a:b] for a, b in split_sentences(ends, 0, len(ends))] == [
+        'He said: "Go now.\'"', '"It is over."']

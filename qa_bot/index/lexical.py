@@ -21,7 +21,9 @@ import numpy as np
 
 from qa_bot.index.files import open_array
 
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+# Words of two letters or more, and a name of initials joined by "&" as one word ("AT&T",
+# "M&S", "S&P", "R&D": split, each is a single letter and no word at all).
+_WORD = re.compile(r"(?u)\b[^\W_]{1,3}(?:&[^\W_]{1,3})+\b|\b\w\w+\b")
 EMPTY = "\u2205"  # the one term of a text without content words
 FILES = ("terms.txt", "terms.offsets.npy", "indptr.npy", "rows.npy", "tf.npy", "lengths.npy")
 
@@ -41,10 +43,21 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# How words are read. An index records it with its chunking settings, so a change re-reads
+# every document at the next sync (the embedding cache serves the vectors).
+TERMS_SETTING = "words of 2+ letters, names of initials joined by &"
+# A name of two capitalised words joined by "&" ("Marks & Spencer", "Standard & Poor's")
+# also counts as its initials ("m&s", "s&p"), so that either form finds the other.
+_AMPERSAND_NAME = re.compile(r"\b([A-Z])[a-z][\w'\u2019]*\s*&\s*([A-Z])[a-z]")
+
+
 def terms(text: str) -> list[str]:
-    """The stemmed content words of text, in order."""
+    """The stemmed content words of text, in order, then the initials of its names joined
+    by "&" (_AMPERSAND_NAME)."""
     stop = STOPWORDS
     words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+    if "&" in text:
+        words += [f"{a}&{b}".lower() for a, b in _AMPERSAND_NAME.findall(text)]
     return _stemmer().stemWords(words)
 
 
