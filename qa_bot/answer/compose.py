@@ -13,7 +13,7 @@ import re
 
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
-from qa_bot.answer.people import lacks_asked_person
+from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
 from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, span_type
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
@@ -47,15 +47,22 @@ HIGHLIGHT_MIN_OF_KIND = 0.1
 SAME_SENTENCE = 0.8
 
 
-def _highlight(c: Candidate, question: str, best: bool) -> tuple[int, int] | None:
-    """The answer phrase of candidate `c` in source offsets: the reason it gives when the
-    question asks why and `c` is the answer's best sentence (a second sentence's reason is
-    often of something else), else the reader's span when sure enough; None for neither."""
+def _highlight(c: Candidate, question: str, best: bool, block: list[Candidate]
+               ) -> tuple[int, int] | None:
+    """The answer phrase of candidate `c` in source offsets: when `c` is the answer's best
+    sentence, the reason it gives when the question asks why (a second sentence's reason
+    is often of something else) or what it says the person is when the question asks who
+    a named person is (people.AskedWho.description, in any sentence of its quote `block`);
+    else the reader's span when sure enough; None for neither."""
     base = c.scored.sentence.start
-    if best and asks_why(question):
-        found = reason_phrase(c.scored.text)
+    found = reason_phrase(c.scored.text) if best and asks_why(question) else None
+    if found:
+        return base + found[0], base + found[1]
+    asked = who_is(question) if best else None
+    for d in block if asked else []:
+        found = asked.description(d.scored.text)
         if found:
-            return base + found[0], base + found[1]
+            return d.scored.sentence.start + found[0], d.scored.sentence.start + found[1]
     r = c.reading
     if r is None or r.span is None or r.span_prob < HIGHLIGHT_MIN_OF_KIND or (
             r.span_prob < HIGHLIGHT_MIN and span_type(question, c.scored.text, r.span) <= 0):
@@ -126,7 +133,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     """The Answer: declined below `threshold`, or with confidence 0 when the sentences it
     would quote lack the height, age, duration or amount the question asks for
     (question.lacks_asked_kind) or a name it asks for in so many words
-    (question.lacks_asked_name; a person's: people.lacks_asked_person), or do not give
+    (question.lacks_asked_name; a person's: people.lacks_asked_person) or the person it asks
+    about ("Who is Stuart Rose?": people.lacks_person_asked_about), or do not give
     the looked-up fact it asks for (where someone was born, who runs a firm: Ranking.facts,
     relations.fact_not_given); else the best
     sentence, and the next best (of any passage) when it scores within
@@ -139,6 +147,13 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     best = read[0]
     confidence = ranking.confidence
     answered = confidence >= threshold
+    asked = who_is(ranking.cased or question)
+    if asked and not answered and asked.named(best.scored.text,
+                                              asked.in_full(_article(best, hits, gen))):
+        # "Who is Cary Leahy?" asks only what the corpus says of him: a sentence that
+        # names him says it, however little the question's own words tell the confidence
+        # (its vector is near nothing, its one rare name near everything)
+        answered, confidence = True, threshold
     distinct: list[Candidate] = []  # a sentence two articles share is quoted once
     for c in read:
         if not any(_same_sentence(c.scored.text, d.scored.text) for d in distinct):
@@ -148,6 +163,7 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     said = [c.scored.text for c in chosen]
     if answered and (lacks_asked_kind(question, said) or lacks_asked_name(question, said)
                      or lacks_asked_person(question, said)
+                     or lacks_person_asked_about(ranking.cased or question, said)
                      or fact_not_given(ranking.cased or question, ranking.facts, said,
                                        lambda: _article(best, hits, gen),
                                        gen.lexical.document_frequency)):
@@ -163,7 +179,7 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         citations.append(_citation(len(citations) + 1, hits[block[0].scored.hit], gen, sent,
                                    text, top.score, cited=True,
                                    highlight=_highlight(top, ranking.cased or question,
-                                                        top is best)))
+                                                        top is best, block)))
     cited_hits = {c.scored.hit for c in chosen} if answered else set()
     best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
     for s in sorted(scored, key=lambda s: -s.score):

@@ -10,6 +10,7 @@ phrase, "Gebrselassie"). Pure functions of the texts."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from qa_bot.answer.question import CALENDAR, asked_name_of, names
 from qa_bot.answer.roles import HONORIFICS
@@ -63,6 +64,78 @@ def person(name: str, one_word: bool = False) -> str | None:
     return " ".join(words)
 
 
+# "Who is Stuart Rose?", "who was Keith Edelman", "And who's Rod Eddington?": a question
+# that asks who a person it names is, and nothing more.
+_WHO_IS = re.compile(r"^\W*(?:and\s+)?who(?:\s+(?:is|was)|['\u2019]s)\s+(.+?)[\s?.!]*$", re.I)
+
+
+@dataclass(frozen=True)
+class AskedWho:
+    """The person a "Who is Stuart Rose?" question asks about. A sentence names them when
+    it holds their whole name, or their last name as a whole word ("Rose", not "rose",
+    "Aynsley-Rose") in an article that holds the whole name."""
+    name: str
+
+    def _word(self, word: str) -> re.Pattern:
+        return re.compile(r"(?<![\w'\u2019-])%s(?![\w-])" % re.escape(word))
+
+    def in_full(self, text: str) -> bool:
+        return bool(self._word(self.name).search(text))
+
+    def named(self, text: str, article_names_them: bool = True) -> bool:
+        """`text` names the person (`article_names_them`: its article holds the whole
+        name)."""
+        return self.in_full(text) or (
+            article_names_them and bool(self._word(self.name.split()[-1]).search(text)))
+
+
+    def description(self, text: str) -> tuple[int, int] | None:
+        """(start, end) in `text` of what it says the person is: the words after their
+        name between commas ("Rod Eddington, BA's chief executive, said"; "Ros Coward,
+        who wrote ...,") or the role before it ("Deutsche Bank economist Cary Leahy");
+        None when it says neither way."""
+        for name in (self.name, self.name.split()[-1]):
+            found = self._word(name).search(text)
+            if found:
+                break
+        else:
+            return None
+        head = text[:found.start()]
+        enclosed = _ENCLOSED.search(head)  # "The club's managing director, Keith Edelman,"
+        if enclosed and text[found.end():found.end() + 1] == ",":
+            return enclosed.start(1), enclosed.end(1)
+        after = _APPOSITION.match(text, found.end())
+        if after and after.group(1).split()[0].lower() not in _NOT_APPOSITION:
+            return after.start(1), after.end(1)
+        before = _ROLE_BEFORE.search(head)
+        if before and before.group(2).lower() in _PERSON_NOUN_SET and not any(
+                w in _FUNCTION_WORDS for w in before.group(1).split()):
+            return before.start(1), before.end(1)
+        return None
+
+
+# What follows a name between commas, at most 12 words ("Rod Eddington, BA's chief
+# executive, said"), unless it is a verb or a conjunction ("Rose, said the firm")...
+_APPOSITION = re.compile(r",\s+((?:[^\s,;:()\"]+\s+){0,11}[^\s,;:()\".]+)(?=\s*[,;:)]|\.?$|\.\s)")
+_NOT_APPOSITION = frozenset("said says told added and but or who's he she".split())
+# ... or, when the name itself stands between commas, the words before it ("The club's
+# managing director, Keith Edelman, said"), from the sentence's start or a clause's
+_ENCLOSED = re.compile(r"(?:^|[,;:\"]\s*)((?:[^\s,;:\"]+\s+){0,7}[^\s,;:\"]+),\s+$")
+_FUNCTION_WORDS = frozenset("of the a an in on at to for by with from and or after".split())
+# ... and the words before a name that end with a person's role ("Deutsche Bank economist
+# Cary Leahy", "Wales hooker Mefin Davies")
+_ROLE_BEFORE = re.compile(r"((?:[A-Z][\w&'\u2019.-]*\s+){0,4}(?:[a-z][\w-]*\s+){0,2}"
+                          r"([a-z][\w-]*))\s+$")
+
+
+def who_is(question: str) -> AskedWho | None:
+    """The person a question asks about when it asks who they are and nothing more ("Who
+    is Stuart Rose?"); None for any other question ("Who is the chancellor?")."""
+    found = _WHO_IS.match(question)
+    who = person(found.group(1)) if found else None
+    return AskedWho(who) if who else None
+
+
 def _names_someone(question: str, text: str, titled: bool = False) -> bool:
     """`text` names a person whose last name the question does not hold (with `titled`, a
     name a title opens counts too: "Mr Smith")."""
@@ -81,6 +154,13 @@ def lacks_asked_person(question: str, texts: list[str]) -> bool:
     name, but no person's)."""
     return asked_name_of(question) in _PERSON_NOUN_SET and \
         not any(_names_someone(question, t, titled=True) for t in texts)
+
+
+def lacks_person_asked_about(question: str, texts: list[str]) -> bool:
+    """The question asks who a named person is (who_is) and none of `texts` names them
+    (their last name at least)."""
+    asked = who_is(question)
+    return asked is not None and not any(asked.named(t) for t in texts)
 
 
 def new_person(question: str, text: str) -> float:
