@@ -1,6 +1,6 @@
 """Questions that name what they ask about, with the real model and a real index: who a
-named person is, firms named by initials joined by "&", and a question typed in lower case
-whose own words leave the conversation's topic."""
+named person is, firms named by initials joined by "&", a year the corpus never names, and
+a question typed in lower case whose own words leave the conversation's topic."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ ARTICLES = {
                    "Brandwell said revenue rose 8% to $9bn last year.\n",
     "tobacco.txt": "Court throws out tobacco case\n\nA US appeals court has thrown out the "
                    "government's racketeering case against the cigarette makers.\n\nThe "
-                   "government had demanded $280bn in profits the firms made over 50 years."
-                   "\n",
+                   "government had demanded $280bn in profits the firms made over 50 years, "
+                   "in a case filed in 1999.\n",
 }
 
 
@@ -100,3 +100,11 @@ def test_a_lower_case_question_whose_own_words_change_the_topic_is_asked_alone(e
     assert first.answered and "Brandwell" in first.answer
     answer = engine.ask("how much did the tobacco case demand", [first])
     assert answer.answered and "$280bn" in answer.answer
+
+
+def test_a_year_no_document_names_is_declined(engine):
+    """The corpus cannot tell what happened in a year it never names."""
+    assert engine.ask("How much did the government demand from the cigarette makers in "
+                      "1999?").answered
+    answer = engine.ask("How much did the government demand from the cigarette makers in 2031?")
+    assert not answer.answered and answer.confidence == 0.0

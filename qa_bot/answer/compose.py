@@ -14,7 +14,8 @@ import re
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
-from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, span_type
+from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, span_type, \
+    unknown_year
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, reason_phrase
@@ -130,7 +131,8 @@ def _article(c: Candidate, hits: list[Hit], gen: Generation) -> str:
 
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,
             threshold: float, question: str = "") -> Answer:
-    """The Answer: declined below `threshold`, or with confidence 0 when the sentences it
+    """The Answer: declined below `threshold`, or with confidence 0 when the question
+    names a year no document holds (question.unknown_year) or the sentences it
     would quote lack the height, age, duration or amount the question asks for
     (question.lacks_asked_kind) or a name it asks for in so many words
     (question.lacks_asked_name; a person's: people.lacks_asked_person) or the person it asks
@@ -161,7 +163,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
     said = [c.scored.text for c in chosen]
-    if answered and (lacks_asked_kind(question, said) or lacks_asked_name(question, said)
+    if answered and (unknown_year(question, gen.lexical.document_frequency)
+                     or lacks_asked_kind(question, said) or lacks_asked_name(question, said)
                      or lacks_asked_person(question, said)
                      or lacks_person_asked_about(ranking.cased or question, said)
                      or fact_not_given(ranking.cased or question, ranking.facts, said,

@@ -7,6 +7,7 @@ focus (the question without them). Pure functions of the texts: no index, no mod
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from qa_bot.answer.reasons import asks_why, gives_reason
 
@@ -147,6 +148,15 @@ def missing_figures(question: str, text: str) -> float:
     if not figures:
         return 0.0
     return sum(f not in text for f in figures) / len(figures)
+
+
+_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
+
+
+def unknown_year(question: str, document_frequency: Callable[[str], int]) -> str | None:
+    """A year the question names ("Who won Wimbledon in 2012?") that no document of the
+    corpus holds: the corpus cannot tell what happened then."""
+    return next((y for y in _YEAR.findall(question) if document_frequency(y) == 0), None)
 
 
 _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
