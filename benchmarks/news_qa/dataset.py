@@ -44,8 +44,9 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # the reason rule (answer/reasons.py) to test it
          "reason-extra.jsonl",
          # "Who is <a person the corpus names>?", answered by what a sentence says they
-         # are ("Cary Leahy, senior US economist at Deutsche Bank Securities"), written
-         # with the rule that such a sentence must name them (answer/people.who_is)
+         # are ("Cary Leahy, senior US economist at Deutsche Bank Securities"): the first
+         # 20 written with the rule that such a sentence must name them
+         # (answer/people.who_is), the last 10 after it, to test it
          "whois-extra.jsonl",
          # a third batch in the first batch's style (paraphrased answerable questions, near
          # misses, follow-ups), on tuning-half articles no other item uses, written to fit
