@@ -233,6 +233,18 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
 
 
+def test_a_day_half_answers_when():
+    """News says when by a day ("on Wednesday"), but so many of its sentences name one that
+    a day is neither for nor against a sentence answering "when"; a date or year is for it,
+    nothing is against it, and a day marked in a sentence is of the asked kind."""
+    assert new_answer_type("When will the Lords vote?", "The Lords vote in March.") == 1.0
+    assert new_answer_type("When will the Lords vote?", "The Lords vote on Tuesday.") == 0.0
+    assert new_answer_type("When will the Lords vote?", "The Lords will vote soon.") == -1.0
+    text = "The Lords vote on Tuesday."
+    assert span_type("When will the Lords vote?", text, (text.index("Tuesday"), len(text) - 1)) \
+        == 1.0
+
+
 def test_a_noun_of_the_asked_kind_asks_for_it():
     """"What was the firm's growth / offer / rate", "What time", "What is the deadline",
     "By what date": an amount, a time, a date, as "how much" or "when" would ask."""

@@ -48,6 +48,9 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # 20 written with the rule that such a sentence must name them
          # (answer/people.who_is), the last 10 after it, to test it
          "whois-extra.jsonl",
+         # "When ...?" answered by a day ("on Wednesday"), which no earlier question was,
+         # written to test the day rule (answer/question._DAY) after it was designed
+         "days-extra.jsonl",
          # a third batch in the first batch's style (paraphrased answerable questions, near
          # misses, follow-ups), on tuning-half articles no other item uses, written to fit
          # the answer's weights on: the reader was never trained on them

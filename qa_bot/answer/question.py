@@ -14,6 +14,10 @@ from qa_bot.answer.reasons import asks_why, gives_reason
 _YEAR_OR_DATE = re.compile(
     r"\b(1\d{3}|20\d{2}|\d{1,2}(st|nd|rd|th)?\s+century|january|february|march|april|may|"
     r"june|july|august|september|october|november|december|\d+s)\b", re.I)
+# A day named by its name or relative to the report ("on Wednesday", "tomorrow"): news
+# says when this way, but so many of its sentences do that it only half answers "when".
+_DAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|"
+                  r"tonight|yesterday|tomorrow)\b", re.I)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                      r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
                      r"dozen|half|percent)\b", re.I)
@@ -123,7 +127,8 @@ def lacks_asked_name(question: str, texts: list[str]) -> bool:
 
 def answer_type(question: str, text: str, new_only: bool = False) -> float:
     """1 when the question asks for a date or a quantity (asked_pattern) and the sentence
-    holds one, -1 when it asks for one and the sentence holds none, 0 for other questions.
+    holds one, -1 when it asks for one and the sentence holds none, 0 for other questions
+    and for a date asked when the sentence names only a day ("on Wednesday": _DAY).
     With `new_only`, a date or quantity the question itself states does not count ("How
     much did it pay for the 36 planes?" is not answered by "36 planes")."""
     pattern = asked_pattern(question)
@@ -131,7 +136,9 @@ def answer_type(question: str, text: str, new_only: bool = False) -> float:
         return 0.0
     q = question.lower()
     found = (m.group(0).lower() for m in pattern.finditer(text))
-    return 1.0 if any(not new_only or f not in q for f in found) else -1.0
+    if any(not new_only or f not in q for f in found):
+        return 1.0
+    return 0.0 if pattern is _YEAR_OR_DATE and _DAY.search(text) else -1.0
 
 
 def new_answer_type(question: str, text: str) -> float:
@@ -191,7 +198,7 @@ def span_type(question: str, text: str, span: tuple[int, int] | None) -> float:
     q = question.lower()
     pattern = asked_pattern(question)
     if pattern is _YEAR_OR_DATE:
-        ok = bool(pattern.search(phrase))
+        ok = bool(pattern.search(phrase) or _DAY.search(phrase))
     elif pattern is not None:
         ok = bool(pattern.search(phrase)) and phrase.lower() not in q
     elif _ASKS_NAME.search(question):
