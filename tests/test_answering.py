@@ -233,6 +233,15 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
 
 
+def test_what_was_the_score_asks_for_a_score():
+    """"What was the score?" and "By what score ...?" ask for a match score: a sentence
+    about the match without one does not answer (a season, "2004-05", is no score)."""
+    asked = "By what score did Wales beat France?"
+    assert new_answer_type(asked, "Wales beat France 24-18 in Paris.") == 1.0
+    assert new_answer_type(asked, "Wales beat France for the first time in Paris.") == -1.0
+    assert new_answer_type("What was the final score?", "in the 2004-05 season") == -1.0
+    assert new_answer_type("What score did the judges give?", "a 9.5") == 0.0  # not a match
+
 def test_a_day_half_answers_when():
     """News says when by a day ("on Wednesday"), but so many of its sentences name one that
     a day is neither for nor against a sentence answering "when"; a date or year is for it,

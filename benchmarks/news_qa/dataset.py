@@ -51,6 +51,9 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # "When ...?" answered by a day ("on Wednesday"), which no earlier question was,
          # written to test the day rule (answer/question._DAY) after it was designed
          "days-extra.jsonl",
+         # "What was the score?" / "By what score ...?" answered by a match score ("3-1"),
+         # written after the score rule (answer/question._KINDS) to test it
+         "scores-extra.jsonl",
          # a third batch in the first batch's style (paraphrased answerable questions, near
          # misses, follow-ups), on tuning-half articles no other item uses, written to fit
          # the answer's weights on: the reader was never trained on them

@@ -46,6 +46,10 @@ _VALUE_ASKED = (_WHAT_THE + r"(growth|rate|level|offer|bid|fee|price|cost|rebate
 # as pairs (the question asks for it, a sentence holds it); the first the question matches
 # wins.
 _KINDS = (
+    # a match's score: "What was the score?", "By what score did they lose?" -> "3-1"
+    (re.compile(r"\b(by\s+what\s+(score|scoreline)|what\s+(was|were|is)\s+the\s+((final|"
+                r"half-time|full-time|match)\s+)?(score|scoreline))\b", re.I),
+     re.compile(r"(?<![\d-])\d{1,3}\s?-\s?\d{1,3}(?![\d-])")),
     (re.compile(r"\bhow\s+(tall|high)\b|['\u2019]s\s+height\W*$|\bwhat\s+height\s+is\b", re.I),
      re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
     (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b|['\u2019]s\s+age\W*$", re.I),
