@@ -16,7 +16,8 @@ ARTICLES = {
                   "head of M&H, said last year its prices were too high.\n\nThe retailer "
                   "also faces a bid from a South African financier.\n",
     "football.txt": "Rose joins Norwich on loan\n\nMidfielder Graham Rose has joined Norwich "
-                    "City on loan until the end of the season.\n\nRose spent four years at "
+                    "City on loan until the end of the season.\n\nRose, 29, said he was "
+                    "happy to be playing again.\n\nRose spent four years at "
                     "Everton, scoring 25 goals, before moving to Charlton.\n\nJohn Hill, "
                     "the Norwich manager, said he was delighted.\n",
     "adverts.txt": "Adland giant buys US rival\n\nThe advertising group Brandwell bought US "
@@ -78,6 +79,14 @@ def test_who_a_named_person_is_comes_from_a_sentence_that_names_them(engine):
         == "head of M&H"  # what the sentence says he is
     assert engine.ask("Who is Graham Rose?").citations[0].doc_id != answer.citations[0].doc_id
     assert not engine.ask("Who is Peter Lamb?").answered
+
+
+def test_how_old_a_named_person_is_comes_from_a_sentence_that_names_them(engine):
+    """"How old is Graham Rose?" is answered by the sentence that gives his age ("Rose,
+    29,"); John Rose's age, which no sentence gives, is not another Rose's."""
+    answer = engine.ask("How old is Graham Rose?")
+    assert answer.answered and "Rose, 29," in answer.answer
+    assert not engine.ask("How old is John Rose?").answered
 
 
 def test_a_firm_named_by_its_initials_finds_the_article_that_spells_it_out(engine):

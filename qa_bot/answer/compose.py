@@ -14,8 +14,8 @@ import re
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
-from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, span_type, \
-    unknown_year
+from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, \
+    span_type, unknown_year
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, reason_phrase
@@ -60,7 +60,7 @@ def _highlight(c: Candidate, question: str, best: bool, block: list[Candidate]
     if found:
         return base + found[0], base + found[1]
     asked = who_is(question) if best else None
-    for d in block if asked else []:
+    for d in block if asked and asked.who else []:
         found = asked.description(d.scored.text)
         if found:
             return d.scored.sentence.start + found[0], d.scored.sentence.start + found[1]
@@ -151,10 +151,12 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     answered = confidence >= threshold
     asked = who_is(ranking.cased or question)
     if asked and not answered and asked.named(best.scored.text,
-                                              asked.in_full(_article(best, hits, gen))):
+                                              asked.in_full(_article(best, hits, gen))) \
+            and (asked.who or new_answer_type(question, best.scored.text) > 0):
         # "Who is Cary Leahy?" asks only what the corpus says of him: a sentence that
-        # names him says it, however little the question's own words tell the confidence
-        # (its vector is near nothing, its one rare name near everything)
+        # names him says it (and his age, for "How old is he?"), however little the
+        # question's own words tell the confidence (its vector is near nothing, its one
+        # rare name near everything)
         answered, confidence = True, threshold
     distinct: list[Candidate] = []  # a sentence two articles share is quoted once
     for c in read:

@@ -64,17 +64,21 @@ def person(name: str, one_word: bool = False) -> str | None:
     return " ".join(words)
 
 
-# "Who is Stuart Rose?", "who was Keith Edelman", "And who's Rod Eddington?": a question
-# that asks who a person it names is, and nothing more.
-_WHO_IS = re.compile(r"^\W*(?:and\s+)?who(?:\s+(?:is|was)|['\u2019]s)\s+(.+?)[\s?.!]*$", re.I)
+# "Who is Stuart Rose?", "who was Keith Edelman", "And who's Rod Eddington?", "How old is
+# Justin Gatlin?": a question that asks who a person it names is, or their age, and
+# nothing more (group 1: "who", else an age).
+_ABOUT_PERSON = re.compile(r"^\W*(?:and\s+)?(?:(who)(?:\s+(?:is|was)|['\u2019]s)|how\s+old\s+"
+                           r"(?:is|was)|what\s+age\s+(?:is|was))\s+(.+?)[\s?.!]*$", re.I)
 
 
 @dataclass(frozen=True)
 class AskedWho:
-    """The person a "Who is Stuart Rose?" question asks about. A sentence names them when
-    it holds their whole name, or their last name as a whole word ("Rose", not "rose",
-    "Aynsley-Rose") in an article that holds the whole name."""
+    """The person a "Who is Stuart Rose?" (`who`) or "How old is Justin Gatlin?" question
+    asks about. A sentence names them when it holds their whole name, or their last name
+    as a whole word ("Rose", not "rose", "Aynsley-Rose") in an article that holds the whole
+    name."""
     name: str
+    who: bool = True
 
     def _word(self, word: str) -> re.Pattern:
         return re.compile(r"(?<![\w'\u2019-])%s(?![\w-])" % re.escape(word))
@@ -129,11 +133,12 @@ _ROLE_BEFORE = re.compile(r"((?:[A-Z][\w&'\u2019.-]*\s+){0,4}(?:[a-z][\w-]*\s+){
 
 
 def who_is(question: str) -> AskedWho | None:
-    """The person a question asks about when it asks who they are and nothing more ("Who
-    is Stuart Rose?"); None for any other question ("Who is the chancellor?")."""
-    found = _WHO_IS.match(question)
-    who = person(found.group(1)) if found else None
-    return AskedWho(who) if who else None
+    """The person a question asks about when it asks who they are or their age and nothing
+    more ("Who is Stuart Rose?", "How old is Justin Gatlin?"); None for any other question
+    ("Who is the chancellor?")."""
+    found = _ABOUT_PERSON.match(question)
+    who = person(found.group(2)) if found else None
+    return AskedWho(who, bool(found.group(1))) if who else None
 
 
 def _names_someone(question: str, text: str, titled: bool = False) -> bool:
