@@ -14,8 +14,8 @@ import re
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
-from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, \
-    span_type, unknown_year
+from qa_bot.answer.question import SCORE, asked_pattern, lacks_asked_kind, lacks_asked_name, \
+    new_answer_type, span_type, unknown_year
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, reason_phrase
@@ -65,6 +65,10 @@ def _highlight(c: Candidate, question: str, best: bool, block: list[Candidate]
         if found:
             return d.scored.sentence.start + found[0], d.scored.sentence.start + found[1]
     r = c.reading
+    scores = list(SCORE.finditer(c.scored.text)) if asked_pattern(question) is SCORE else []
+    if scores:  # the score itself, not "8 March having lost 2-1": the reader's, else the last
+        inside = [m for m in scores if r and r.span and r.span[0] <= m.start() < r.span[1]]
+        return base + (inside or scores)[-1].start(), base + (inside or scores)[-1].end()
     if r is None or r.span is None or r.span_prob < HIGHLIGHT_MIN_OF_KIND or (
             r.span_prob < HIGHLIGHT_MIN and span_type(question, c.scored.text, r.span) <= 0):
         return None

@@ -42,6 +42,7 @@ _WHAT_THE = (r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\s+(the\s+|[\w'.-]
 _VALUE_ASKED = (_WHAT_THE + r"(growth|rate|level|offer|bid|fee|price|cost|rebate|salary|wage|fine|"
                 r"value|valuation|budget|deficit|surplus|profit|loss|turnover|revenues?|earnings|"
                 r"figure)\b|\b(to|at)\s+what\s+(level|rate|price)\b")
+SCORE = re.compile(r"(?<![\d-])\d{1,3}\s?-\s?\d{1,3}(?![\d-])")  # a match score: "3-1"
 # Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for,
 # as pairs (the question asks for it, a sentence holds it); the first the question matches
 # wins.
@@ -49,7 +50,7 @@ _KINDS = (
     # a match's score: "What was the score?", "By what score did they lose?" -> "3-1"
     (re.compile(r"\b(by\s+what\s+(score|scoreline)|what\s+(was|were|is)\s+the\s+((final|"
                 r"half-time|full-time|match)\s+)?(score|scoreline))\b", re.I),
-     re.compile(r"(?<![\d-])\d{1,3}\s?-\s?\d{1,3}(?![\d-])")),
+     SCORE),
     (re.compile(r"\bhow\s+(tall|high)\b|['\u2019]s\s+height\W*$|\bwhat\s+height\s+is\b", re.I),
      re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
     (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b|['\u2019]s\s+age\W*$", re.I),
