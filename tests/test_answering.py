@@ -916,3 +916,10 @@ def test_the_reason_a_sentence_gives_is_marked_for_a_why_question(embedder, tmp_
     assert answer.answered and cited[0].highlight
     a, b = cited[0].highlight
     assert source_text(engine, cited[0].doc_id)[a:b] == "rain"
+    # a sentence that gives no reason in these words has nothing marked, not the reader's
+    # phrase (a figure, a name: rarely a reason)
+    engine = corpus_engine(embedder, tmp_path / "sale", {"sale.txt": (
+        "Oil unit sold\n\nState-owned Rosneft bought the oil unit for $9.3bn in a sale "
+        "forced by Russia.\n\nThe unit pumps a million barrels a day.\n")})
+    answer = engine.ask("Why was the oil unit sold?")
+    assert answer.answered and not any(c.highlight for c in answer.citations)

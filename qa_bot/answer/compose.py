@@ -50,15 +50,16 @@ SAME_SENTENCE = 0.8
 
 def _highlight(c: Candidate, question: str, best: bool, block: list[Candidate]
                ) -> tuple[int, int] | None:
-    """The answer phrase of candidate `c` in source offsets: when `c` is the answer's best
-    sentence, the reason it gives when the question asks why (a second sentence's reason
-    is often of something else) or what it says the person is when the question asks who
-    a named person is (people.AskedWho.description, in any sentence of its quote `block`);
-    else the reader's span when sure enough; None for neither."""
+    """The answer phrase of candidate `c` in source offsets. For a why-question only the
+    reason the answer's best sentence gives (a second sentence's reason is often of
+    something else; the reader's phrase is rarely a reason). Else, when `c` is the best
+    sentence and the question asks who a named person is, what it says they are
+    (people.AskedWho.description, in any sentence of its quote `block`); for a score the
+    score; else the reader's span when sure enough; None for neither."""
     base = c.scored.sentence.start
-    found = reason_phrase(c.scored.text) if best and asks_why(question) else None
-    if found:
-        return base + found[0], base + found[1]
+    if asks_why(question):  # the reader's phrase is rarely the reason: a figure, a name
+        found = reason_phrase(c.scored.text) if best else None
+        return (base + found[0], base + found[1]) if found else None
     asked = who_is(question) if best else None
     for d in block if asked and asked.who else []:
         found = asked.description(d.scored.text)
