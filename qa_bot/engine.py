@@ -13,11 +13,10 @@ from typing import Callable
 import numpy as np
 
 from qa_bot.answer import Answer
+from qa_bot.answer.alone import keeps_alone
 from qa_bot.answer.compose import compose
-from qa_bot.answer.confidence import left_for_nothing
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
-from qa_bot.answer.features import QueryTerms
-from qa_bot.answer.followups import SHORT_WORDS, FollowUp, alone_is_better, resolve
+from qa_bot.answer.followups import FollowUp, resolve
 from qa_bot.answer.spelling import mended
 from qa_bot.answer.reasons import asks_only_why
 from qa_bot.answer.typed import SMALL_TALK_REPLIES, as_read, small_talk, typed_lower
@@ -48,55 +47,6 @@ def with_articles(gen: Generation, hits: list[Hit], article_rows: list[int],
     extra = [Hit(r, hits[0].score, cos[r], 0.0) for r in sorted(rows, key=lambda r: -cos[r])]
     moved = set(rows)
     return [hits[0], *extra, *(h for h in hits[1:] if h.row not in moved)]
-
-
-def _best(answer: Answer, ranking: Ranking | None) -> tuple[float, str]:
-    """(confidence, best sentence) of an answer."""
-    return answer.confidence, ranking.read[0].scored.text if ranking and ranking.read else ""
-
-
-Decided = tuple[Answer, Ranking | None]
-
-
-def _article_of(gen: Generation, ranking: Ranking | None) -> str:
-    """The article a ranking's best sentence comes from, its title too ("" for none)."""
-    if ranking is None or not ranking.read:
-        return ""
-    doc = gen.chunks[ranking.hits[ranking.read[0].scored.hit].row].doc_id
-    return " ".join(gen.chunks[r].embed_text for r in gen.rows_of(doc))
-
-
-def _own_words_left(question: str, gen: Generation, as_follow_up: Decided, alone: Decided
-                    ) -> bool:
-    """The rarest word of the question is in the article it is answered from alone and not
-    in the one it is answered from as a follow-up: its own words changed the topic ("how
-    much did the tobacco case demand", typed after a question on WPP, names nothing but
-    "tobacco" is not WPP's)."""
-    qt = QueryTerms(question, gen)
-    if not qt.idf:
-        return False
-    rarest = max(qt.idf, key=qt.idf.get)
-    return rarest in qt.present(_article_of(gen, alone[1])) and \
-        rarest not in qt.present(_article_of(gen, as_follow_up[1]))
-
-
-def _keeps_alone(question: str, gen: Generation, follow: FollowUp, as_follow_up: Decided,
-                 alone: Decided) -> bool:
-    """Whether the answer a question that may stand alone (FollowUp.also_alone) gets alone
-    replaces the one it gets as a follow-up: when it is better (followups.alone_is_better),
-    when its own words changed the topic (_own_words_left) and alone it is answered, or
-    when the question left the conversation for a topic the corpus lacks (a follow-up
-    only for naming nothing: confidence.left_for_nothing), so that alone it is declined."""
-    if alone_is_better(question, _best(*as_follow_up), _best(*alone)):
-        return True
-    if alone[0].answered and alone[0].confidence >= as_follow_up[0].confidence and \
-            _own_words_left(question, gen, as_follow_up, alone):
-        return True
-    ranking, alone_ranking = as_follow_up[1], alone[1]
-    return (follow.may_stray and ranking is not None and alone_ranking is not None
-            and left_for_nothing(ranking.confidence_features,
-                                 alone_ranking.confidence_features,
-                                 says_enough=len(question.split()) > SHORT_WORDS))
 
 
 class Engine:
@@ -243,9 +193,9 @@ class Engine:
                 query_vec, hits = None, None
                 follow = dataclasses.replace(follow, also_alone=as_cased.also_alone)
         answer, ranking = self._answer(question, follow, k, limit, query_vec, hits)
-        if follow.also_alone:  # asked alone too, its search reused (_keeps_alone)
+        if follow.also_alone:  # asked alone too, its search reused (answer/alone.py)
             alone = self._answer(question, FollowUp(question), k, limit, *searched_alone)
-            if _keeps_alone(question, gen, follow, (answer, ranking), alone):
+            if keeps_alone(question, gen, follow, (answer, ranking), alone):
                 return alone
         return answer, ranking
 

@@ -638,7 +638,7 @@ def test_the_answer_phrase_kind_is_checked_against_the_question():
 def test_the_focus_of_a_question_is_what_it_asks_about_the_things_it_names(embedder):
     """focus_text drops the names; a sentence that shares only the name is closer to the
     whole question than to its focus, one that answers it is close to both."""
-    from qa_bot.answer.question import focus_text
+    from qa_bot.answer.names import focus_text
     from qa_bot.answer.typed import truecase
 
     question = "What is the population of Argentina?"

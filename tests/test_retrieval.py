@@ -15,7 +15,7 @@ from qa_bot.answer.conversation import Conversation
 from qa_bot.answer.coreference import with_person
 from qa_bot.engine import Engine
 from qa_bot.answer.followups import is_follow_up, may_stand_alone, resolve
-from qa_bot.answer.question import names
+from qa_bot.answer.names import names
 from qa_bot.answer.typed import as_read, small_talk
 from qa_bot.retrieval import rank_documents, rrf, top_rows, weighted
 from quality_corpus import ARTICLES, corpus_engine

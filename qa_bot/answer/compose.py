@@ -129,9 +129,8 @@ def _quote(block: list[Candidate], hits: list[Hit], gen: Generation
 
 
 def _article(c: Candidate, hits: list[Hit], gen: Generation) -> str:
-    """The text of the whole document the candidate sentence comes from."""
-    doc = gen.chunks[hits[c.scored.hit].row].doc_id
-    return " ".join(gen.chunks[r].text for r in gen.rows_of(doc))
+    """The whole document the candidate sentence comes from (Generation.article_text)."""
+    return gen.article_text(gen.chunks[hits[c.scored.hit].row].doc_id)
 
 
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from qa_bot.answer.people import person
-from qa_bot.answer.question import names
+from qa_bot.answer.names import names
 from qa_bot.answer.types import Answer
 
 _PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)

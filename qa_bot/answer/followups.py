@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass
 
 from qa_bot.answer.coreference import with_person
-from qa_bot.answer.question import CALENDAR, names, question_name_spans
+from qa_bot.answer.names import CALENDAR, names, question_name_spans
 from qa_bot.answer.reasons import asks_only_why
-from qa_bot.answer.roles import role_holder
 
 _ANAPHORA = re.compile(
     # a pronoun, but not the one a reporting verb of the question introduces ("Which
@@ -50,13 +49,6 @@ SHORT_WORDS = 5
 # as asked alone, 20 right; both ways, up to 12 words, 31.
 LONGER_WORDS = 12
 _DEFINITE = re.compile(r"\bthe\b", re.I)
-# Such a question, when whole, may as well stand alone ("When is the general election?"
-# after a question on seats won), so it is asked alone too (FollowUp.also_alone), and that
-# answer is kept when its confidence is at least this much above the follow-up's. Tuning
-# (with the first 15 short questions), asked in one conversation, margin none / 0 / 0.15 /
-# 0.3: answers 72.0 / 72.7 / 72.7 / 72.7%, answerable wrongly declined 3.9 / 2.2 / 2.2 /
-# 2.2%; follow-ups 60.0% throughout.
-STANDS_ALONE_MARGIN = 0.15
 
 
 # A question a reader could ask with nothing before it opens with a wh-word and a verb
@@ -78,21 +70,8 @@ _WHOLE_QUESTION = re.compile(
 
 def may_stand_alone(question: str) -> bool:
     """A short nameless question that is a whole question (_WHOLE_QUESTION): worth asking
-    alone as well as a follow-up (alone_is_better)."""
+    alone as well as a follow-up (qa_bot/answer/alone.py)."""
     return bool(_WHOLE_QUESTION.search(question))
-
-
-def alone_is_better(question: str, follow_up: tuple[float, str], alone: tuple[float, str]
-                    ) -> bool:
-    """(confidence, best sentence) of a question that may stand alone (FollowUp.also_alone)
-    asked as a follow-up and asked alone: alone is better when it is surer by
-    STANDS_ALONE_MARGIN, or when it names who holds the role the question asks about and
-    the follow-up does not ("Who is the culture secretary?" after a question on a
-    minister's schooling; "Who was the referee?" after a match keeps the match's referee:
-    roles.role_holder)."""
-    if alone[0] >= follow_up[0] + STANDS_ALONE_MARGIN:
-        return True
-    return role_holder(question, alone[1]) > 0 >= role_holder(question, follow_up[1])
 
 
 # A second question joined on ("What causes hiccups, and how can I stop them?"): its
@@ -179,7 +158,7 @@ class FollowUp:
     # a follow-up only for being short and naming nothing ("What is photosynthesis?"): it
     # may as well start another topic (confidence.strays_off_topic)
     may_stray: bool = False
-    # it may as well stand alone, so the engine asks it alone too (alone_is_better): a
+    # it may as well stand alone, so the engine asks it alone too (answer/alone.py): a
     # whole short question that names nothing ("Who is the chancellor?"), or one whose
     # pronoun comes before a name of its own ("In his New Year message, which prison did
     # Charles Kennedy name?": "his" may be Kennedy's)

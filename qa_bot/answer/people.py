@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa_bot.answer.question import CALENDAR, asked_name_of, names
+from qa_bot.answer.names import CALENDAR, names
+from qa_bot.answer.question import asked_name_of
 from qa_bot.answer.roles import HONORIFICS
 
 # Words that open a name but are not part of the person's ("Tory MP", "Chancellor")
@@ -91,7 +92,6 @@ class AskedWho:
         name)."""
         return self.in_full(text) or (
             article_names_them and bool(self._word(self.name.split()[-1]).search(text)))
-
 
     def description(self, text: str) -> tuple[int, int] | None:
         """(start, end) in `text` of what it says the person is: the words after their

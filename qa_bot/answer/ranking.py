@@ -21,9 +21,9 @@ from qa_bot.answer.confidence import confidence_of, strays_off_topic
 from qa_bot.answer.features import Encode, QueryTerms, Scored, collapse_duplicates, \
     match_terms, score_sentences, terms
 from qa_bot.answer.followups import asked_about
+from qa_bot.answer.names import focus_text, question_name_spans
 from qa_bot.answer.people import new_person, who_is
-from qa_bot.answer.question import answer_cues, focus_text, missing_figures, \
-    new_answer_type, question_name_spans, span_type
+from qa_bot.answer.question import answer_cues, missing_figures, new_answer_type, span_type
 from qa_bot.answer.reader import Reader, Reading
 from qa_bot.answer.reasons import asks_only_why, reason_bonus, sentence_distances
 from qa_bot.answer.relations import asked_relations, states
@@ -148,8 +148,7 @@ def read_candidates(scored: list[Scored], hits: list[Hit], gen: Generation, ques
             bonus -= ABOUT_WEIGHT
         if asked:
             if chunk.doc_id not in in_full:
-                in_full[chunk.doc_id] = asked.in_full(" ".join(
-                    gen.chunks[r].text for r in gen.rows_of(chunk.doc_id)))
+                in_full[chunk.doc_id] = asked.in_full(gen.article_text(chunk.doc_id))
             if not asked.named(s.text, in_full[chunk.doc_id]):
                 bonus -= WHO_IS_WEIGHT
         if near:

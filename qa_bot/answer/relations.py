@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from qa_bot.answer.features import match_terms, terms
 from qa_bot.answer.facts import RELATIONS, ROLE_FACTS
-from qa_bot.answer.question import question_name_spans
+from qa_bot.answer.names import question_name_spans
 from qa_bot.answer.roles import held_by_another
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from qa_bot.answer.facts.table import DEMONYMS
-from qa_bot.answer.question import question_name_spans
+from qa_bot.answer.names import question_name_spans
 
 # Words that make a role someone else's: another time (former, outgoing), another rank
 # (deputy, junior) or the other side (shadow).

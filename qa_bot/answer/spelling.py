@@ -11,7 +11,7 @@ import re
 import string
 from typing import Callable
 
-from qa_bot.answer.question import FUNCTION_WORDS
+from qa_bot.answer.names import FUNCTION_WORDS
 from qa_bot.index.lexical import STOPWORDS, terms
 
 # Shorter words are left alone: one slip away from a short word lie many real words

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from qa_bot.answer.question import FUNCTION_WORDS
+from qa_bot.answer.names import FUNCTION_WORDS
 from qa_bot.answer.spelling import one_slip
 
 # What a chat says around a question: a greeting before it ("Hi! ..."), thanks after it

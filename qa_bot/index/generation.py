@@ -119,6 +119,12 @@ class Generation:
         start = self.segment_base[m["segment"]] + m["row"]
         return list(range(start, start + m["chunks"]))
 
+    def article_text(self, doc_id: str) -> str:
+        """The document's title and the text of its chunks, in order: what it says, whole."""
+        rows = self.rows_of(doc_id)
+        return " ".join([self.chunks[rows[0]].title, *(self.chunks[r].text for r in rows)]) \
+            if rows else ""
+
     def sentence_vectors_of(self, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(float32 unit vectors of the sentences of `rows`, row after row; the number of
         sentences of each row): one gather per segment (needs has_sentences)."""
