@@ -17,6 +17,7 @@ from qa_bot.answer.alone import keeps_alone
 from qa_bot.answer.compose import compose
 from qa_bot.answer.ranking import CANDIDATE_PASSAGES, Ranking, cased_question, rank
 from qa_bot.answer.followups import FollowUp, resolve
+from qa_bot.answer.people import initials
 from qa_bot.answer.spelling import mended
 from qa_bot.answer.reasons import asks_only_why
 from qa_bot.answer.typed import SMALL_TALK_REPLIES, as_read, small_talk, typed_lower
@@ -207,7 +208,8 @@ class Engine:
         if query_vec is None:
             query_vec = self.encode([follow.query])[0]
         if hits is None:
-            hits = search(gen, query_vec, follow.query, self.cfg.retrieval, limit=limit)
+            lexical = " ".join([follow.query, *initials(question)])  # "BA" for British Airways
+            hits = search(gen, query_vec, lexical, self.cfg.retrieval, limit=limit)
         hits = with_articles(gen, hits, self.rows_of(gen, follow.articles), query_vec)
         ranking = rank(question, query_vec, hits, gen, self.encode, k,
                        retrieval_question=follow.query, reader=self.reader,

@@ -117,3 +117,21 @@ def test_a_year_no_document_names_is_declined(engine):
                       "1999?").answered
     answer = engine.ask("How much did the government demand from the cigarette makers in 2031?")
     assert not answer.answered and answer.confidence == 0.0
+
+
+def test_a_firm_named_in_full_finds_the_article_that_uses_its_initials(embedder, tmp_path):
+    """News names a firm in full once and by its initials after: "British Airways" in a
+    question also searches "BA" (not a person's initials: "Gordon Brown" is no "GB")."""
+    from qa_bot.answer.people import initials
+
+    assert initials("How many jobs has British Airways cut?") == ["BA"]
+    assert initials("What did Gordon Brown say?") == []
+    engine = corpus_engine(embedder, tmp_path, {
+        "ba.txt": "Airline profits rise\n\nSince 2001 BA has cut 13,000 jobs as part of a "
+                  "cost-cutting drive.\n\nBA flies to 150 destinations.\n",
+        "usair.txt": "US carrier in trouble\n\nThe airline US Airways may cut 1,000 more "
+                     "jobs, its union warned, after pilots agreed to pay cuts.\n",
+        "rail.txt": "Rail jobs cut\n\nBritish rail operators have cut 2,000 jobs in a year, "
+                    "said the airways and railways union.\n"})
+    answer = engine.ask("How many jobs has British Airways cut?")
+    assert answer.answered and "13,000" in answer.answer

@@ -141,6 +141,22 @@ def who_is(question: str) -> AskedWho | None:
     return AskedWho(who, bool(found.group(1))) if who else None
 
 
+_INITIALS_STOP = frozenset("of the and for".split())
+
+
+def initials(question: str) -> list[str]:
+    """The initials of the question's names of two to four words that are no person's
+    ("British Airways" -> "BA", "Bank of England" -> "BE"; not "Gordon Brown"): news
+    names a firm or a body in full once and by its initials after, so they are searched
+    for too."""
+    out = []
+    for n in names(question):
+        words = [w for w in n.split() if w.lower() not in _INITIALS_STOP]
+        if 2 <= len(words) <= 4 and person(n) is None and all(w[:1].isupper() for w in words):
+            out.append("".join(w[0] for w in words))
+    return out
+
+
 def _names_someone(question: str, text: str, titled: bool = False) -> bool:
     """`text` names a person whose last name the question does not hold (with `titled`, a
     name a title opens counts too: "Mr Smith")."""
