@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from qa_bot.answer.names import initials_of
 from qa_bot.answer.question import answer_type
 from qa_bot.index import sentences
 from qa_bot.chunking import Chunk, Sentence
@@ -101,9 +102,6 @@ def _lemma_of_stem() -> dict[str, str]:
 
 
 _CAPITALISED_RUN = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+\b")
-_ACRONYM_STOP = {"of", "the", "and", "for"}
-
-
 @functools.lru_cache(maxsize=16384)
 def match_terms(text: str) -> frozenset[str]:
     """The terms a question term is looked for among: text's stems, irregular forms folded
@@ -111,7 +109,7 @@ def match_terms(text: str) -> frozenset[str]:
     lemma = _lemma_of_stem()
     found = {lemma.get(t, t) for t in terms(text)}
     for run in _CAPITALISED_RUN.findall(text):
-        found.add("".join(w[0] for w in run.lower().split() if w not in _ACRONYM_STOP))
+        found.add(initials_of(run).lower())
     return frozenset(found)
 
 

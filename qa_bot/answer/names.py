@@ -65,3 +65,12 @@ def focus_text(question: str) -> str:
         at = b
     out.append(question[at:])
     return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+_INITIALS_STOP = frozenset("of the and for".split())
+
+
+def initials_of(name: str) -> str:
+    """The first letters of a name's words but "of", "the", "and", "for" ("European Union"
+    -> "EU", "Bank of England" -> "BE"): how news names a body after its first mention."""
+    return "".join(w[0] for w in name.split() if w.lower() not in _INITIALS_STOP)

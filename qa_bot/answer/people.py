@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa_bot.answer.names import CALENDAR, names
+from qa_bot.answer.names import CALENDAR, initials_of, names
 from qa_bot.answer.question import asked_name_of
 from qa_bot.answer.roles import HONORIFICS
 
@@ -141,19 +141,15 @@ def who_is(question: str) -> AskedWho | None:
     return AskedWho(who, bool(found.group(1))) if who else None
 
 
-_INITIALS_STOP = frozenset("of the and for".split())
-
-
 def initials(question: str) -> list[str]:
-    """The initials of the question's names of two to four words that are no person's
-    ("British Airways" -> "BA", "Bank of England" -> "BE"; not "Gordon Brown"): news
-    names a firm or a body in full once and by its initials after, so they are searched
-    for too."""
+    """The initials (names.initials_of) of the question's names of two to four words that
+    are no person's ("British Airways" -> "BA"; not "Gordon Brown"): news names a firm or
+    a body in full once and by its initials after, so they are searched for too."""
     out = []
     for n in names(question):
-        words = [w for w in n.split() if w.lower() not in _INITIALS_STOP]
-        if 2 <= len(words) <= 4 and person(n) is None and all(w[:1].isupper() for w in words):
-            out.append("".join(w[0] for w in words))
+        found = initials_of(n)
+        if 2 <= len(found) <= 4 and person(n) is None and found.isupper():
+            out.append(found)
     return out
 
 
