@@ -242,6 +242,7 @@ def test_what_was_the_score_asks_for_a_score():
     assert new_answer_type("What was the final score?", "in the 2004-05 season") == -1.0
     assert new_answer_type("What score did the judges give?", "a 9.5") == 0.0  # not a match
 
+
 def test_the_score_asked_for_is_the_phrase_marked(embedder, tmp_path):
     """Asked for a score, the answer marks the score itself: the one inside the reader's
     phrase, else the sentence's last ("came from 15-6 down to beat France 24-18")."""
@@ -253,6 +254,7 @@ def test_the_score_asked_for_is_the_phrase_marked(embedder, tmp_path):
     c = answer.citations[0]
     assert answer.answered and c.highlight is not None
     assert c.quote[c.highlight[0] - c.start:c.highlight[1] - c.start] == "24-18"
+
 
 def test_a_day_half_answers_when():
     """News says when by a day ("on Wednesday"), but so many of its sentences name one that
