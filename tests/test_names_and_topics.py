@@ -1,6 +1,6 @@
 """Questions that name what they ask about, with the real model and a real index: who a
-named person is, firms named by initials joined by "&", a year the corpus never names, and
-a question typed in lower case whose own words leave the conversation's topic."""
+named person is, firms named by initials joined by "&", a year or a name the corpus never
+names, and a question typed in lower case whose own words leave the conversation's topic."""
 
 from __future__ import annotations
 
@@ -117,6 +117,31 @@ def test_a_year_no_document_names_is_declined(engine):
                       "1999?").answered
     answer = engine.ask("How much did the government demand from the cigarette makers in 2031?")
     assert not answer.answered and answer.confidence == 0.0
+
+
+def test_a_name_no_document_holds_is_declined_by_name(engine):
+    """Whatever the corpus says, it says nothing of a name it never holds: the question is
+    declined, saying which name, where it was answered from someone else's sentence.
+    Acronyms and adjectives of place, which the articles may write otherwise ("BMJ",
+    "Zambian"), and names the corpus holds do not count."""
+    from qa_bot.answer.question import unknown_name
+
+    answer = engine.ask("How much did Hollister say the government demanded from the "
+                        "cigarette makers?")
+    assert not answer.answered and answer.confidence == 0.0
+    assert answer.answer.endswith("none of them mentions “Hollister”.")
+    assert engine.ask("How much did the government demand from the cigarette makers?").answered
+    frequency = engine.generation().lexical.document_frequency
+    texts = [ARTICLES["football.txt"]]
+    assert unknown_name("Is the Zambian financier bidding, the BMJ asked?", frequency,
+                        texts) is None
+    assert unknown_name("Has Rose joined Norwich from Everton?", frequency, texts) is None
+    assert unknown_name("Has Rose joined Norwich from Fulham?", frequency, texts) == "Fulham"
+    assert unknown_name("Hollister: what did he say?", frequency, texts) is None  # opens it
+    # a name like one the retrieved passages write, accented or a slip or two away
+    assert unknown_name("Did Everten sign Rose?", frequency, ["Rose joined Évertôn."]) is None
+    assert unknown_name("Did Everten sign Rose?", frequency, ["Rose joined Norwich."]) \
+        == "Everten"
 
 
 def test_a_firm_named_in_full_finds_the_article_that_uses_its_initials(embedder, tmp_path):

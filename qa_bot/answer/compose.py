@@ -15,7 +15,7 @@ from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
 from qa_bot.answer.question import SCORE, asked_pattern, lacks_asked_kind, lacks_asked_name, \
-    new_answer_type, span_type, unknown_year
+    new_answer_type, span_type, unknown_name, unknown_year
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, reason_phrase
@@ -169,6 +169,10 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
     said = [c.scored.text for c in chosen]
+    unknown = unknown_name(question, gen.lexical.document_frequency,
+                           [gen.chunks[h.row].text for h in hits])
+    if unknown:
+        answered, confidence = False, 0.0
     if answered and (unknown_year(question, gen.lexical.document_frequency)
                      or lacks_asked_kind(question, said) or lacks_asked_name(question, said)
                      or lacks_asked_person(question, said)
@@ -210,6 +214,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         citations.append(_citation(len(citations) + 1, hits[i], gen, s.sentence, s.text,
                                    c.score if c else s.score))
     if not answered:
-        return Answer(question, False, NOT_ANSWERED, citations, confidence)
+        said = f"{NOT_ANSWERED[:-1]}: none of them mentions “{unknown}”." if unknown \
+            else NOT_ANSWERED
+        return Answer(question, False, said, citations, confidence)
     answer = " ".join(f"{c.quote} [{c.n}]" for c in citations if c.cited)
     return Answer(question, True, answer, citations, confidence)
