@@ -233,6 +233,18 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
 
 
+def test_how_much_paid_asks_for_a_sum_of_money():
+    """Asked what someone pays, spends or earns, a sentence with some other amount ("400
+    million homes", "24%") does not answer; "By how much did it rise?" asks for a rate."""
+    asked = "How much is McDonald's paying MTV to sponsor the show?"
+    assert new_answer_type(asked, "MTV says it gives McDonald's 400 million homes.") == -1.0
+    assert new_answer_type(asked, "McDonald's is paying MTV £2m a year.") == 1.0
+    assert new_answer_type(asked, "The deal is worth 300m euros to MTV.") == 1.0
+    assert new_answer_type("How much tax did BP pay?", "BP paid 24p a share.") == 1.0
+    assert new_answer_type("By how much did spending rise?", "Spending rose 18%.") == 1.0
+    assert new_answer_type("How much of it was spent on aid?", "A third was spent.") == 1.0
+
+
 def test_what_was_the_score_asks_for_a_score():
     """"What was the score?" and "By what score ...?" ask for a match score: a sentence
     about the match without one does not answer (a season, "2004-05", is no score)."""

@@ -48,6 +48,13 @@ _VALUE_ASKED = (_WHAT_THE + r"(growth|rate|level|offer|bid|fee|price|cost|rebate
                 r"value|valuation|budget|deficit|surplus|profit|loss|turnover|revenues?|earnings|"
                 r"figure)\b|\b(to|at)\s+what\s+(level|rate|price)\b")
 SCORE = re.compile(r"(?<![\d-])\d{1,3}\s?-\s?\d{1,3}(?![\d-])")  # a match score: "3-1"
+_MONEY_VERBS = (r"pay|pays|paid|paying|cost|costs|costing|spend|spends|spent|spending|worth|"
+                r"money|cash|fees?|salary|wages?|earn|earns|earned|earning|damages|fined|"
+                r"charge|charged|charging|compensation|prize|bonus|invest|invested|investing|"
+                r"raise|raised|raising|borrow|borrowed|owe|owes|owed|bought|sold|sell|buy|bid")
+_MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?p\b|\bRs\.?\s?\d|\b(dollars?|pounds|euros?|yen|"
+                    r"yuan|francs?|rupees?|pence|cents?|roubles?|rubles?|pesos?|kroner|"
+                    r"kronor|krona|dinars?|riyals?|rupiah|ringgit|usd|gbp|eur|chf|jpy)\b", re.I)
 # Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for,
 # as pairs (the question asks for it, a sentence holds it); the first the question matches
 # wins.
@@ -68,6 +75,10 @@ _KINDS = (
                 r"sentence|jail\s+term)\b", re.I),
      re.compile(r"\b" + _COUNT + r"[\s-]+" + _TIME_UNIT + r"\b|\d+:\d+|\d+(\.\d+)?\s*(s|secs?)\b|"
                 r"\b\d{1,4}\s*(gmt|bst|cet|am|pm)\b|\b(midnight|noon|midday)\b|" + _LENGTH, re.I)),
+    # a sum of money: "How much is McDonald's paying MTV?" is not answered by "400 million
+    # homes" (but "By how much did spending rise?" asks for a rate: the kind after this one)
+    (re.compile(r"(?<!\bby\s)\bhow\s+much\s+(?!of\b)(?=.*\b(" + _MONEY_VERBS + r")\b)", re.I),
+     _MONEY),
     (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion|price)\b|"
                 r"\bhow\s+expensive\b|\bwhat\s+(is|was|were|will\s+be|would\s+be)\s+the\s+"
                 r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$|" + _VALUE_ASKED, re.I),
