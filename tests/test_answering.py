@@ -245,6 +245,21 @@ def test_how_much_paid_asks_for_a_sum_of_money():
     assert new_answer_type("How much of it was spent on aid?", "A third was spent.") == 1.0
 
 
+def test_a_sum_in_another_story_does_not_answer_for_the_best_sentence(embedder, tmp_path):
+    """The answer's checks read its own article: a close second sentence from another
+    story that holds a sum ("will cost £1m a year") does not make "McDonald's is paying MTV
+    to sponsor ..." say how much, so the question is declined, not answered with both."""
+    engine = corpus_engine(embedder, tmp_path, {
+        "mtv.txt": "MTV signs burger sponsor\n\nMcDonald's is paying MTV to sponsor its new "
+                   "music show, Advance Warning, the channel said.\n\nThe show will "
+                   "highlight new talent from around the world.\n",
+        "costs.txt": "Sponsors\n\nMTV's new music show will cost £1m a year, the channel said "
+                     "on Monday.\n\nThe list was published on Monday.\n"})
+    answer = engine.ask("How much is McDonald's paying MTV to sponsor its music show?")
+    assert not answer.answered and answer.confidence == 0.0
+    assert engine.ask("How much will MTV's new music show cost a year?").answered
+
+
 def test_what_was_the_score_asks_for_a_score():
     """"What was the score?" and "By what score ...?" ask for a match score: a sentence
     about the match without one does not answer (a season, "2004-05", is no score)."""

@@ -142,6 +142,11 @@ def test_a_name_no_document_holds_is_declined_by_name(engine):
     assert unknown_name("Did Everten sign Rose?", frequency, ["Rose joined Évertôn."]) is None
     assert unknown_name("Did Everten sign Rose?", frequency, ["Rose joined Norwich."]) \
         == "Everten"
+    # or by the initials of the name it is part of
+    assert unknown_name("Who is the United Nations envoy?", frequency,
+                        ["The U.N. envoy said so."]) is None
+    assert unknown_name("Who is the United Nations envoy?", frequency,
+                        ["The envoy said so."]) == "United"
 
 
 def test_a_firm_named_in_full_finds_the_article_that_uses_its_initials(embedder, tmp_path):

@@ -288,7 +288,8 @@ def test_unanswerable_question_says_so_and_offers_the_nearest_passages(engine):
             return await answer_to(api, q)
 
     (msg, *_) = run(scenario())
-    assert msg["text"].startswith("The indexed documents do not answer this question.")
+    assert msg["text"].startswith("The indexed documents do not answer this question: none "
+                                  "of them mentions “Guido”.\n")  # a name the corpus lacks
     assert "Nearest articles\n• " in msg["text"] and "Sources" not in msg["text"]
     assert "[1]" not in msg["text"]  # no passage is presented as a source
     (row,) = msg["reply_markup"]["inline_keyboard"]  # the passages can still be opened

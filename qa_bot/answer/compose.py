@@ -136,8 +136,9 @@ def _article(c: Candidate, hits: list[Hit], gen: Generation) -> str:
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,
             threshold: float, question: str = "") -> Answer:
     """The Answer: declined below `threshold`, or with confidence 0 when the question
-    names a year no document holds (question.unknown_year) or the sentences it
-    would quote lack the height, age, duration or amount the question asks for
+    names a year or a name no document holds (question.unknown_year, unknown_name: the
+    decline names the name) or the sentences it would quote from the best sentence's
+    article lack the height, age, duration or amount the question asks for
     (question.lacks_asked_kind) or a name it asks for in so many words
     (question.lacks_asked_name; a person's: people.lacks_asked_person) or the person it asks
     about ("Who is Stuart Rose?": people.lacks_person_asked_about), or do not give
@@ -168,7 +169,10 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
             distinct.append(c)
     chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
-    said = [c.scored.text for c in chosen]
+    # what the answer's own article says: a second sentence from another story may hold a
+    # sum or a name, but it does not make the best sentence answer the question
+    doc = gen.chunks[hits[best.scored.hit].row].doc_id
+    said = [c.scored.text for c in chosen if gen.chunks[hits[c.scored.hit].row].doc_id == doc]
     unknown = unknown_name(question, gen.lexical.document_frequency,
                            [gen.chunks[h.row].text for h in hits])
     if unknown:
@@ -214,8 +218,8 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         citations.append(_citation(len(citations) + 1, hits[i], gen, s.sentence, s.text,
                                    c.score if c else s.score))
     if not answered:
-        said = f"{NOT_ANSWERED[:-1]}: none of them mentions “{unknown}”." if unknown \
+        reply = f"{NOT_ANSWERED[:-1]}: none of them mentions “{unknown}”." if unknown \
             else NOT_ANSWERED
-        return Answer(question, False, said, citations, confidence)
+        return Answer(question, False, reply, citations, confidence)
     answer = " ".join(f"{c.quote} [{c.n}]" for c in citations if c.cited)
     return Answer(question, True, answer, citations, confidence)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Callable
 
-from qa_bot.answer.names import CALENDAR, names
+from qa_bot.answer.names import CALENDAR, initials_of, name_spans, names
 from qa_bot.answer.reasons import asks_why, gives_reason
 from qa_bot.index.lexical import terms
 
@@ -194,7 +194,7 @@ _UNKNOWN_NAME = re.compile(r"(?<=[\w,;:]\s)(?-i:[A-Z][a-z]+)(?<!an|ni|ri|sh|se|c
                            r"(?=['\u2019]s\b|[\s,.?!;:]|$)")
 
 
-_CAPITALISED = re.compile(r"\b[A-Z\u00c0-\u00de][\w-]+")
+_CAPITALISED = re.compile(r"\b[A-Z\u00c0-\u00de][\w.-]*")
 # How like a name of the passages a name must be to be taken for it (difflib's ratio):
 # "Kllbrandon" is 0.9 like "Kilbrandon", "Geegen" 0.83 like "Gegeen", "Obama" only 0.8
 # like "Osama".
@@ -213,17 +213,25 @@ def unknown_name(question: str, document_frequency: Callable[[str], int],
     """A name the question asks about ("What did Obama say about Iraq?") that no document
     of the corpus holds, nor anything like it in the `passages` retrieved for it (written
     with accents, "Céloron" for "Celeron", or a slip or two away, "Kilbrandon" for
-    "Kllbrandon"): whatever the corpus says, it says nothing of that. Only a capitalised
+    "Kllbrandon"; or by the initials of the name it is part of, "UN" for "United
+    Nations"): whatever the corpus says, it says nothing of that. Only a capitalised
     word inside the question counts (a question typed in lower case names nothing we can
     tell from a word); acronyms and adjectives of place do not."""
+    seen: set[str] | None = None
     for found in _UNKNOWN_NAME.finditer(question):
         word = found.group(0)
         stems = terms(word)
         if not stems or word.lower() in CALENDAR or word.lower() in _MONTHS_SHORT \
                 or any(document_frequency(t) > 0 for t in stems):
             continue
-        seen = {_folded(w) for p in passages for w in _CAPITALISED.findall(p)}
-        if not difflib.get_close_matches(_folded(word), seen, n=1, cutoff=NEAR_NAME):
+        if seen is None:
+            seen = {_folded(w.replace(".", "")) for p in passages
+                    for w in _CAPITALISED.findall(p)}
+        span = next(((a, b) for a, b in name_spans(question) if a <= found.start() < b),
+                    (found.start(), found.end()))
+        short = initials_of(question[span[0]:span[1]])
+        if (len(short) < 2 or short.lower() not in seen) and \
+                not difflib.get_close_matches(_folded(word), seen, n=1, cutoff=NEAR_NAME):
             return word
     return None
 
