@@ -124,7 +124,7 @@ def test_a_name_no_document_holds_is_declined_by_name(engine):
     declined, saying which name, where it was answered from someone else's sentence.
     Acronyms and adjectives of place, which the articles may write otherwise ("BMJ",
     "Zambian"), and names the corpus holds do not count."""
-    from qa_bot.answer.question import unknown_name
+    from qa_bot.answer.unknown import unknown_name
 
     answer = engine.ask("How much did Hollister say the government demanded from the "
                         "cigarette makers?")

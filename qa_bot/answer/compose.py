@@ -15,11 +15,12 @@ from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
 from qa_bot.answer.question import SCORE, asked_pattern, lacks_asked_kind, lacks_asked_name, \
-    new_answer_type, span_type, unknown_name, unknown_year
+    lacks_place, new_answer_type, span_type
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, reason_phrase
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
+from qa_bot.answer.unknown import unknown_name, unknown_year
 from qa_bot.chunking import Sentence
 from qa_bot.index import Generation
 from qa_bot.retrieval import Hit
@@ -136,7 +137,7 @@ def _article(c: Candidate, hits: list[Hit], gen: Generation) -> str:
 def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences: int,
             threshold: float, question: str = "") -> Answer:
     """The Answer: declined below `threshold`, or with confidence 0 when the question
-    names a year or a name no document holds (question.unknown_year, unknown_name: the
+    names a year or a name no document holds (unknown.unknown_year, unknown_name: the
     decline names the name) or the sentences it would quote from the best sentence's
     article lack the height, age, duration or amount the question asks for
     (question.lacks_asked_kind) or a name it asks for in so many words
@@ -179,6 +180,7 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         answered, confidence = False, 0.0
     if answered and (unknown_year(question, gen.lexical.document_frequency)
                      or lacks_asked_kind(question, said) or lacks_asked_name(question, said)
+                     or lacks_place(question, said)
                      or lacks_asked_person(question, said)
                      or lacks_person_asked_about(ranking.cased or question, said)
                      or fact_not_given(ranking.cased or question, ranking.facts, said,

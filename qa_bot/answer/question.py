@@ -1,20 +1,17 @@
 """What a question asks for, and whether a sentence or the reader's answer phrase gives it:
 a date for "when", a height, an age, a duration or an amount for "how tall / old / long /
-much", a figure for other "how many", a score, a name for "who / which / where", a reason
-for "why" (whose cues qa_bot/answer/reasons.py owns); the question's own figures and years.
-Its names and focus: qa_bot/answer/names.py. Pure functions of the texts: no index, no
-model."""
+much", a sum of money for "how much ... pay", a figure for other "how many", a score, a
+name for "who / which", a place for "where", a reason for "why" (whose cues
+qa_bot/answer/reasons.py owns); the question's own figures. Its names and focus:
+qa_bot/answer/names.py; a year or a name no document holds: qa_bot/answer/unknown.py. Pure
+functions of the texts: no index, no model."""
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
-from typing import Callable
 
-from qa_bot.answer.names import CALENDAR, initials_of, name_spans, names
+from qa_bot.answer.names import names
 from qa_bot.answer.reasons import asks_why, gives_reason
-from qa_bot.index.lexical import terms
 
 _YEAR_OR_DATE = re.compile(
     r"\b(1\d{3}|20\d{2}|\d{1,2}(st|nd|rd|th)?\s+century|january|february|march|april|may|"
@@ -178,67 +175,42 @@ def missing_figures(question: str, text: str) -> float:
     return sum(f not in text for f in figures) / len(figures)
 
 
-_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
-
-
-def unknown_year(question: str, document_frequency: Callable[[str], int]) -> str | None:
-    """A year the question names ("Who won Wimbledon in 2012?") that no document of the
-    corpus holds: the corpus cannot tell what happened then."""
-    return next((y for y in _YEAR.findall(question) if document_frequency(y) == 0), None)
-
-
-# A capitalised word that opens no question and is no acronym ("BMJ") nor an adjective
-# of place ("Ivorian", "Norwegian", "Shakespearean", "Qatari", "Danish", "Maltese"): news
-# writes those other ways ("British Medical Journal", "Ivory Coast's").
-_UNKNOWN_NAME = re.compile(r"(?<=[\w,;:]\s)(?-i:[A-Z][a-z]+)(?<!an|ni|ri|sh|se|ch)"
-                           r"(?=['\u2019]s\b|[\s,.?!;:]|$)")
-
-
-_CAPITALISED = re.compile(r"\b[A-Z\u00c0-\u00de][\w.-]*")
-# How like a name of the passages a name must be to be taken for it (difflib's ratio):
-# "Kllbrandon" is 0.9 like "Kilbrandon", "Geegen" 0.83 like "Gegeen", "Obama" only 0.8
-# like "Osama".
-NEAR_NAME = 0.82
-_MONTHS_SHORT = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
-
-
-def _folded(word: str) -> str:
-    """The word in lower case without its accents ("Céloron" -> "celoron")."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower())
-                   if not unicodedata.combining(c))
-
-
-def unknown_name(question: str, document_frequency: Callable[[str], int],
-                 passages: list[str]) -> str | None:
-    """A name the question asks about ("What did Obama say about Iraq?") that no document
-    of the corpus holds, nor anything like it in the `passages` retrieved for it (written
-    with accents, "Céloron" for "Celeron", or a slip or two away, "Kilbrandon" for
-    "Kllbrandon"; or by the initials of the name it is part of, "UN" for "United
-    Nations"): whatever the corpus says, it says nothing of that. Only a capitalised
-    word inside the question counts (a question typed in lower case names nothing we can
-    tell from a word); acronyms and adjectives of place do not."""
-    seen: set[str] | None = None
-    for found in _UNKNOWN_NAME.finditer(question):
-        word = found.group(0)
-        stems = terms(word)
-        if not stems or word.lower() in CALENDAR or word.lower() in _MONTHS_SHORT \
-                or any(document_frequency(t) > 0 for t in stems):
-            continue
-        if seen is None:
-            seen = {_folded(w.replace(".", "")) for p in passages
-                    for w in _CAPITALISED.findall(p)}
-        span = next(((a, b) for a, b in name_spans(question) if a <= found.start() < b),
-                    (found.start(), found.end()))
-        short = initials_of(question[span[0]:span[1]])
-        if (len(short) < 2 or short.lower() not in seen) and \
-                not difflib.get_close_matches(_folded(word), seen, n=1, cutoff=NEAR_NAME):
-            return word
-    return None
-
-
 _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
                         r"(which|what)\s+\w+|what\s+(is|was|were|are)\s+the\s+names?)\b",
                         re.I)
+
+
+_ASKS_WHERE = re.compile(r"^\W*(and\s+)?(where\b|(in|at|from|to|near)\s+(which|what)\s+([\w-]+\s+)?"
+                         r"(town|city|country|venue|stadium|ground|resort|hospital|street|port|"
+                         r"village|place|county|region|state|capital|island|hotel|prison|airport|"
+                         r"court|location)\b)", re.I)
+# "Where did the index close?", "Where did she finish?": a level or a place in a table
+_WHERE_STANDS = re.compile(r"\bwhere\b.*\b(close|closed|end|ended|finish|finished|stand|"
+                           r"stands|rank|ranked|lie|lies|sit|sits)\b", re.I)
+_PLACE = re.compile(r"\b(in|at|from|near|outside|inside|to|across|around|on|into|via|towards|"
+                    r"between|throughout|of|off|along|beyond|within|over|under|by)\s+(the\s+)?"
+                    r"(?-i:([A-Z][\w'\u2019.-]*))|"
+                    r"(?-i:[A-Z][\w-]+),\s(?-i:[A-Z][\w-]+)|\b(abroad|overseas|home|away)\b|"
+                    r"^\W*(?-i:([A-Z][\w-]+)),|\b(?-i:([A-Z][a-z]+(an|ese|ish|ch)))\b",
+                    re.I)
+
+
+def lacks_place(question: str, texts: list[str]) -> bool:
+    """The question asks where ("Where ...?", "In which town ...?"; not "Where did the
+    index close?") and none of `texts` names a place it does not: a capitalised word after
+    a preposition ("in Paris", "at Twickenham"), "Rosemead, California", a name opening
+    the sentence before a comma ("Kirkcaldy, the birthplace of ..."), an adjective of place
+    ("German qualifier"), "abroad", "home". "Where did Gordon Brown give the speech?" is
+    not answered by "Gordon Brown has offered £960m to the scheme"."""
+    if not _ASKS_WHERE.search(question) or _WHERE_STANDS.search(question):
+        return False
+    q = question.lower()
+    for t in texts:
+        for m in _PLACE.finditer(t):
+            name = m.group(3) or m.group(5) or m.group(6) or m.group(0)
+            if not re.search(r"\b" + re.escape(name.lower().rstrip(".,")) + r"\b", q):
+                return False
+    return True
 
 
 def answer_cues(question: str, text: str) -> tuple[float, float, float]:
