@@ -241,6 +241,8 @@ def test_how_much_paid_asks_for_a_sum_of_money():
     assert new_answer_type(asked, "McDonald's is paying MTV £2m a year.") == 1.0
     assert new_answer_type(asked, "The deal is worth 300m euros to MTV.") == 1.0
     assert new_answer_type("How much tax did BP pay?", "BP paid 24p a share.") == 1.0
+    assert new_answer_type("What is the deal worth?", "It is a multi-million pound deal.") == -1.0
+    assert new_answer_type("What is the deal worth?", "The deal is worth $1.2bn.") == 1.0
     assert new_answer_type("By how much did spending rise?", "Spending rose 18%.") == 1.0
     assert new_answer_type("How much of it was spent on aid?", "A third was spent.") == 1.0
 
