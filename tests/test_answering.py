@@ -23,7 +23,7 @@ from qa_bot.answer.roles import held_by_another, role_holder
 from qa_bot.answer.spelling import mended, one_slip
 from qa_bot.answer.typed import small_talk
 from qa_bot.answer.question import answer_cues, lacks_asked_name, missing_figures, \
-    lacks_place, new_answer_type, span_type
+    new_answer_type, span_type
 from qa_bot.engine import Engine
 from conftest import make_config
 from quality_corpus import corpus_engine
@@ -260,21 +260,6 @@ def test_a_sum_in_another_story_does_not_answer_for_the_best_sentence(embedder, 
     answer = engine.ask("How much is McDonald's paying MTV to sponsor its music show?")
     assert not answer.answered and answer.confidence == 0.0
     assert engine.ask("How much will MTV's new music show cost a year?").answered
-
-
-def test_where_asks_for_a_place():
-    """A sentence that names no place the question does not is no answer to "where";
-    "Where did the FTSE close?" asks for a level, not a place."""
-    speech = "Where did Gordon Brown give the speech?"
-    assert lacks_place(speech, ["Gordon Brown has offered £960m to the scheme."])
-    assert not lacks_place(speech, ["Gordon Brown spoke in Edinburgh on Monday."])
-    assert not lacks_place("In which town was Adam Smith born?",
-                           ['"Kirkcaldy, the birthplace of Adam Smith, is proud."'])
-    assert not lacks_place("Where is Dieter Kindlmann from?", ["German Dieter Kindlmann lost."])
-    assert not lacks_place("Where is Dieter Kindlmann from?", ["Dieter Kindlmann lost in "
-                                                               "Melbourne to Andre Agassi."])
-    assert not lacks_place("Where did the FTSE close?", ["The FTSE was up 23 points."])
-    assert not lacks_place("Who spoke?", ["Gordon Brown spoke."])  # asks no place
 
 
 def test_what_was_the_score_asks_for_a_score():

@@ -15,7 +15,7 @@ from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
 from qa_bot.answer.question import SCORE, asked_pattern, lacks_asked_kind, lacks_asked_name, \
-    lacks_place, new_answer_type, span_type
+    new_answer_type, span_type
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, reason_phrase
@@ -180,7 +180,6 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         answered, confidence = False, 0.0
     if answered and (unknown_year(question, gen.lexical.document_frequency)
                      or lacks_asked_kind(question, said) or lacks_asked_name(question, said)
-                     or lacks_place(question, said)
                      or lacks_asked_person(question, said)
                      or lacks_person_asked_about(ranking.cased or question, said)
                      or fact_not_given(ranking.cased or question, ranking.facts, said,

@@ -1,7 +1,7 @@
 """What a question asks for, and whether a sentence or the reader's answer phrase gives it:
 a date for "when", a height, an age, a duration or an amount for "how tall / old / long /
 much", a sum of money for "how much ... pay", a figure for other "how many", a score, a
-name for "who / which", a place for "where", a reason for "why" (whose cues
+name for "who / which / where", a reason for "why" (whose cues
 qa_bot/answer/reasons.py owns); the question's own figures. Its names and focus:
 qa_bot/answer/names.py; a year or a name no document holds: qa_bot/answer/unknown.py. Pure
 functions of the texts: no index, no model."""
@@ -179,39 +179,6 @@ def missing_figures(question: str, text: str) -> float:
 _ASKS_NAME = re.compile(r"^\W*(and\s+)?(who|whom|whose|which|where|(in|at|for|from|to)\s+"
                         r"(which|what)\s+\w+|what\s+(is|was|were|are)\s+the\s+names?)\b",
                         re.I)
-
-
-_ASKS_WHERE = re.compile(r"^\W*(and\s+)?(where\b|(in|at|from|to|near)\s+(which|what)\s+([\w-]+\s+)?"
-                         r"(town|city|country|venue|stadium|ground|resort|hospital|street|port|"
-                         r"village|place|county|region|state|capital|island|hotel|prison|airport|"
-                         r"court|location)\b)", re.I)
-# "Where did the index close?", "Where did she finish?": a level or a place in a table
-_WHERE_STANDS = re.compile(r"\bwhere\b.*\b(close|closed|end|ended|finish|finished|stand|"
-                           r"stands|rank|ranked|lie|lies|sit|sits)\b", re.I)
-_PLACE = re.compile(r"\b(in|at|from|near|outside|inside|to|across|around|on|into|via|towards|"
-                    r"between|throughout|of|off|along|beyond|within|over|under|by)\s+(the\s+)?"
-                    r"(?-i:([A-Z][\w'\u2019.-]*))|"
-                    r"(?-i:[A-Z][\w-]+),\s(?-i:[A-Z][\w-]+)|\b(abroad|overseas|home|away)\b|"
-                    r"^\W*(?-i:([A-Z][\w-]+)),|\b(?-i:([A-Z][a-z]+(an|ese|ish|ch)))\b",
-                    re.I)
-
-
-def lacks_place(question: str, texts: list[str]) -> bool:
-    """The question asks where ("Where ...?", "In which town ...?"; not "Where did the
-    index close?") and none of `texts` names a place it does not: a capitalised word after
-    a preposition ("in Paris", "at Twickenham"), "Rosemead, California", a name opening
-    the sentence before a comma ("Kirkcaldy, the birthplace of ..."), an adjective of place
-    ("German qualifier"), "abroad", "home". "Where did Gordon Brown give the speech?" is
-    not answered by "Gordon Brown has offered £960m to the scheme"."""
-    if not _ASKS_WHERE.search(question) or _WHERE_STANDS.search(question):
-        return False
-    q = question.lower()
-    for t in texts:
-        for m in _PLACE.finditer(t):
-            name = m.group(3) or m.group(5) or m.group(6) or m.group(0)
-            if not re.search(r"\b" + re.escape(name.lower().rstrip(".,")) + r"\b", q):
-                return False
-    return True
 
 
 def answer_cues(question: str, text: str) -> tuple[float, float, float]:
