@@ -142,6 +142,8 @@ def test_a_name_no_document_holds_is_declined_by_name(engine):
     assert unknown_name("Did Everten sign Rose?", frequency, ["Rose joined Évertôn."]) is None
     assert unknown_name("Did Everten sign Rose?", frequency, ["Rose joined Norwich."]) \
         == "Everten"
+    assert unknown_name("Who sang at the Superbowl?", frequency,
+                        ["She sang at the Super Bowl in Santa Clara."]) is None
     # or by the initials of the name it is part of
     assert unknown_name("Who is the United Nations envoy?", frequency,
                         ["The U.N. envoy said so."]) is None

@@ -29,7 +29,7 @@ _UNKNOWN_NAME = re.compile(r"(?<=[\w,;:]\s)(?-i:[A-Z][a-z]+)(?<!an|ni|ri|sh|se|c
                            r"(?=['\u2019]s\b|[\s,.?!;:]|$)")
 
 
-_CAPITALISED = re.compile(r"\b[A-Z\u00c0-\u00de][\w.-]*")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z\u00c0-\u00de][\w.-]*(?: [A-Z\u00c0-\u00de][\w.-]*)*")
 # How like a name of the passages a name must be to be taken for it (difflib's ratio):
 # "Kllbrandon" is 0.9 like "Kilbrandon", "Geegen" 0.83 like "Gegeen", "Obama" only 0.8
 # like "Osama".
@@ -43,15 +43,24 @@ def _folded(word: str) -> str:
                    if not unicodedata.combining(c))
 
 
+def _capitalised_words(passages: list[str]) -> set[str]:
+    """The capitalised words of the passages, folded, without stops ("U.N." -> "un"), and
+    each two that follow each other written as one ("Super Bowl" -> "superbowl")."""
+    words = [_folded(w.replace(".", "")).split() for p in passages
+             for w in _CAPITALISED_RUN.findall(p)]
+    return {w for run in words for w in run} | \
+        {a + b for run in words for a, b in zip(run, run[1:])}
+
+
 def unknown_name(question: str, document_frequency: Callable[[str], int],
                  passages: list[str]) -> str | None:
     """A name the question asks about ("What did Obama say about Iraq?") that no document
     of the corpus holds, nor anything like it in the `passages` retrieved for it (written
     with accents, "Céloron" for "Celeron", or a slip or two away, "Kilbrandon" for
-    "Kllbrandon"; or by the initials of the name it is part of, "UN" for "United
-    Nations"): whatever the corpus says, it says nothing of that. Only a capitalised
-    word inside the question counts (a question typed in lower case names nothing we can
-    tell from a word); acronyms and adjectives of place do not."""
+    "Kllbrandon"; as one word, "Super Bowl" for "Superbowl"; or by the initials of the name
+    it is part of, "UN" for "United Nations"): whatever the corpus says, it says nothing of
+    that. Only a capitalised word inside the question counts (a question typed in lower
+    case names nothing we can tell from a word); acronyms and adjectives of place do not."""
     seen: set[str] | None = None
     for found in _UNKNOWN_NAME.finditer(question):
         word = found.group(0)
@@ -60,8 +69,7 @@ def unknown_name(question: str, document_frequency: Callable[[str], int],
                 or any(document_frequency(t) > 0 for t in stems):
             continue
         if seen is None:
-            seen = {_folded(w.replace(".", "")) for p in passages
-                    for w in _CAPITALISED.findall(p)}
+            seen = _capitalised_words(passages)
         span = next(((a, b) for a, b in name_spans(question) if a <= found.start() < b),
                     (found.start(), found.end()))
         short = initials_of(question[span[0]:span[1]])
