@@ -73,7 +73,8 @@ _KINDS = (
      re.compile(r"\b" + _COUNT + r"[\s-]+" + _TIME_UNIT + r"\b|\d+:\d+|\d+(\.\d+)?\s*(s|secs?)\b|"
                 r"\b\d{1,4}\s*(gmt|bst|cet|am|pm)\b|\b(midnight|noon|midday)\b|" + _LENGTH, re.I)),
     # a sum of money: "How much is McDonald's paying MTV?" (or "What is the deal worth?")
-    # is not answered by "400 million homes" (but "By how much did spending rise?" asks for a rate: the kind after this one)
+    # is not answered by "400 million homes" ("By how much did spending rise?" asks for a
+    # rate: the kind after this one)
     (re.compile(r"(?<!\bby\s)\bhow\s+much\s+(?!of\b)(?=.*\b(" + _MONEY_VERBS + r")\b)|"
                 r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\b.*\bworth\W*$", re.I),
      _MONEY),

@@ -31,8 +31,7 @@ _UNKNOWN_NAME = re.compile(r"(?<=[\w,;:]\s)(?-i:[A-Z][a-z]+)(?<!an|ni|ri|sh|se|c
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z\u00c0-\u00de][\w.-]*(?: [A-Z\u00c0-\u00de][\w.-]*)*")
 # How like a name of the passages a name must be to be taken for it (difflib's ratio):
-# "Kllbrandon" is 0.9 like "Kilbrandon", "Geegen" 0.83 like "Gegeen", "Obama" only 0.8
-# like "Osama".
+# "Kllbrandon" is 0.9 like "Kilbrandon", "Obama" only 0.8 like "Osama".
 NEAR_NAME = 0.82
 _MONTHS_SHORT = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
 
