@@ -102,6 +102,8 @@ def _lemma_of_stem() -> dict[str, str]:
 
 
 _CAPITALISED_RUN = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+\b")
+
+
 @functools.lru_cache(maxsize=16384)
 def match_terms(text: str) -> frozenset[str]:
     """The terms a question term is looked for among: text's stems, irregular forms folded

@@ -1,10 +1,12 @@
 """The names a text states and the focus of a question: capitalised word runs ("Nikola
 Tesla", "North Korea's") without the words that merely open them (a question word, a
-title, "New"), and the question without them. Pure functions of the texts."""
+title, "New"), and the question without them; a name's initials, and a text without its
+accents, as names are often typed. Pure functions of the texts."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 # Months and days: a capitalised word that names when, not who or what ("May" is a name
@@ -74,3 +76,9 @@ def initials_of(name: str) -> str:
     """The first letters of a name's words but "of", "the", "and", "for" ("European Union"
     -> "EU", "Bank of England" -> "BE"): how news names a body after its first mention."""
     return "".join(w[0] for w in name.split() if w.lower() not in _INITIALS_STOP)
+
+
+def unaccented(text: str) -> str:
+    """text without its accents ("Yesün Temür" -> "Yesun Temur"), as names are often typed."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))

@@ -13,12 +13,11 @@ many passages hold a term)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 
 from qa_bot.answer.features import match_terms, terms
 from qa_bot.answer.facts import RELATIONS, ROLE_FACTS
-from qa_bot.answer.names import question_name_spans
+from qa_bot.answer.names import question_name_spans, unaccented
 from qa_bot.answer.roles import held_by_another
 
 
@@ -67,8 +66,3 @@ def about_someone_else(question: str, article: str, passages: Callable[[str], in
     held = match_terms(article) | match_terms(unaccented(article))
     return not any(t in held for t in terms(unaccented(min(named)[1])))
 
-
-def unaccented(text: str) -> str:
-    """text without its accents ("Yesün Temür" -> "Yesun Temur"), as names are often typed."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c))

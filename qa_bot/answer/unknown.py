@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from typing import Callable
 
-from qa_bot.answer.names import CALENDAR, initials_of, name_spans
+from qa_bot.answer.names import CALENDAR, initials_of, name_spans, unaccented
 from qa_bot.index.lexical import terms
 
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
@@ -36,16 +35,10 @@ NEAR_NAME = 0.82
 _MONTHS_SHORT = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
 
 
-def _folded(word: str) -> str:
-    """The word in lower case without its accents ("Céloron" -> "celoron")."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower())
-                   if not unicodedata.combining(c))
-
-
 def _capitalised_words(passages: list[str]) -> set[str]:
     """The capitalised words of the passages, folded, without stops ("U.N." -> "un"), and
     each two that follow each other written as one ("Super Bowl" -> "superbowl")."""
-    words = [_folded(w.replace(".", "")).split() for p in passages
+    words = [unaccented(w.replace(".", "").lower()).split() for p in passages
              for w in _CAPITALISED_RUN.findall(p)]
     return {w for run in words for w in run} | \
         {a + b for run in words for a, b in zip(run, run[1:])}
@@ -72,7 +65,7 @@ def unknown_name(question: str, document_frequency: Callable[[str], int],
         span = next(((a, b) for a, b in name_spans(question) if a <= found.start() < b),
                     (found.start(), found.end()))
         short = initials_of(question[span[0]:span[1]])
-        if (len(short) < 2 or short.lower() not in seen) and \
-                not difflib.get_close_matches(_folded(word), seen, n=1, cutoff=NEAR_NAME):
+        like = difflib.get_close_matches(unaccented(word.lower()), seen, n=1, cutoff=NEAR_NAME)
+        if (len(short) < 2 or short.lower() not in seen) and not like:
             return word
     return None
