@@ -189,10 +189,12 @@ def test_answer_cues_see_what_the_sentence_adds():
                    "The trouble lies with the weak dollar.",
                    "The plants, which they say were sold too cheaply, will be reviewed.",
                    "The striker misses the final through suspension.",
-                   "The captain was taken off with a hamstring injury."):
+                   "The captain was taken off with a hamstring injury.",
+                   "The body suspended her for failing to turn up to a training camp."):
         assert answer_cues("Why did it happen?", reason)[1] == 1.0, reason
     for no_reason in ("Any change in the law as it affects animals arouses emotion.",
-                      "Sales rose as expected.", "He went off with a smile."):
+                      "Sales rose as expected.", "He went off with a smile.",
+                      "He scored twice for the club."):
         assert answer_cues("Why did it happen?", no_reason)[1] == -1.0, no_reason
     assert answer_cues("How much did Kraft pay?", "Kraft paid $1.2bn.")[2] == 0.5
     assert answer_cues("How much did Kraft pay?", "Kraft paid.")[2] == 0.0
@@ -231,6 +233,12 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How old was he?", "The 34-year-old said so.") == 1.0
     assert new_answer_type("What age is he?", "John Houston, 54, was due to stand.") == 1.0
     assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
+    # a distance for "how far" / "from what distance", a share for "what share"
+    assert new_answer_type("How far out was his penalty?", "He kicked it from 44 metres.") == 1.0
+    assert new_answer_type("How far out was his penalty?", "He kicked 3 penalties.") == -1.0
+    assert new_answer_type("From what distance did he score?", "a 20-yard drive") == 1.0
+    assert new_answer_type("What share of workers were jobless?", "It fell to 5.2%.") == 1.0
+    assert new_answer_type("What share of workers were jobless?", "In 3 states.") == -1.0
 
 
 def test_how_much_paid_asks_for_a_sum_of_money():
@@ -295,6 +303,9 @@ def test_a_day_half_answers_when():
     text = "The Lords vote on Tuesday."
     assert span_type("When will the Lords vote?", text, (text.index("Tuesday"), len(text) - 1)) \
         == 1.0
+    # a clock time is no year: "at 1815 GMT" does not say when in the asked sense
+    assert new_answer_type("When did they last win?", "They play at 1815 GMT.") == -1.0
+    assert new_answer_type("When did they last win?", "They last won in 1970.") == 1.0
 
 
 def test_a_noun_of_the_asked_kind_asks_for_it():

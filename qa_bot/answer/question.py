@@ -13,9 +13,11 @@ import re
 from qa_bot.answer.names import names
 from qa_bot.answer.reasons import asks_why, gives_reason
 
+# A year, not a clock time ("at 1815 GMT" is no year)
 _YEAR_OR_DATE = re.compile(
-    r"\b(1\d{3}|20\d{2}|\d{1,2}(st|nd|rd|th)?\s+century|january|february|march|april|may|"
-    r"june|july|august|september|october|november|december|\d+s)\b", re.I)
+    r"\b((1\d{3}|20\d{2})(?!\s*(gmt|bst|cet|et|hrs|hours|local\s+time)\b)|"
+    r"\d{1,2}(st|nd|rd|th)?\s+century|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|\d+s)\b", re.I)
 # A day named by its name or relative to the report ("on Wednesday", "tomorrow"): news
 # says when this way, but so many of its sentences do that it only half answers "when".
 _DAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|"
@@ -62,6 +64,9 @@ _KINDS = (
      SCORE),
     (re.compile(r"\bhow\s+(tall|high)\b|['\u2019]s\s+height\W*$|\bwhat\s+height\s+is\b", re.I),
      re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
+    # a distance: "How far out was the penalty?" -> "44 metres"
+    (re.compile(r"\bhow\s+far\b|\bfrom\s+what\s+(distance|range)\b", re.I),
+     re.compile(_LENGTH + r"|\b" + _COUNT + r"[\s-]+(yards?|metres?|meters?|miles?|km)\b", re.I)),
     (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b|['\u2019]s\s+age\W*$", re.I),
      re.compile(r"\baged?\s+\d+|\bage\s+of\s+\d+|\d+-year-old|\b\d+\s+years?\s+old|"
                 r"\(\d{2}\)|(?-i:[A-Z])[\w'\u2019-]*,\s\d{1,3},|"
@@ -78,7 +83,7 @@ _KINDS = (
     (re.compile(r"(?<!\bby\s)\bhow\s+much\s+(?!of\b)(?=.*\b(" + _MONEY_VERBS + r")\b)|"
                 r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\b.*\bworth\W*$", re.I),
      _MONEY),
-    (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion|price)\b|"
+    (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion|share|fraction|price)\b|"
                 r"\bhow\s+expensive\b|\bwhat\s+(is|was|were|will\s+be|would\s+be)\s+the\s+"
                 r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$|" + _VALUE_ASKED, re.I),
      re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k|p)\b)|"

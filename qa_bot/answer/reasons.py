@@ -41,7 +41,9 @@ _REASON = re.compile(
     r"\b(?:" + _CUES + "|" + _NAMED_CAUSE + r"|since|reason|blamed|fears?|concerns?|"
     r"driv(?:ing|en)|leading\s+to|forc(?:ing|ed)|prompt(?:ed|ing)|meaning|caused|"
     r"(?:problem|trouble|cause)\s+(?:lies|is|was)|so\s+(?:the|it|he|she|they|we)|"
-    r"which\s+(?:he|she|they)\s+says?)\b", re.I)
+    r"which\s+(?:he|she|they)\s+says?|for\s+(?:not\s+)?(?:failing|refusing|breaking|breaching|"
+    r"missing|taking|using|testing|being|having|making|allegedly|his\s+part|her\s+part))\b",
+    re.I)
 
 
 def why_opening(question: str) -> int | None:
