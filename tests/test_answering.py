@@ -233,6 +233,8 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How old was he?", "The 34-year-old said so.") == 1.0
     assert new_answer_type("What age is he?", "John Houston, 54, was due to stand.") == 1.0
     assert new_answer_type("How old is he?", "In 2004, 54, came.") == -1.0  # no name before
+    assert new_answer_type("How old is the oldest?", "The oldest member is 114.") == 1.0
+    assert new_answer_type("How old is he?", "The jobless rate is 5.2%.") == -1.0
     # a distance for "how far" / "from what distance", a share for "what share"
     assert new_answer_type("How far out was his penalty?", "He kicked it from 44 metres.") == 1.0
     assert new_answer_type("How far out was his penalty?", "He kicked 3 penalties.") == -1.0
@@ -277,6 +279,7 @@ def test_what_was_the_score_asks_for_a_score():
     assert new_answer_type(asked, "Wales beat France 24-18 in Paris.") == 1.0
     assert new_answer_type(asked, "Wales beat France for the first time in Paris.") == -1.0
     assert new_answer_type("What was the final score?", "in the 2004-05 season") == -1.0
+    assert new_answer_type("What was the score?", "It is played on 12-13 March.") == -1.0
     assert new_answer_type("What score did the judges give?", "a 9.5") == 0.0  # not a match
 
 

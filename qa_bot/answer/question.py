@@ -46,7 +46,9 @@ _WHAT_THE = (r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\s+(the\s+|[\w'.-]
 _VALUE_ASKED = (_WHAT_THE + r"(growth|rate|level|offer|bid|fee|price|cost|rebate|salary|wage|fine|"
                 r"value|valuation|budget|deficit|surplus|profit|loss|turnover|revenues?|earnings|"
                 r"figure)\b|\b(to|at)\s+what\s+(level|rate|price)\b")
-SCORE = re.compile(r"(?<![\d-])\d{1,3}\s?-\s?\d{1,3}(?![\d-])")  # a match score: "3-1"
+# a match score: "3-1", not a run of days ("the weekend of 12-13 March")
+SCORE = re.compile(r"(?<![\d-])\d{1,3}\s?-\s?\d{1,3}(?![\d-])(?!\s*(jan|feb|mar|apr|may|jun|jul|"
+                   r"aug|sep|oct|nov|dec)[a-z]*\b)", re.I)
 _MONEY_VERBS = (r"pay|pays|paid|paying|cost|costs|costing|spend|spends|spent|spending|worth|"
                 r"money|cash|fees?|salary|wages?|earn|earns|earned|earning|damages|fined|"
                 r"charge|charged|charging|compensation|prize|bonus|invest|invested|investing|"
@@ -71,6 +73,7 @@ _KINDS = (
      re.compile(r"\baged?\s+\d+|\bage\s+of\s+\d+|\d+-year-old|\b\d+\s+years?\s+old|"
                 r"\(\d{2}\)|(?-i:[A-Z])[\w'\u2019-]*,\s\d{1,3},|"
                 r"\b(was|is|were|turned|turns)\s+\d{1,3}\s+(when|as|before|after)\b|"
+                r"\b(is|was|turned|turns|reached)\s+\d{1,3}(?=\s*[,;!)]|\.(?!\d)|\s*$)|"
                 r"\b(teens|twenties|thirties|forties|fifties|sixties|seventies|eighties)\b", re.I)),
     (re.compile(r"\bhow\s+long\b|\bhow\s+many\s+" + _TIME_UNIT + r"|\bwhat\s+time\b|"
                 r"\b(winning|finishing|race|lap)\s+time\b|" + _WHAT_THE + r"(suspension|ban|"
