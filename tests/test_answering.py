@@ -190,7 +190,8 @@ def test_answer_cues_see_what_the_sentence_adds():
                    "The plants, which they say were sold too cheaply, will be reviewed.",
                    "The striker misses the final through suspension.",
                    "The captain was taken off with a hamstring injury.",
-                   "The body suspended her for failing to turn up to a training camp."):
+                   "The body suspended her for failing to turn up to a training camp.",
+                   "Bad weather and rising costs have hit sales at Nestle."):
         assert answer_cues("Why did it happen?", reason)[1] == 1.0, reason
     for no_reason in ("Any change in the law as it affects animals arouses emotion.",
                       "Sales rose as expected.", "He went off with a smile.",

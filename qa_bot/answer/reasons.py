@@ -39,7 +39,8 @@ _NAMED_CAUSE = (r"(?:with|through)\s+((?:an?\s+|his\s+|her\s+|their\s+)?(?:[\w-]
 # he says were sold cheaply").
 _REASON = re.compile(
     r"\b(?:" + _CUES + "|" + _NAMED_CAUSE + r"|since|reason|blamed|fears?|concerns?|"
-    r"driv(?:ing|en)|leading\s+to|forc(?:ing|ed)|prompt(?:ed|ing)|meaning|caused|"
+    r"driv(?:ing|en)|leading\s+to|(?:has|have|had)\s+(?:hit|hurt|dented|dampened|boosted|"
+    r"fuelled|lifted|helped)|forc(?:ing|ed)|prompt(?:ed|ing)|meaning|caused|"
     r"(?:problem|trouble|cause)\s+(?:lies|is|was)|so\s+(?:the|it|he|she|they|we)|"
     r"which\s+(?:he|she|they)\s+says?|for\s+(?:not\s+)?(?:failing|refusing|breaking|breaching|"
     r"missing|taking|using|testing|being|having|making|allegedly|his\s+part|her\s+part))\b",
