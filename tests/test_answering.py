@@ -273,6 +273,37 @@ def test_a_sum_in_another_story_does_not_answer_for_the_best_sentence(embedder, 
     assert engine.ask("How much will MTV's new music show cost a year?").answered
 
 
+def test_how_many_asks_for_a_count_not_a_sum_of_money():
+    """"How many farmers?" is not answered by "91m naira"; a figure only the question states
+    is no answer, as a whole word ("two" is not in "networks", "36" not in "360")."""
+    asked = "How many cocoa farmers are there in Nigeria?"
+    assert new_answer_type(asked, "Some 91m naira was earmarked for nurseries.") == -1.0
+    assert new_answer_type(asked, "It spent 86.7bn Swiss francs ($74.6bn).") == -1.0
+    assert new_answer_type(asked, "Nigeria has 3m cocoa farmers.") == 1.0
+    assert new_answer_type(asked, "About 26.7% of Nigerians farm cocoa.") == 1.0
+    assert new_answer_type("How many types of networks were there?", "two kinds") == 1.0
+    assert new_answer_type("How many cameras did EyeVision 360 use?", "36 cameras") == 1.0
+    assert new_answer_type("How many cameras did EyeVision 360 use?", "EyeVision 360") == -1.0
+    # a price asked for is a sum of money; a weight is a weight
+    assert new_answer_type("What is the world price of cocoa?", "400,000 tonnes") == -1.0
+    assert new_answer_type("What is the world price of cocoa?", "$1,500 a tonne") == 1.0
+    assert new_answer_type("How much does he weigh?", "The 101-year-old ran.") == -1.0
+    assert new_answer_type("How much does he weigh?", "He weighs 80kg.") == 1.0
+
+
+def test_a_count_the_article_lacks_is_declined(embedder, tmp_path):
+    """Asked how many, an article that gives only sums of money declines (confidence 0);
+    what it does give is answered."""
+    engine = corpus_engine(embedder, tmp_path, {
+        "cocoa.txt": "Nigeria to boost cocoa\n\nNigeria hopes to triple its cocoa crop by "
+                     "2008, the farm minister said.\n\nSome 91m naira of the money will pay "
+                     "for new cocoa nurseries in the south-west.\n"})
+    declined = engine.ask("How many cocoa farmers does Nigeria have?")
+    assert not declined.answered and declined.confidence == 0.0
+    answered = engine.ask("How much money will pay for the cocoa nurseries?")
+    assert answered.answered and "91m naira" in answered.answer
+
+
 def test_what_was_the_score_asks_for_a_score():
     """"What was the score?" and "By what score ...?" ask for a match score: a sentence
     about the match without one does not answer (a season, "2004-05", is no score)."""

@@ -37,7 +37,8 @@ _COUNT = r"(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|elev
     r"twenty|thirty|forty|fifty|hundred|several|few|half)"
 _TIME_UNIT = r"(years?|months?|weeks?|days?|hours?|minutes?|seconds?|mins?|hrs?|decades?|" \
     r"centur(y|ies)|nights?|seasons?|games?|matches?|rounds?|laps?)"
-_LENGTH = r"\d[\d.,]*\s*(m|cm|mm|km|ft|feet|foot|metres?|meters?|inch(es)?|miles?|yards?)\b"
+_LENGTH = r"\d[\d.,]*\s*(m|cm|mm|km|mi|ft|feet|foot|metres?|meters?|kilomet(re|er)s?|" \
+    r"inch(es)?|miles?|yards?)\b"
 # "What is the new deadline", "What was France's economic growth", "To what level did it
 # raise its rate": a noun of the asked kind after "what is the" (or "X's"), up to two
 # words before it that are no preposition ("the reason for the loss" asks for no amount)
@@ -54,8 +55,9 @@ _MONEY_VERBS = (r"pay|pays|paid|paying|cost|costs|costing|spend|spends|spent|spe
                 r"charge|charged|charging|compensation|prize|bonus|invest|invested|investing|"
                 r"raise|raised|raising|borrow|borrowed|owe|owes|owed|bought|sold|sell|buy|bid")
 _MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?p\b|\bRs\.?\s?\d|\b(dollars?|pounds|euros?|yen|"
-                    r"yuan|francs?|rupees?|pence|cents?|roubles?|rubles?|pesos?|kroner|"
-                    r"kronor|krona|dinars?|riyals?|rupiah|ringgit|usd|gbp|eur|chf|jpy)\b", re.I)
+                    r"yuan|naira|rand|baht|lira|francs?|rupees?|pence|cents?|roubles?|rubles?|"
+                    r"pesos?|kroner|kronor|krona|dinars?|riyals?|rupiah|ringgit|usd|gbp|eur|chf|"
+                    r"jpy)\b", re.I)
 # Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for,
 # as pairs (the question asks for it, a sentence holds it); the first the question matches
 # wins.
@@ -67,8 +69,10 @@ _KINDS = (
     (re.compile(r"\bhow\s+(tall|high)\b|['\u2019]s\s+height\W*$|\bwhat\s+height\s+is\b", re.I),
      re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
     # a distance: "How far out was the penalty?" -> "44 metres"
-    (re.compile(r"\bhow\s+far\b|\bfrom\s+what\s+(distance|range)\b", re.I),
-     re.compile(_LENGTH + r"|\b" + _COUNT + r"[\s-]+(yards?|metres?|meters?|miles?|km)\b", re.I)),
+    (re.compile(r"\bhow\s+far\b(?!\s+back\b)(?!.*\bdates?\s+back\b)|"
+                r"\bfrom\s+what\s+(distance|range)\b", re.I),
+     re.compile(_LENGTH + r"|\b" + _COUNT + r"[\s-]+(yards?|metres?|meters?|kilomet(re|er)s?|"
+                r"miles?|km)\b", re.I)),
     (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b|['\u2019]s\s+age\W*$", re.I),
      re.compile(r"\baged?\s+\d+|\bage\s+of\s+\d+|\d+-year-old|\b\d+\s+years?\s+old|"
                 r"\(\d{2}\)|(?-i:[A-Z])[\w'\u2019-]*,\s\d{1,3},|"
@@ -84,8 +88,14 @@ _KINDS = (
     # is not answered by "400 million homes" ("By how much did spending rise?" asks for a
     # rate: the kind after this one)
     (re.compile(r"(?<!\bby\s)\bhow\s+much\s+(?!of\b)(?=.*\b(" + _MONEY_VERBS + r")\b)|"
-                r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\b.*\bworth\W*$", re.I),
+                r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\b.*\bworth\W*$|" + _WHAT_THE
+                + r"(price|cost|fee|salary|wage|fine|prize|bonus|valuation|turnover|revenues?|"
+                r"earnings|profits?|loss|losses|bid)\b", re.I),
      _MONEY),
+    # a weight: "How much does he weigh?" is not answered by "the 101-year-old"
+    (re.compile(r"\bhow\s+(much\b.*\bweigh|heavy)\b|\bwhat\b.*\bweigh\W*$", re.I),
+     re.compile(r"\d\s*(kg|kilos?|kilogrammes?|kilograms?|lb|lbs|pounds|st|stone|tonnes?|tons?|"
+                r"g|grams?|grammes?|ounces?|oz)\b|\bweigh(s|ed|ing)?\s+\w+", re.I)),
     (re.compile(r"\bhow\s+much\b|\bwhat\s+(percentage|percent|proportion|share|fraction|price)\b|"
                 r"\bhow\s+expensive\b|\bwhat\s+(is|was|were|will\s+be|would\s+be)\s+the\s+"
                 r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$|" + _VALUE_ASKED, re.I),
@@ -99,6 +109,20 @@ _KINDS = (
 )
 
 
+# A count ("How many farmers ...?"): a number that is no sum of money and no year ("91m
+# naira", "by 2008" count nothing; no gold of the 73 "how many" tuning questions holds
+# either). A share may answer
+# ("How many Victorians are Catholic?" -> "26.7%").
+_ASKS_COUNT = re.compile(r"\bhow\s+many\b", re.I)
+_CURRENCY_WORD = (r"dollars?|pounds|euros?|yen|yuan|naira|francs?|rupees?|pence|cents?|roubles?|"
+                  r"pesos?|dinars?|riyals?|rupiah|ringgit|rand")
+_COUNTED = re.compile(
+    r"(?<![£$€¥\w.,])(?!(19|20)\d\d\b)(\d[\d,.]*\d|\d)(m|bn|k)?\b(?![.,]\d)"
+    r"(?!(\s*(m|bn|million|billion))?(\s+(?-i:[A-Z])[a-z]+){0,2}\s*(" + _CURRENCY_WORD + r")\b)|"
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundreds?|thousands?|millions?|dozens?|several|half|single|both)\b", re.I)
+
+
 def asked_pattern(question: str) -> re.Pattern | None:
     """What a sentence must hold to answer the question: a date for "when", a height, an
     age, a duration or an amount for "how tall / old / long / much", a figure for other
@@ -108,6 +132,8 @@ def asked_pattern(question: str) -> re.Pattern | None:
     for asks, holds in _KINDS:
         if asks.search(question):
             return holds
+    if _ASKS_COUNT.search(question):
+        return _COUNTED
     return _NUMBER if _ASKS_NUMBER.search(question) else None
 
 
@@ -164,7 +190,8 @@ def answer_type(question: str, text: str, new_only: bool = False) -> float:
         return 0.0
     q = question.lower()
     found = (m.group(0).lower() for m in pattern.finditer(text))
-    if any(not new_only or f not in q for f in found):
+    if any(not new_only or not re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", q)
+           for f in found):  # a whole word of the question: "two" is not in "networks"
         return 1.0
     return 0.0 if pattern is _YEAR_OR_DATE and _DAY.search(text) else -1.0
 
