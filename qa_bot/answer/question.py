@@ -88,9 +88,7 @@ _KINDS = (
     # is not answered by "400 million homes" ("By how much did spending rise?" asks for a
     # rate: the kind after this one)
     (re.compile(r"(?<!\bby\s)\bhow\s+much\s+(?!of\b)(?=.*\b(" + _MONEY_VERBS + r")\b)|"
-                r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\b.*\bworth\W*$|" + _WHAT_THE
-                + r"(price|cost|fee|salary|wage|fine|prize|bonus|valuation|turnover|revenues?|"
-                r"earnings|profits?|loss|losses|bid)\b", re.I),
+                r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\b.*\bworth\W*$", re.I),
      _MONEY),
     # a weight: "How much does he weigh?" is not answered by "the 101-year-old"
     (re.compile(r"\bhow\s+(much\b.*\bweigh|heavy)\b|\bwhat\b.*\bweigh\W*$", re.I),
