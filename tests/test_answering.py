@@ -650,6 +650,39 @@ def test_a_sentence_two_articles_share_is_quoted_once(make_engine, tmp_path, cha
     assert len(set(quotes)) == len(quotes)
 
 
+def test_a_follow_up_reads_the_whole_of_a_long_previous_article(embedder, tmp_path):
+    """A follow-up stays in the previous answer's article even when that article is longer
+    than the passages a question reads: "Which seat is he eyeing?" after an answer from a
+    long story is answered by the one paragraph about a seat, which shares none of the
+    names the others repeat (ranking.ARTICLE_PASSAGES)."""
+    party = "Mr Kilroy-Silk, Veritas and the UK Independence Party"
+    filler = [f"In week {n} {party} {verb}. The row between {party} went on, and officials "
+              f"of {party} in London and Brussels said it would not end before the campaign. "
+              f"Supporters of {party} said the dispute would shape the campaign, and "
+              f"members of {party} said so too." for n, verb in
+              enumerate(["clashed over Europe", "fought for the same voters",
+                         "split the Eurosceptic vote", "traded insults at a news conference",
+                         "argued about who won the European election",
+                         "disagreed about immigration", "attacked each other's leaders",
+                         "argued over money", "courted the same donors",
+                         "disputed who founded what"])]
+    seat = ("On Thursday he will say which constituency he will run in, amid speculation "
+            "that he has his sights set on Geoff Hoon's Ashfield seat.")
+    lead = ("Former chat show host Robert Kilroy-Silk has launched a new political party, "
+            "Veritas, after quitting the UK Independence Party.")
+    body = "\n\n".join([lead, *filler[:6], seat, *filler[6:]])
+    engine = corpus_engine(embedder, tmp_path, {
+        "veritas.txt": f"Kilroy launches Veritas party\n\n{body}\n",
+        "other.txt": "Hoon visits troops\n\nDefence Secretary Geoff Hoon visited British "
+                     "troops in Basra on Monday.\n"})
+    conv = Conversation(engine, 2)
+    first = conv.ask("Which party has Robert Kilroy-Silk launched?")
+    assert first.answered and "Veritas" in first.answer
+    assert len(engine.generation().chunks) > 8  # longer than the passages a question reads
+    follow = conv.ask("Which seat is he eyeing?")
+    assert follow.answered and "Ashfield seat" in follow.answer
+
+
 def test_a_follow_up_that_names_nothing_stays_in_the_previous_answers_article(engine):
     """The previous answer's article gets NAMELESS_FOLLOW_UP_BONUS on top of its fitted
     weight when the follow-up names nothing new ("Why?"); a follow-up that names something
