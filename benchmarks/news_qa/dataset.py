@@ -49,10 +49,10 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # (answer/people.who_is), the last 10 after it, to test it
          "whois-extra.jsonl",
          # "When ...?" answered by a day ("on Wednesday"), which no earlier question was,
-         # written to test the day rule (answer/question._DAY) after it was designed
+         # written to test the day rule (answer/kinds.DAY) after it was designed
          "days-extra.jsonl",
          # "What was the score?" / "By what score ...?" answered by a match score ("3-1"),
-         # written after the score rule (answer/question._KINDS) to test it
+         # written after the score rule (answer/kinds._KINDS) to test it
          "scores-extra.jsonl",
          # "How old is <a person the corpus names>?" ("Ebbers, 63, ..."), written after
          # the who-is rule was widened to ages (answer/people.who_is), to test it

@@ -4,7 +4,9 @@
     typed         how a question was typed and how it is read (as_read, truecase), and
                   the reply to a message that asks nothing (small_talk)
     spelling      typing slips mended from the corpus's words (mended)
-    question      what a question asks for (a date, an amount, a name...), its names, focus
+    kinds         what a question asks for, as patterns (a date, an age, a count, a sum
+                  of money, a score...) and what a sentence that gives it holds
+    question      whether a sentence gives it (and a name, a reason); the question's figures
     roles         the holder of the role a "Who is the <role>?" question asks about
     relations     the looked-up fact a question asks for (birthplace, founder, population,
                   who runs a firm...) and whether a sentence says anything of it

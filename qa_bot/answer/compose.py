@@ -14,8 +14,8 @@ import re
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
-from qa_bot.answer.question import SCORE, asked_pattern, lacks_asked_kind, lacks_asked_name, \
-    new_answer_type, span_type
+from qa_bot.answer.kinds import SCORE, asked_pattern
+from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, span_type
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, reason_phrase
