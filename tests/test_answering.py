@@ -683,6 +683,26 @@ def test_a_follow_up_reads_the_whole_of_a_long_previous_article(embedder, tmp_pa
     assert follow.answered and "Ashfield seat" in follow.answer
 
 
+def test_a_question_naming_what_the_last_answer_read_may_lean_on_it(embedder, tmp_path):
+    """"What does the English FA think?" after an answer from a story that says what the
+    English FA thinks is asked both ways (followups._names_what_it_read): as a follow-up it
+    is answered from that story, not from another that names the FA and "thinks"."""
+    engine = corpus_engine(embedder, tmp_path, {
+        "home.txt": "Smith backs Home series return\n\nScotland manager Walter Smith wants "
+                    "the Home International series brought back. The English FA has "
+                    "expressed doubt over fitting the fixtures into the season.\n",
+        "stadium.txt": "Stadium on course\n\nThe English FA thinks the new national "
+                       "stadium will be ready for the cup final in May.\n"})
+    conv = Conversation(engine, 2)
+    first = conv.ask("Who wants the Home International series back?")
+    assert first.answered and "Walter Smith" in first.answer
+    follow = conv.ask("What does the English FA think?")
+    assert follow.answered and "expressed doubt" in follow.answer
+    assert "stadium" not in follow.citations[0].quote
+    alone = engine.ask("What does the English FA think?")  # asked first, it is the stadium
+    assert "stadium" in alone.citations[0].quote
+
+
 def test_a_follow_up_that_names_nothing_stays_in_the_previous_answers_article(engine):
     """The previous answer's article gets NAMELESS_FOLLOW_UP_BONUS on top of its fitted
     weight when the follow-up names nothing new ("Why?"); a follow-up that names something

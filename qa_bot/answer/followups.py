@@ -142,6 +142,17 @@ def _longer_and_nameless(question: str) -> bool:
             and bool(_DEFINITE.search(question)) and may_stand_alone(question))
 
 
+def _names_what_it_read(question: str, last) -> bool:
+    """Every name the question holds (months and days aside) is in the passages the
+    previous answer quoted: "What does the English FA think?" after an answer from a story
+    that reports what the English FA thinks may lean on it, or ask afresh."""
+    spans = [question[a:b] for a, b in question_name_spans(question)]
+    spans = [n for n in spans if any(w.lower() not in CALENDAR
+                                     for w in re.findall(r"[A-Za-z]{2,}", n))]
+    read = " ".join(c.passage for c in last.citations if c.cited)
+    return bool(spans) and all(n in read for n in spans)
+
+
 def is_follow_up(question: str) -> bool:
     """A question that leans on the turn before: it says so (_says_it_follows), or it is
     short and names nothing (_short_and_nameless)."""
@@ -159,9 +170,12 @@ class FollowUp:
     # may as well start another topic (confidence.strays_off_topic)
     may_stray: bool = False
     # it may as well stand alone, so the engine asks it alone too (answer/alone.py): a
-    # whole short question that names nothing ("Who is the chancellor?"), or one whose
+    # whole short question that names nothing ("Who is the chancellor?"), one whose
     # pronoun comes before a name of its own ("In his New Year message, which prison did
-    # Charles Kennedy name?": "his" may be Kennedy's)
+    # Charles Kennedy name?": "his" may be Kennedy's), or one that names only what the
+    # previous answer's passages name ("What does the English FA think?": tuning, 1 more
+    # follow-up right of 245 fresh, in one conversation and in lower case; no other
+    # figure moved)
     also_alone: bool = False
     # what the reader reads when it is not `query`: the question with "he" / "she"
     # replaced by the person the previous turn is about (coreference.with_person)
@@ -177,14 +191,19 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
     what a chat asked before that is another topic. A question that is a follow-up only
     for being short and naming nothing stands alone after a declined turn: that turn gave
     it nothing to lean on ("Who is the chancellor?" after "What is the boiling point of
-    water?" is not about water)."""
+    water?" is not about water). A question whose names are all in the passages the
+    previous answer quoted is asked both as a follow-up and alone (_names_what_it_read)."""
     if not history or turns <= 0:
         return FollowUp(question)
     says_it = _says_it_follows(question)
-    if not says_it:  # a follow-up, if at all, only for being short and nameless
+    named_before = False
+    if not says_it:  # a follow-up, if at all, for being nameless or naming what it read
         last = history[-1]
+        if not isinstance(last, str) and not last.answered:
+            return FollowUp(question)
         nameless = _short_and_nameless(question) or _longer_and_nameless(question)
-        if not nameless or (not isinstance(last, str) and not last.answered):
+        named_before = not nameless and _names_what_it_read(question, last)
+        if not nameless and not named_before:
             return FollowUp(question)
     found: list[str] = []
     earlier_questions: list[str] = []
@@ -211,8 +230,8 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
         context.append(earlier_questions[-1])
     names_later = says_it and not _JOINS_ON.search(question) \
         and bool(question_name_spans(question))
-    also_alone = names_later or (not says_it and may_stand_alone(question)
-                                 and not asks_only_why(question))
+    also_alone = names_later or named_before or (not says_it and may_stand_alone(question)
+                                                 and not asks_only_why(question))
     return FollowUp(" ".join([*context, question]), articles, said,
                     may_stray=not says_it and not asks_only_why(question),
                     also_alone=also_alone, reader_query=with_person(question, topic) or "")
