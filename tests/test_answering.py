@@ -240,6 +240,9 @@ def test_how_tall_old_long_and_much_ask_for_more_than_any_figure():
     assert new_answer_type("How far out was his penalty?", "He kicked it from 44 metres.") == 1.0
     assert new_answer_type("How far out was his penalty?", "He kicked 3 penalties.") == -1.0
     assert new_answer_type("From what distance did he score?", "a 20-yard drive") == 1.0
+    # "how far" of no way travelled asks for a figure of any kind
+    assert new_answer_type("How far do the plans take cocoa output by 2008?",
+                           "The plan is to lift output to 600,000 tonnes by 2008.") == 1.0
     assert new_answer_type("What share of workers were jobless?", "It fell to 5.2%.") == 1.0
     assert new_answer_type("What share of workers were jobless?", "In 3 states.") == -1.0
 

@@ -64,8 +64,12 @@ _KINDS = (
     (re.compile(r"\bhow\s+(tall|high)\b|['\u2019]s\s+height\W*$|\bwhat\s+height\s+is\b", re.I),
      re.compile(_LENGTH + r"|\d+'\s*\d+", re.I)),
     # a distance: "How far out was the penalty?" -> "44 metres"
-    (re.compile(r"\bhow\s+far\b(?!\s+back\b)(?!.*\bdates?\s+back\b)|"
-                r"\bfrom\s+what\s+(distance|range)\b", re.I),
+    # ("How far will rates rise?", "How far do the plans take production?" ask for a
+    # figure of any kind: a distance only for a way travelled, thrown or kicked)
+    (re.compile(r"\bhow\s+far\s+(out|away|off|from)\b|\bhow\s+far\b.*\b(run|ran|travel|"
+                r"travelled|traveled|walk|walked|swim|swam|throw|threw|thrown|jump|jumped|kick|"
+                r"kicked|fly|flew|drive|drove|hit|flow|flowed|migrate|migrated|stretch|extend|"
+                r"stretches|extends)\b|\bfrom\s+what\s+(distance|range)\b", re.I),
      re.compile(_LENGTH + r"|\b" + _COUNT + r"[\s-]+(yards?|metres?|meters?|kilomet(re|er)s?|"
                 r"miles?|km)\b", re.I)),
     (re.compile(r"\bhow\s+old\b|\b(at\s+)?what\s+age\b|['\u2019]s\s+age\W*$", re.I),
