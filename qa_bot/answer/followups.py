@@ -202,7 +202,8 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
         if not isinstance(last, str) and not last.answered:
             return FollowUp(question)
         nameless = _short_and_nameless(question) or _longer_and_nameless(question)
-        named_before = not nameless and _names_what_it_read(question, last)
+        named_before = not nameless and not isinstance(last, str) \
+            and _names_what_it_read(question, last)
         if not nameless and not named_before:
             return FollowUp(question)
     found: list[str] = []
