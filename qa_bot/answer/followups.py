@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from qa_bot.answer.coreference import with_person
 from qa_bot.answer.names import CALENDAR, names, question_name_spans
 from qa_bot.answer.reasons import asks_only_why
+from qa_bot.answer.types import Answer
 
 _ANAPHORA = re.compile(
     # a pronoun, but not the one a reporting verb of the question introduces ("Which
@@ -118,13 +119,17 @@ def _says_it_follows(question: str) -> bool:
     return _leans_back(question) or bool(_JOINS_ON.search(question))
 
 
+def _topic_names(question: str) -> list[str]:
+    """The names of the question that are no month or day (question_name_spans, CALENDAR:
+    "By how much did January sales rise?", "What happened on Thursday?" name nothing)."""
+    spans = [question[a:b] for a, b in question_name_spans(question)]
+    return [n for n in spans
+            if any(w.lower() not in CALENDAR for w in re.findall(r"[A-Za-z]{2,}", n))]
+
+
 def _names_a_topic(question: str) -> bool:
-    """The question names something other than a month or a day (question_name_spans,
-    CALENDAR: "By how much did January sales rise?", "What happened on Thursday?" name
-    nothing)."""
-    return any(any(word.lower() not in CALENDAR
-                   for word in re.findall(r"[A-Za-z]{2,}", question[a:b]))
-               for a, b in question_name_spans(question))
+    """The question names something other than a month or a day (_topic_names)."""
+    return bool(_topic_names(question))
 
 
 def _short_and_nameless(question: str) -> bool:
@@ -142,15 +147,13 @@ def _longer_and_nameless(question: str) -> bool:
             and bool(_DEFINITE.search(question)) and may_stand_alone(question))
 
 
-def _names_what_it_read(question: str, last) -> bool:
+def _names_what_it_read(question: str, last: Answer) -> bool:
     """Every name the question holds (months and days aside) is in the passages the
     previous answer quoted: "What does the English FA think?" after an answer from a story
     that reports what the English FA thinks may lean on it, or ask afresh."""
-    spans = [question[a:b] for a, b in question_name_spans(question)]
-    spans = [n for n in spans if any(w.lower() not in CALENDAR
-                                     for w in re.findall(r"[A-Za-z]{2,}", n))]
+    named = _topic_names(question)
     read = " ".join(c.passage for c in last.citations if c.cited)
-    return bool(spans) and all(n in read for n in spans)
+    return bool(named) and all(n in read for n in named)
 
 
 def is_follow_up(question: str) -> bool:

@@ -49,10 +49,12 @@ _MONEY_VERBS = (r"pay|pays|paid|paying|cost|costs|costing|spend|spends|spent|spe
                 r"money|cash|fees?|salary|wages?|earn|earns|earned|earning|damages|fined|"
                 r"charge|charged|charging|compensation|prize|bonus|invest|invested|investing|"
                 r"raise|raised|raising|borrow|borrowed|owe|owes|owed|bought|sold|sell|buy|bid")
-_MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?p\b|\bRs\.?\s?\d|\b(dollars?|pounds|euros?|yen|"
-                    r"yuan|naira|rand|baht|lira|francs?|rupees?|pence|cents?|roubles?|rubles?|"
-                    r"pesos?|kroner|kronor|krona|dinars?|riyals?|rupiah|ringgit|usd|gbp|eur|chf|"
-                    r"jpy)\b", re.I)
+# Words that make a figure a sum of money ("86.7bn Swiss francs", "91m naira")
+_CURRENCY_WORD = (r"dollars?|pounds|euros?|yen|yuan|naira|rand|baht|lira|francs?|rupees?|"
+                  r"pence|cents?|roubles?|rubles?|pesos?|kroner|kronor|krona|dinars?|riyals?|"
+                  r"rupiah|ringgit")
+_MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?p\b|\bRs\.?\s?\d|\b(" + _CURRENCY_WORD
+                    + r"|usd|gbp|eur|chf|jpy)\b", re.I)
 # Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for,
 # as pairs (the question asks for it, a sentence holds it); the first the question matches
 # wins.
@@ -98,7 +100,7 @@ _KINDS = (
                 r"(cost|price)\b|\bwhat\b[^?]*\bcosts?\W*$|" + _VALUE_ASKED, re.I),
      re.compile(r"[£$€¥]\s?\d|\d\s*(%|(per\s?cent|percentage\s+points?|points?|bn|tn|m|k|p)\b)|"
                 r"\b" + _COUNT + r"\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
-                r"rupees|dollars|pounds|euros|yen|yuan|pence|cents|p)\b|\b" + _COUNT
+                + _CURRENCY_WORD + r"|p)\b|\b" + _COUNT
                 + r"[\s-]+" + _TIME_UNIT + r"\b|\b(half|halves|thirds?|quarters?|fifths?|"
                 r"sixths?|sevenths?|eighths?|ninths?|tenths?|doubled?|tripled?|trebled?)\b|"
                 r"\b(one|\d+)\s+in\s+(two|three|four|five|six|seven|eight|nine|ten|\d+)\b",
@@ -108,11 +110,8 @@ _KINDS = (
 
 # A count ("How many farmers ...?"): a number that is no sum of money and no year ("91m
 # naira", "by 2008" count nothing; no gold of the 73 "how many" tuning questions holds
-# either). A share may answer
-# ("How many Victorians are Catholic?" -> "26.7%").
+# either). A share may answer ("How many Victorians are Catholic?" -> "26.7%").
 _ASKS_COUNT = re.compile(r"\bhow\s+many\b", re.I)
-_CURRENCY_WORD = (r"dollars?|pounds|euros?|yen|yuan|naira|francs?|rupees?|pence|cents?|roubles?|"
-                  r"pesos?|dinars?|riyals?|rupiah|ringgit|rand")
 _COUNTED = re.compile(
     r"(?<![£$€¥\w.,])(?!(19|20)\d\d\b)(\d[\d,.]*\d|\d)(m|bn|k)?\b(?![.,]\d)"
     r"(?!(\s*(m|bn|million|billion))?(\s+(?-i:[A-Z])[a-z]+){0,2}\s*(" + _CURRENCY_WORD + r")\b)|"
@@ -121,9 +120,10 @@ _COUNTED = re.compile(
 
 
 def asked_pattern(question: str) -> re.Pattern | None:
-    """What a sentence must hold to answer the question: a date for "when", a height, an
-    age, a duration or an amount for "how tall / old / long / much", a figure for other
-    "how many" questions; None when the question asks for none of these."""
+    """What a sentence must hold to answer the question: a date for "when", a score, a
+    height, a distance, an age, a duration, a sum of money, a weight or an amount
+    (_KINDS, the first that matches), a count for "how many", a figure for other "how"
+    questions; None when the question asks for none of these."""
     if _ASKS_WHEN.search(question):
         return YEAR_OR_DATE
     for asks, holds in _KINDS:
