@@ -745,13 +745,41 @@ def test_the_answer_phrase_is_whole_words_and_a_figure_with_what_qualifies_it():
               "between 2008 and 2012"),
              ("In 2004 sales rose by 5%.", "2004", "2004"),  # a year counts nothing
              ("It will cost £6m a year.", "£6m", "£6m"),
-             ("He studied at Leeds University.", "eed", "Leeds"),
+             ("He studied at Leeds University.", "eed", "Leeds University"),
+             ("Credit card firm LG Card was rescued.", "LG", "LG Card"),  # a name to its end
+             ("Chelsea and Arsenal drew 2-2.", "Chelsea", "Chelsea"),
+             ("Arsenal's Thierry Henry scored.", "Arsenal", "Arsenal's"),
+             ("Prime Minister Tony Blair said so.", "Tony", "Tony Blair"),  # not the title
              ("It said: \"no\".", "\"no\".", "no")]
     for sentence, span, want in cases:
         at = sentence.index(span)
         start, end = phrase(sentence, at, at + len(span))
         assert sentence[start:end] == want, (sentence, span)
     assert phrase("a -- b", 2, 4) is None  # punctuation alone is no phrase
+
+
+def test_the_phrase_of_the_asked_kind_is_found_when_the_reader_marks_another():
+    """How old, how much, when: the sentence's one phrase of that kind (nearest the reader's
+    span when there are several), bounded as the reader's would be; nothing for a kind the
+    sentence lacks, a figure the question states, or two candidates and no reader's span."""
+    from qa_bot.answer.phrase import of_asked_kind
+
+    def marked(question, sentence, near=None):
+        found = of_asked_kind(question, sentence, near)
+        return sentence[found[0]:found[1]] if found else None
+
+    oldest = "There are 23,000 centenarians, and the oldest, Mary Smith, is 114."
+    assert marked("How old is the oldest woman?", oldest, near=10) == "114"
+    assert marked("What age is Harry Redknapp?", "Boss Harry Redknapp, 57, was happy.") == "57"
+    assert marked("How old was she?", "Hingis was 22 when she retired.") == "22"
+    assert marked("How much did Chelsea pay?", "Chelsea paid £4.6m for him in 1998.") == "£4.6m"
+    assert marked("How much did it pay?", "It paid in US dollars.") is None  # no sum
+    assert marked("When did it happen?", "It happened on 16 March 2004.") == "16 March 2004"
+    two = "It was drawn up in 2000 and runs to 2010."
+    assert marked("When was it drawn up?", two) is None
+    assert marked("When was it drawn up?", two, near=two.index("2000")) == "2000"
+    assert marked("When, after 2000, did it run to?", two) == "2010"  # 2000 is stated
+    assert marked("Who drew it up?", two) is None  # a name: the reader's alone
 
 
 def test_the_answer_phrase_kind_is_checked_against_the_question():

@@ -20,6 +20,13 @@ DAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|t
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                     r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
                     r"dozen|half|percent)\b", re.I)
+# A date as a reader marks it: "16 March", "March 2005", "2003", "the 1990s", "19th century"
+# (months capitalised: "may" is a verb)
+DATE_PHRASE = re.compile(
+    r"\b(\d{1,2}(st|nd|rd|th)?\s+)?(?-i:January|February|March|April|May|June|July|August|"
+    r"September|October|November|December)(\s+\d{1,2}(st|nd|rd|th)?\b)?(,?\s+(1\d{3}|20\d{2})\b)?"
+    r"|\b(1\d{3}|20\d{2})s?\b(?!\s*(gmt|bst|cet|et|hrs|hours|local\s+time)\b)"
+    r"|\b\d{1,2}(st|nd|rd|th)?\s+century\b", re.I)
 _ASKS_WHEN = re.compile(r"^\W*(and\s+)?((on|by|from|until|till|before|after)\s+)?(when|what\s+"
                         r"(year|date|day|month|century|decade)|in\s+what\s+(year|century|decade)|"
                         r"since\s+when)\b|\bwhat\s+(is|was|will\s+be)\s+the\s+([\w-]+\s+){0,2}?"
@@ -102,7 +109,8 @@ _KINDS = (
                 r"\b" + _COUNT + r"\s+(million|billion|trillion|acres|barrels|tonnes|tons|times|"
                 + _CURRENCY_WORD + r"|p)\b|\b" + _COUNT
                 + r"[\s-]+" + _TIME_UNIT + r"\b|\b(half|halves|thirds?|quarters?|fifths?|"
-                r"sixths?|sevenths?|eighths?|ninths?|tenths?|doubled?|tripled?|trebled?)\b|"
+                r"sixths?|sevenths?|eighths?|ninths?|tenths?|\w+ieths?|doubled?|tripled?|"
+                r"trebled?)\b|"
                 r"\b(one|\d+)\s+in\s+(two|three|four|five|six|seven|eight|nine|ten|\d+)\b",
                 re.I)),
 )

@@ -4,11 +4,14 @@ its currency sign, its qualifier and what it counts ("more than 7,000 staff", "$
 
 Invariant: `phrase` returns None or a non-empty (start, end) slice of the sentence that
 holds the given span's words, starts and ends on a word boundary and carries no leading or
-trailing space or punctuation other than a figure's currency sign or per cent sign."""
+trailing space or punctuation other than a figure's currency sign or per cent sign. A name
+is marked to its end ("LG Card", not "LG")."""
 
 from __future__ import annotations
 
 import re
+
+from qa_bot.answer.kinds import DATE_PHRASE, DAY, NUMBER, YEAR_OR_DATE, asked_pattern
 
 _TRIM = " \t\n,.;:!?\"'“”‘’()[]—–-"
 _JOINERS = "-'’.,/"  # inside a word or a figure: "15-year-old", "Egwin's", "1,692", "3.5"
@@ -26,6 +29,14 @@ _NOT_UNIT = frozenset(
     "has have had will would could should can may might must do did does these those "
     "its their his her our your my last next ago per each every this into onto over under "
     "against between during about around says said say".split())
+
+
+# Capitalised words that continue no name ("Chelsea But ..." after a dash or in a list)
+_NOT_NAME = frozenset(
+    "the a an but and or in on at for with by from as if when while after before since "
+    "he she it they we i you this that these those his her their its our my there then "
+    "yet so now".split())
+_POSSESSIVE = re.compile(r"['’]s?$")  # "Chelsea's Didier Drogba" is two names
 
 
 def _word(ch: str) -> bool:
@@ -80,4 +91,58 @@ def phrase(sentence: str, start: int, end: int) -> tuple[int, int] | None:
         end -= 1
     if end <= start:
         return None
+    start, end = _whole_name(sentence, start, end)
     return _figure(sentence, start, end)
+
+
+def _whole_name(s: str, start: int, end: int) -> tuple[int, int]:
+    """A span that ends inside a run of capitalised words takes the rest of the run
+    ("Geneva Motor" -> "Geneva Motor Show", "LG" -> "LG Card"). Not backwards: the words
+    before a name are as often a title the question states ("Prime Minister Tony Blair")."""
+    last = s[:end].split(" ")[-1]
+    if last[:1].isupper() and not _POSSESSIVE.search(last):
+        while True:
+            after = re.match(r" ([A-Z][\w'’&-]*[\w])", s[end:])
+            if not after or after.group(1).lower() in _NOT_NAME:
+                break
+            end += after.end()
+    return start, end
+
+
+# What a match of an age pattern holds around the age itself: "aged 57", "Redknapp, 57,",
+# "was 22 when" mark "57", "22"
+_AGE_WORDS = re.compile(r"^((age\s+of|aged?|was|is|were|turned|turns|reached)\s+|"
+                        r"[A-Z][\w'’-]*,\s)|(,|\s+(when|as|before|after))$")
+
+
+def of_asked_kind(question: str, sentence: str, near: int | None) -> tuple[int, int] | None:
+    """The phrase of the kind the question asks for (kinds.asked_pattern: a date, an age, a
+    sum of money, a count...; not any figure) that the sentence holds and the question does
+    not state, bounded as `phrase` bounds it: the one nearest `near` (where the reader's
+    span starts) when there are several; None when there are several and no `near`."""
+    pattern = asked_pattern(question)
+    if pattern is None or pattern is NUMBER:
+        return None
+    if pattern is YEAR_OR_DATE:
+        found = [m.span() for m in DATE_PHRASE.finditer(sentence)]
+        found += [m.span() for m in DAY.finditer(sentence)]
+    else:
+        found = [_core(sentence, m) for m in pattern.finditer(sentence)]
+        found = [f for f in found if NUMBER.search(sentence, f[0], f[1])]  # not "dollars"
+    q = question.lower()
+    found = [f for f in found if f[1] > f[0] and sentence[f[0]:f[1]].lower() not in q]
+    if not found or (len(found) > 1 and near is None):
+        return None
+    start, end = min(found, key=lambda f: (abs(f[0] - near) if near is not None else 0, f))
+    return phrase(sentence, start, end)
+
+
+def _core(sentence: str, m: re.Match) -> tuple[int, int]:
+    """A match without the words an age pattern needs around the age ("aged", "Redknapp,")."""
+    start, end = m.span()
+    while cut := _AGE_WORDS.search(sentence[start:end]):
+        if cut.start() == 0:
+            start += cut.end()
+        else:
+            end = start + cut.start()
+    return start, end
