@@ -780,6 +780,20 @@ def test_the_phrase_of_the_asked_kind_is_found_when_the_reader_marks_another():
     assert marked("When was it drawn up?", two, near=two.index("2000")) == "2000"
     assert marked("When, after 2000, did it run to?", two) == "2010"  # 2000 is stated
     assert marked("Who drew it up?", two) is None  # a name: the reader's alone
+    assert marked("When?", "Prices peaked in late October, traders said.") == "late October"
+    # "When he was in Italy, how much ...?" asks how much, not when
+    assert marked("When he was in Italy, how much did he earn?", "In 1998 he earned £2m.") \
+        == "£2m"
+
+
+def test_a_date_marked_by_the_reader_is_marked_whole():
+    from qa_bot.answer.phrase import whole_date
+
+    s = "Prices peaked in late October 2004, traders said."
+    october = (s.index("October"), s.index("October") + len("October"))
+    start, end = whole_date("When did prices peak?", s, october)
+    assert s[start:end] == "late October 2004"
+    assert whole_date("What peaked?", s, october) == october  # only for "when"
 
 
 def test_the_answer_phrase_kind_is_checked_against_the_question():

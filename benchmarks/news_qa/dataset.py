@@ -57,6 +57,8 @@ FILES = ("business.jsonl", "politics.jsonl", "sport.jsonl", "offtopic.jsonl",
          # "How old is <a person the corpus names>?" ("Ebbers, 63, ..."), written after
          # the who-is rule was widened to ages (answer/people.who_is), to test it
          "ages-extra.jsonl",
+         # follow-ups asking for another item of the set the last answer named: "Who else?"
+         "else-extra.jsonl",
          # a third batch in the first batch's style (paraphrased answerable questions, near
          # misses, follow-ups), on tuning-half articles no other item uses, written to fit
          # the answer's weights on: the reader was never trained on them

@@ -13,7 +13,7 @@ import re
 
 from qa_bot.answer.confidence import sigmoid
 from qa_bot.answer.features import Scored, jaccard
-from qa_bot.answer.phrase import of_asked_kind
+from qa_bot.answer.phrase import of_asked_kind, whole_date
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
 from qa_bot.answer.kinds import SCORE, asked_pattern
 from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, span_type
@@ -75,6 +75,7 @@ def _highlight(c: Candidate, question: str, best: bool, block: list[Candidate]
     span = r.span if r is not None and r.span_prob >= HIGHLIGHT_MIN_OF_KIND else None
     kind = span_type(question, c.scored.text, span)
     if span and (kind > 0 or (kind == 0 and r.span_prob >= HIGHLIGHT_MIN)):
+        span = whole_date(question, c.scored.text, span)
         return base + span[0], base + span[1]
     found = of_asked_kind(question, c.scored.text, r.span[0] if r and r.span else None)
     if found:  # "How old is the oldest?": "114", not the reader's "23,000 centenarians"

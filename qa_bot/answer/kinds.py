@@ -20,14 +20,18 @@ DAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|t
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                     r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
                     r"dozen|half|percent)\b", re.I)
-# A date as a reader marks it: "16 March", "March 2005", "2003", "the 1990s", "19th century"
+# A date as a reader marks it: "16 March", "late March 2005", "2003", "the 1990s", "19th
+# century"
 # (months capitalised: "may" is a verb)
 DATE_PHRASE = re.compile(
-    r"\b(\d{1,2}(st|nd|rd|th)?\s+)?(?-i:January|February|March|April|May|June|July|August|"
+    r"\b((early|late|mid|(the\s+)?(end|start|beginning|middle)\s+of)[\s-]+)?"
+    r"(\d{1,2}(st|nd|rd|th)?\s+)?(?-i:January|February|March|April|May|June|July|August|"
     r"September|October|November|December)(\s+\d{1,2}(st|nd|rd|th)?\b)?(,?\s+(1\d{3}|20\d{2})\b)?"
     r"|\b(1\d{3}|20\d{2})s?\b(?!\s*(gmt|bst|cet|et|hrs|hours|local\s+time)\b)"
     r"|\b\d{1,2}(st|nd|rd|th)?\s+century\b", re.I)
-_ASKS_WHEN = re.compile(r"^\W*(and\s+)?((on|by|from|until|till|before|after)\s+)?(when|what\s+"
+# ("When he was in Italy, how much ...?" asks how much: its "when" opens a clause)
+_ASKS_WHEN = re.compile(r"^\W*(and\s+)?((on|by|from|until|till|before|after)\s+)?(when(?!\s"
+                        r"[^?]*,\s*(how|what|who|which|where|why)\b)|what\s+"
                         r"(year|date|day|month|century|decade)|in\s+what\s+(year|century|decade)|"
                         r"since\s+when)\b|\bwhat\s+(is|was|will\s+be)\s+the\s+([\w-]+\s+){0,2}?"
                         r"(deadline|date)\b", re.I)

@@ -146,3 +146,14 @@ def _core(sentence: str, m: re.Match) -> tuple[int, int]:
         else:
             end = start + cut.start()
     return start, end
+
+
+def whole_date(question: str, sentence: str, span: tuple[int, int]) -> tuple[int, int]:
+    """For a question that asks when, the span grown to the date it is part of ("October"
+    -> "late October", "16 March" -> "16 March 2004"); else the span."""
+    if asked_pattern(question) is not YEAR_OR_DATE:
+        return span
+    for m in DATE_PHRASE.finditer(sentence):
+        if m.start() < span[1] and span[0] < m.end():
+            return min(span[0], m.start()), max(span[1], m.end())
+    return span
