@@ -6,6 +6,7 @@ live."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ from qa_bot.index.onnx_export import try_export
 from qa_bot.index.store import IndexStore
 from qa_bot.plan import Plan, Roots, SyncReport, make_plan
 from qa_bot.splitting import SPLIT_SETTING
-from qa_bot.terminal import warning
+from qa_bot.terminal import count, warning
 
 __all__ = ["SyncReport", "sync"]
 
@@ -67,10 +68,11 @@ def _sync(
 ) -> SyncReport:
     """Bring the index in line with `paths` (default: the configured corpus).
 
-    Documents under the given paths are added, updated or removed; documents indexed from
-    other paths are kept. `full` starts from nothing (the embedding cache still serves):
-    every document read (under the paths, and each the index held whose file is still
-    there) is added; what the index held and is not read again is reported removed.
+    Documents under the given paths are added, updated or removed (a given path that is
+    gone removes what the index held from it); documents indexed from other paths are
+    kept. `full` starts from nothing (the embedding cache still serves): every document
+    read (under the paths, and each the index held whose file is still there) is added;
+    what the index held and is not read again is reported removed.
     `dry_run` also counts the chunks the sync would embed (chunking, reading the cache).
     After a change the tiered merge policy runs; `merge` merges every segment into one.
     `store`: the caller's store of this index, kept between its syncs (a watch), so what
@@ -88,7 +90,9 @@ def _sync(
                 store.check_cache(MODEL_DIM)  # a rebuild never starts from a damaged cache
         old = store.load(MODEL_NAME, MODEL_DIM) if not full and store.exists() else None
         recorded = store.recorded_paths() if full else None
-        found = discover(roots + Roots(roots).outside(recorded or {}),
+        gone = Roots(roots).gone([f[4] for f in old.documents.files.values()] if old else [])
+        found = discover([r for r in roots if os.path.abspath(r) not in gone]
+                         + Roots(roots).outside(recorded or {}),
                          follow_symlinks=cfg.corpus.follow_symlinks, exclude=[store.root])
         plan = make_plan(found, roots, old.documents if old else None,
                          old is not None and old.manifest.get("chunking") == settings,
@@ -258,7 +262,8 @@ def _assemble(old: Generation | None, fresh: dict[str, tuple[Document, list[Chun
             order = sorted(todo, key=lambda k: len(text_of[k]))  # similar lengths batch well
             embedder = embedder_factory()  # a cluster's failure to connect comes first
             if progress:
-                print(f"embedding {len(order)} chunks with {MODEL_NAME}...", file=sys.stderr)
+                print(f"embedding {count(len(order), 'chunk')} with {MODEL_NAME}...",
+                      file=sys.stderr)
             known.update(embed_missing(embedder, order, [text_of[k] for k in order], cache,
                                        progress))
             report.chunks_embedded = len(order)

@@ -88,10 +88,15 @@ def test_user_errors_are_one_line_and_non_zero(built, tmp_path):
                           2, "none.toml", "not found")
     assert_one_line_error(qa_bot("--index-dir", str(tmp_path / "empty"), "docs"),
                           1, "no index yet")
+    elsewhere = tmp_path / "elsewhere"  # no config.toml here: the default corpus is missing
+    elsewhere.mkdir()
+    assert_one_line_error(qa_bot("ask", QUESTION, cwd=elsewhere), 2, "seeds",
+                          "no such file", "--config")
+    assert list(elsewhere.iterdir()) == []  # nothing built, no empty index folder left
     foreign = tmp_path / "notes"
     foreign.mkdir()
     (foreign / "todo.txt").write_text("buy milk\n")
-    for cmd in (["docs"], ["index", "--verify"]):  # said "run `qa-bot index`", which refuses
+    for cmd in (["docs"], ["index", "--verify"], ["ask", QUESTION]):  # never "building"
         assert_one_line_error(qa_bot("--index-dir", str(foreign), *cmd), 2,
                               "not empty and not a qa-bot index")
 
@@ -225,6 +230,8 @@ def test_piped_text_answer_has_no_escape_codes_and_verbose_adds_more_passages(se
     assert "\x1b" not in plain.stdout and "\x1b" not in verbose.stdout
     assert "More passages:" not in plain.stdout and "More passages:" in verbose.stdout
     assert verbose.stdout.startswith(plain.stdout.rstrip("\n"))
+    top_k = qa_bot("--index-dir", str(seed_index), "ask", "--top-k", "3", QUESTION)
+    assert top_k.returncode == 0 and "More passages:" in top_k.stdout  # --top-k shows them
 
 
 def test_a_question_read_with_a_mended_slip_says_how_it_was_read(seed_index):

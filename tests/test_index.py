@@ -146,6 +146,34 @@ def test_a_full_rebuild_keeps_documents_indexed_from_other_paths(tmp_path, make_
     assert titles(make_engine(engine.cfg)) == {"Harbour Trade Rises", "Rail Strike Ends"}
 
 
+def test_a_path_given_again_after_its_file_is_gone_removes_its_documents(tmp_path,
+                                                                         make_engine):
+    """A file indexed by its path and then deleted is removed by `qa-bot index PATH` (its
+    citations could no longer be checked against it), as a deleted folder's files are by
+    the folder; a path the index never held is still no such file."""
+    write(tmp_path / "c" / "harbour.txt", ARTICLE)
+    news = tmp_path / "news"
+    rail = write(news / "rail.txt", RAIL)
+    write(news / "ferry.txt", FERRY)
+    engine = make_engine(make_config(tmp_path, ["c"]))
+    engine.sync(progress=False)
+    engine.sync([rail], progress=False)
+    engine.sync([news / "ferry.txt"], progress=False)
+    assert titles(engine) == {"Harbour Trade Rises", "Rail Strike Ends", "Ferry Resumes"}
+    rail.unlink()
+    assert engine.sync(progress=False).removed == []  # the corpus paths: other paths stay
+    report = engine.sync([rail], progress=False)
+    assert [Path(r).name for r in report.removed] == ["rail.txt"] and not report.added
+    assert titles(engine) == {"Harbour Trade Rises", "Ferry Resumes"}
+    (news / "ferry.txt").unlink()
+    news.rmdir()
+    report = engine.sync([news], progress=False)  # a deleted folder: what it held goes
+    assert [Path(r).name for r in report.removed] == ["ferry.txt"]
+    assert titles(engine) == {"Harbour Trade Rises"}
+    with pytest.raises(InputError, match="no such file"):
+        engine.sync([tmp_path / "never.txt"], progress=False)
+
+
 def test_bad_files_are_skipped_and_indexed_text_is_never_lost(tmp_path, make_engine):
     c = tmp_path / "c"
     good = write(c / "good.txt", ARTICLE)

@@ -82,13 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question (or one per stdin line with --json)")
     ask.add_argument("question", nargs="*",
                      help="the question (quoting it is safest: the shell reads ? and ')")
-    ask.add_argument("--top-k", type=int, metavar="N", help="how many passages to cite")
+    ask.add_argument("--top-k", type=int, metavar="N",
+                     help="how many passages to show: the answer's and the nearest others")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
     ask.add_argument("-v", "--verbose", action="store_true",
                      help="also show the nearest passages the answer does not cite")
 
     chat = sub.add_parser("chat", help="questions with follow-up context (/reset starts over)")
-    chat.add_argument("--top-k", type=int, metavar="N")
+    chat.add_argument("--top-k", type=int, metavar="N",
+                      help="how many passages to show: the answer's and the nearest others")
     chat.add_argument("--json", action="store_true",
                       help="read one question per stdin line, print one Answer JSON per line")
     chat.add_argument("-v", "--verbose", action="store_true",

@@ -26,6 +26,12 @@ def engine_for(cfg: Config) -> Engine:
 def ensure_index(engine: Engine) -> None:
     """Build the index from the configured corpus when there is none yet."""
     if not engine.has_index():
+        engine.store.check_owner()  # a wrong --index-dir says so before anything is built
+        for path in engine.cfg.corpus.paths:
+            if not os.path.exists(path):
+                raise InputError(f"{path}: no such file or directory, so no index can be built "
+                                 f"in {engine.cfg.index_dir} (run qa-bot in the folder of its "
+                                 f"config.toml, or pass --config or --index-dir)")
         paths = ", ".join(str(p) for p in engine.cfg.corpus.paths)
         print(f"No index yet in {engine.cfg.index_dir}: building it from {paths} first.",
               file=sys.stderr)
@@ -37,9 +43,9 @@ def ensure_index(engine: Engine) -> None:
 
 def text_options(args: argparse.Namespace) -> dict:
     """to_text options: bold answer phrase on a terminal only (not in pipes, nor with
-    NO_COLOR set), the other passages with -v."""
+    NO_COLOR set), the other passages with -v or --top-k."""
     bold = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    return {"bold": bold, "verbose": args.verbose}
+    return {"bold": bold, "verbose": args.verbose or args.top_k is not None}
 
 
 def checked(question: str) -> str:

@@ -32,7 +32,9 @@ def cmd_ask(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
-CHAT_HELP = "Ask about the documents. /reset forgets the conversation, /quit (or Ctrl-D) leaves."
+CHAT_HELP = ("Ask about the documents; follow-ups may lean on the answer before (\"What did "
+             "he say?\", \"Why?\"). /reset forgets the conversation, /help "
+             "shows this, /quit (or Ctrl-D) leaves.")
 
 
 def _chat_command(line: str) -> str | None:
