@@ -1065,6 +1065,28 @@ def test_why_after_an_answer_asks_the_reason_next_to_what_it_quoted(embedder, tm
     assert sorted(near.values()) == [0, 1, 2]  # itself and the next two (none before)
 
 
+def test_an_injury_is_a_reason_and_a_consequence_is_none(embedder, tmp_path):
+    """"As a result he misses the quarter-final" gives no reason (it is one), while "The
+    winger is carrying a shoulder injury" gives one: "Why?" after the first asks the second."""
+    from qa_bot.answer.reasons import gives_reason, reason_phrase
+
+    assert not gives_reason("As a result he misses the quarter-final.")
+    assert reason_phrase("As a result he misses the quarter-final.") is None
+    assert gives_reason("As a result of the injury he misses the quarter-final.")
+    assert gives_reason("The winger is carrying a shoulder injury.")
+    engine = corpus_engine(embedder, tmp_path, {"winger.txt": (
+        "Baxter misses cup tie\n\nGloucester have been caught in a club-versus-country "
+        "row over Tom Baxter this week. The winger is carrying a shoulder injury and the "
+        "national team want him rested. As a result he misses the quarter-final against "
+        "Bristol on Saturday. \"We wanted him for this game, it is a big one for the "
+        "club,\" said the director of rugby, Nigel Hart.\n")})
+    chat = Conversation(engine, 3)
+    first = chat.ask("Which winger will miss the quarter-final against Bristol?")
+    assert first.answered and first.answer.startswith("As a result he misses")
+    reason = chat.ask("Why?")
+    assert reason.answered and "shoulder injury" in reason.answer.split("[1]")[0]
+
+
 def test_the_reason_a_sentence_gives_is_marked_for_a_why_question(embedder, tmp_path):
     """The reason phrase: what follows a cue of cause to the end of its clause (a figure's
     comma and point, an abbreviation's point do not end it), or a cause named whole; a

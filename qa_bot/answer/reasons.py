@@ -25,8 +25,9 @@ _ASKS_WHY = re.compile(r"^\W*((and|but|so)\s+)?(why|how\s+come|what\s+(caused|pr
 # Cues of cause or purpose that the reason follows ("due to stronger demand from China",
 # "after troops opened fire", "in a bid to halt the auction"), and a cause named whole
 # ("with an ankle injury", "through suspension"). Not "as" before a clause: as often "as it
-# affects" or "as expected" as a cause.
-_CUES = (r"because(?:\s+of)?|due\s+to|as\s+a\s+result(?:\s+of)?|owing\s+to|thanks\s+to|amid|"
+# affects" or "as expected" as a cause; nor "as a result" without "of": "As a result he
+# misses the final" is the consequence, its reason comes before it.
+_CUES = (r"because(?:\s+of)?|due\s+to|as\s+a\s+result\s+of|owing\s+to|thanks\s+to|amid|"
          r"following|after|in\s+order\s+to|so\s+as\s+to|so\s+that|"
          r"in\s+an?\s+(?:[\w-]+\s+)?(?:bid|attempt|effort)\s+to|"
          r"(?:aims?|aimed|aiming|hopes?|hoped|hoping|seeking|seeks?)\s+to|"
@@ -35,10 +36,11 @@ _CUES = (r"because(?:\s+of)?|due\s+to|as\s+a\s+result(?:\s+of)?|owing\s+to|thank
 _NAMED_CAUSE = (r"(?:with|through)\s+((?:an?\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
                 r"(?:injury|illness|knock|strain|virus|infection|suspension|a\s+ban))")
 # What gives a reason (the `why_reason` cue of the final ranking): those, a verb of cause
-# ("driving breweries to", "prompted", "the problem lies with") or a claim of one ("which
-# he says were sold cheaply").
+# ("driving breweries to", "prompted", "the problem lies with"), a claim of one ("which
+# he says were sold cheaply") or an injury, an illness, a ban (why someone misses a game).
 _REASON = re.compile(
     r"\b(?:" + _CUES + "|" + _NAMED_CAUSE + r"|since|reason|blamed|fears?|concerns?|"
+    r"injur(?:y|ies|ed)|illness|sickness|virus|infection|broken|fractured?|suspended|"
     r"driv(?:ing|en)|leading\s+to|(?:has|have|had)\s+(?:hit|hurt|dented|dampened|boosted|"
     r"fuelled|lifted|helped)|forc(?:ing|ed)|prompt(?:ed|ing)|meaning|caused|"
     r"(?:problem|trouble|cause)\s+(?:lies|is|was)|so\s+(?:the|it|he|she|they|we)|"
