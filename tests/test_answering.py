@@ -1074,6 +1074,8 @@ def test_an_injury_is_a_reason_and_a_consequence_is_none(embedder, tmp_path):
     assert reason_phrase("As a result he misses the quarter-final.") is None
     assert gives_reason("As a result of the injury he misses the quarter-final.")
     assert gives_reason("The winger is carrying a shoulder injury.")
+    assert gives_reason("He is out with a broken arm.")
+    assert not gives_reason("Revenues from the industry had broken new records.")
     engine = corpus_engine(embedder, tmp_path, {"winger.txt": (
         "Baxter misses cup tie\n\nGloucester have been caught in a club-versus-country "
         "row over Tom Baxter this week. The winger is carrying a shoulder injury and the "

@@ -40,7 +40,8 @@ _NAMED_CAUSE = (r"(?:with|through)\s+((?:an?\s+|his\s+|her\s+|their\s+)?(?:[\w-]
 # he says were sold cheaply") or an injury, an illness, a ban (why someone misses a game).
 _REASON = re.compile(
     r"\b(?:" + _CUES + "|" + _NAMED_CAUSE + r"|since|reason|blamed|fears?|concerns?|"
-    r"injur(?:y|ies|ed)|illness|sickness|virus|infection|broken|fractured?|suspended|"
+    r"injur(?:y|ies|ed)|illness|sickness|virus|infection|suspended|(?:broken|fractured?)\s+"
+    r"(?:\w+\s+)?(?:arm|leg|ankle|wrist|foot|hand|nose|jaw|bone|thumb|finger|toe|rib|hip)s?|"
     r"driv(?:ing|en)|leading\s+to|(?:has|have|had)\s+(?:hit|hurt|dented|dampened|boosted|"
     r"fuelled|lifted|helped)|forc(?:ing|ed)|prompt(?:ed|ing)|meaning|caused|"
     r"(?:problem|trouble|cause)\s+(?:lies|is|was)|so\s+(?:the|it|he|she|they|we)|"
