@@ -57,7 +57,9 @@ def _highlight(c: Candidate, question: str, best: bool, block: list[Candidate]
     something else; the reader's phrase is rarely a reason). Else, when `c` is the best
     sentence and the question asks who a named person is, what it says they are
     (people.AskedWho.description, in any sentence of its quote `block`); for a score the
-    score; else the reader's span when sure enough; None for neither."""
+    score; else the reader's span when sure enough and of the asked kind (a date grown
+    whole: phrase.whole_date), else the sentence's phrase of the asked kind
+    (phrase.of_asked_kind), else the reader's span when sure enough; None for neither."""
     base = c.scored.sentence.start
     if asks_why(question):  # the reader's phrase is rarely the reason: a figure, a name
         found = reason_phrase(c.scored.text) if best else None
