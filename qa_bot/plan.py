@@ -103,8 +103,8 @@ class Roots:
     def gone(self, held: list[str]) -> list[str]:
         """The roots no longer on disk that hold some of the `held` paths (what the index
         holds): a sync removes those documents ("qa-bot index deleted.txt")."""
-        return [top for top in self.tops if not os.path.lexists(top)
-                and any(p == top or p.startswith(os.path.join(top, "")) for p in held)]
+        return [top for top, under in zip(self.tops, self.under) if not os.path.lexists(top)
+                and any(p == top or p.startswith(under) for p in held)]
 
     def empty(self, paths: list[str]) -> list[str]:
         """The roots that are folders holding none of `paths`."""

@@ -101,6 +101,18 @@ def test_user_errors_are_one_line_and_non_zero(built, tmp_path):
                               "not empty and not a qa-bot index")
 
 
+def test_a_config_elsewhere_reads_its_corpus_from_its_own_folder(tmp_path):
+    """Run from another folder with --config, the corpus paths are the config's (seeds/ next
+    to it), so the first ask builds the index and answers: the check that names a missing
+    corpus reads them as the sync does."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = qa_bot("--config", str(REPO / "config.toml"), "--index-dir", str(tmp_path / "idx"),
+                  "ask", QUESTION, cwd=elsewhere)
+    assert proc.returncode == 0, proc.stderr
+    assert "building it from seeds" in proc.stderr and "Kim Song" in proc.stdout
+
+
 def test_an_unquoted_question_is_asked_and_a_mistyped_option_is_named(built):
     """`qa-bot ask Who is ...?` (no quotes) asks the words as one question; an option it
     does not know gets the one meant, and a global option after the command where it goes."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 # A year, not a clock time ("at 1815 GMT" is no year)
+_NOT_CLOCK = r"(?!\s*(gmt|bst|cet|et|hrs|hours|local\s+time)\b)"
 YEAR_OR_DATE = re.compile(
-    r"\b((1\d{3}|20\d{2})(?!\s*(gmt|bst|cet|et|hrs|hours|local\s+time)\b)|"
+    r"\b((1\d{3}|20\d{2})" + _NOT_CLOCK + r"|"
     r"\d{1,2}(st|nd|rd|th)?\s+century|january|february|march|april|may|june|july|august|"
     r"september|october|november|december|\d+s)\b", re.I)
 # A day named by its name or relative to the report ("on Wednesday", "tomorrow"): news
@@ -21,13 +22,12 @@ NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|ele
                     r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
                     r"dozen|half|percent)\b", re.I)
 # A date as a reader marks it: "16 March", "late March 2005", "2003", "the 1990s", "19th
-# century"
-# (months capitalised: "may" is a verb)
+# century" (months capitalised: "may" is a verb)
 DATE_PHRASE = re.compile(
     r"\b((early|late|mid|(the\s+)?(end|start|beginning|middle)\s+of)[\s-]+)?"
     r"(\d{1,2}(st|nd|rd|th)?\s+)?(?-i:January|February|March|April|May|June|July|August|"
     r"September|October|November|December)(\s+\d{1,2}(st|nd|rd|th)?\b)?(,?\s+(1\d{3}|20\d{2})\b)?"
-    r"|\b(1\d{3}|20\d{2})s?\b(?!\s*(gmt|bst|cet|et|hrs|hours|local\s+time)\b)"
+    r"|\b(1\d{3}|20\d{2})s?\b" + _NOT_CLOCK +
     r"|\b\d{1,2}(st|nd|rd|th)?\s+century\b", re.I)
 # ("When he was in Italy, how much ...?" asks how much: its "when" opens a clause)
 _ASKS_WHEN = re.compile(r"^\W*(and\s+)?((on|by|from|until|till|before|after)\s+)?(when(?!\s"
@@ -66,6 +66,10 @@ _CURRENCY_WORD = (r"dollars?|pounds|euros?|yen|yuan|naira|rand|baht|lira|francs?
                   r"rupiah|ringgit")
 _MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?p\b|\bRs\.?\s?\d|\b(" + _CURRENCY_WORD
                     + r"|usd|gbp|eur|chf|jpy)\b", re.I)
+# What a match of the age pattern below holds around the age itself: "aged 57",
+# "Redknapp, 57,", "was 22 when" (the age phrase marked is "57", "22": phrase.of_asked_kind)
+AGE_AROUND = re.compile(r"^((age\s+of|aged?|was|is|were|turned|turns|reached)\s+|"
+                        r"[A-Z][\w'\u2019-]*,\s)|(,|\s+(when|as|before|after))$")
 # Narrower than "a figure": what "how tall", "how old", "how long" and "how much" ask for,
 # as pairs (the question asks for it, a sentence holds it); the first the question matches
 # wins.

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from qa_bot.answer.kinds import DATE_PHRASE, DAY, NUMBER, YEAR_OR_DATE, asked_pattern
+from qa_bot.answer.kinds import AGE_AROUND, DATE_PHRASE, DAY, NUMBER, YEAR_OR_DATE, \
+    asked_pattern
 
 _TRIM = " \t\n,.;:!?\"'“”‘’()[]—–-"
 _JOINERS = "-'’.,/"  # inside a word or a figure: "15-year-old", "Egwin's", "1,692", "3.5"
@@ -109,12 +110,6 @@ def _whole_name(s: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-# What a match of an age pattern holds around the age itself: "aged 57", "Redknapp, 57,",
-# "was 22 when" mark "57", "22"
-_AGE_WORDS = re.compile(r"^((age\s+of|aged?|was|is|were|turned|turns|reached)\s+|"
-                        r"[A-Z][\w'’-]*,\s)|(,|\s+(when|as|before|after))$")
-
-
 def of_asked_kind(question: str, sentence: str, near: int | None) -> tuple[int, int] | None:
     """The phrase of the kind the question asks for (kinds.asked_pattern: a date, an age, a
     sum of money, a count...; not any figure) that the sentence holds and the question does
@@ -138,9 +133,9 @@ def of_asked_kind(question: str, sentence: str, near: int | None) -> tuple[int, 
 
 
 def _core(sentence: str, m: re.Match) -> tuple[int, int]:
-    """A match without the words an age pattern needs around the age ("aged", "Redknapp,")."""
+    """A match without the words the age pattern needs around the age (kinds.AGE_AROUND)."""
     start, end = m.span()
-    while cut := _AGE_WORDS.search(sentence[start:end]):
+    while cut := AGE_AROUND.search(sentence[start:end]):
         if cut.start() == 0:
             start += cut.end()
         else:

@@ -27,8 +27,8 @@ def ensure_index(engine: Engine) -> None:
     """Build the index from the configured corpus when there is none yet."""
     if not engine.has_index():
         engine.store.check_owner()  # a wrong --index-dir says so before anything is built
-        for path in engine.cfg.corpus.paths:
-            if not os.path.exists(path):
+        for path in engine.cfg.corpus_paths:  # from the config's folder, as sync reads them
+            if not path.exists():
                 raise InputError(f"{path}: no such file or directory, so no index can be built "
                                  f"in {engine.cfg.index_dir} (run qa-bot in the folder of its "
                                  f"config.toml, or pass --config or --index-dir)")
