@@ -1120,3 +1120,36 @@ def test_the_reason_a_sentence_gives_is_marked_for_a_why_question(embedder, tmp_
         "forced by Russia.\n\nThe unit pumps a million barrels a day.\n")})
     answer = engine.ask("Why was the oil unit sold?")
     assert answer.answered and not any(c.highlight for c in answer.citations)
+
+
+BREWER = ("Brewer cuts dividend\n\n"
+          "Northfield Breweries has cut its annual dividend for the first time in twenty "
+          "years.\n\n"
+          "The payout falls from 12p to 8p a share. The board blamed a slump in pub sales "
+          "over the wet summer.\n\n"
+          "Shares in the group closed 3% lower on Thursday.\n")
+
+
+def test_a_why_answer_that_gives_no_reason_is_joined_by_the_reason_after_it(embedder,
+                                                                            tmp_path):
+    """News states what happened, then why: when the sentence a why-question is answered
+    with gives no reason, the first of the next two sentences of its article that gives one
+    joins the answer (a quote of its own from another paragraph, verbatim), its reason
+    phrase marked when a cue of cause shows it."""
+    from qa_bot.answer.reasons import gives_reason, reason_after
+
+    engine = corpus_engine(embedder, tmp_path, {"brewer.txt": BREWER})
+    gen = engine.generation()
+    doc = next(iter(gen.documents))
+    text = source_text(engine, doc)
+    lead = text.index("Northfield Breweries has cut")
+    row, sent = reason_after(gen, doc, lead)
+    assert text[sent.start:sent.end].startswith("The board blamed a slump")
+    assert reason_after(gen, doc, sent.start) is None  # nothing after it gives one
+    answer = engine.ask("Why did Northfield Breweries cut its dividend?")
+    cited = [c for c in answer.citations if c.cited]
+    assert answer.answered and len(cited) == 2
+    assert not gives_reason(cited[0].quote) and "blamed a slump in pub sales" in cited[1].quote
+    for c in answer.citations:
+        assert text[c.start:c.end] == c.quote
+    assert answer.answer.index("[1]") < answer.answer.index("blamed") < answer.answer.index("[2]")

@@ -9,6 +9,7 @@ sentence (nor two copies of it, SAME_SENTENCE), near-duplicate passages appear o
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from qa_bot.answer.confidence import sigmoid
@@ -19,7 +20,7 @@ from qa_bot.answer.kinds import SCORE, asked_pattern
 from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, span_type
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
-from qa_bot.answer.reasons import asks_why, reason_phrase
+from qa_bot.answer.reasons import asks_why, gives_reason, reason_after, reason_phrase
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.answer.unknown import unknown_name, unknown_year
 from qa_bot.chunking import Sentence
@@ -96,10 +97,10 @@ def _same_sentence(a: str, b: str) -> bool:
     return jaccard(_words(a), _words(b)) >= SAME_SENTENCE
 
 
-def _citation(n: int, hit: Hit, gen: Generation, sent: Sentence, text: str, score: float,
+def _citation(n: int, row: int, gen: Generation, sent: Sentence, text: str, score: float,
               cited: bool = False, highlight: tuple[int, int] | None = None) -> Citation:
-    c = gen.chunks[hit.row]
-    meta = gen.documents.of_row(hit.row)
+    c = gen.chunks[row]
+    meta = gen.documents.of_row(row)
     return Citation(n=n, doc_id=c.doc_id, title=c.title, source=meta.get("source", ""),
                     section=c.section, paragraph=sent.paragraph, quote=text,
                     start=sent.start, end=sent.end, passage=c.text,
@@ -137,6 +138,26 @@ def _quote(block: list[Candidate], hits: list[Hit], gen: Generation
     chunk = gen.chunks[hits[block[0].scored.hit].row]
     span = Sentence(first.start, last.end, first.paragraph, first.page)
     return span, chunk.text[first.start - chunk.start:last.end - chunk.start]
+
+
+def _with_reason(first: Citation, reason: tuple[int, Sentence], gen: Generation,
+                 score: float) -> list[Citation]:
+    """The answer's first quote and the reason (reasons.reason_after) after it: one quote
+    when the reason follows it in its passage, else a second quote; the reason phrase
+    marked."""
+    row, sent = reason
+    chunk = gen.chunks[row]
+    text = chunk.text[sent.start - chunk.start:sent.end - chunk.start]
+    found = reason_phrase(text)
+    mark = (sent.start + found[0], sent.start + found[1]) if found else first.highlight
+    if chunk.start <= first.start and chunk.text[first.end - chunk.start:
+                                                 sent.start - chunk.start].strip() == "":
+        return [dataclasses.replace(first, quote=chunk.text[first.start - chunk.start:
+                                                            sent.end - chunk.start],
+                                    end=sent.end, highlight=mark)]
+    return [first, _citation(2, row, gen, sent, text, score, cited=True,
+                             highlight=(sent.start + found[0], sent.start + found[1])
+                             if found else None)]
 
 
 def _article(c: Candidate, hits: list[Hit], gen: Generation) -> str:
@@ -183,6 +204,10 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     # what the answer's own article says: a second sentence from another story may hold a
     # sum or a name, but it does not make the best sentence answer the question
     doc = gen.chunks[hits[best.scored.hit].row].doc_id
+    reason = None  # asked why, the sentences chosen give no reason: one right after may
+    if asks_why(question) and not any(gives_reason(c.scored.text) for c in chosen):
+        reason = reason_after(gen, doc, best.scored.sentence.start)
+        chosen = [best] if reason else chosen
     said = [c.scored.text for c in chosen if gen.chunks[hits[c.scored.hit].row].doc_id == doc]
     unknown = unknown_name(question, gen.lexical.document_frequency,
                            [gen.chunks[h.row].text for h in hits])
@@ -204,10 +229,13 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         sent, text = _quote(block, hits, gen)
         top = max(block, key=lambda c: c.score)
         quoted.update([text, *(c.scored.text for c in block)])
-        citations.append(_citation(len(citations) + 1, hits[block[0].scored.hit], gen, sent,
+        citations.append(_citation(len(citations) + 1, hits[block[0].scored.hit].row, gen, sent,
                                    text, top.score, cited=True,
                                    highlight=_highlight(top, ranking.cased or question,
                                                         top is best, block)))
+    if reason and citations:
+        citations[:1] = _with_reason(citations[0], reason, gen, best.score)
+        quoted.update(c.quote for c in citations)
     cited_hits = {c.scored.hit for c in chosen} if answered else set()
     best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
     for s in sorted(scored, key=lambda s: -s.score):
@@ -226,7 +254,7 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         if s is None or any(_same_sentence(s.text, q) for q in quoted):
             continue
         quoted.add(s.text)
-        citations.append(_citation(len(citations) + 1, hits[i], gen, s.sentence, s.text,
+        citations.append(_citation(len(citations) + 1, hits[i].row, gen, s.sentence, s.text,
                                    c.score if c else s.score))
     if not answered:
         reply = f"{NOT_ANSWERED[:-1]}: none of them mentions “{unknown}”." if unknown \

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from qa_bot.chunking import Sentence
 from qa_bot.index import Generation
 
 _ASKS_WHY = re.compile(r"^\W*((and|but|so)\s+)?(why|how\s+come|what\s+(caused|prompted|led)|"
@@ -114,6 +115,23 @@ def sentence_distances(gen: Generation, quoted: tuple[tuple[str, int], ...]
                 key = (doc, starts[i])
                 out[key] = min(out.get(key, NEAR + 1), abs(i - where[q]))
     return out
+
+
+def reason_after(gen: Generation, doc: str, start: int) -> tuple[int, Sentence] | None:
+    """(chunk row, sentence) of the first of the NEAR sentences after the one at `start` in
+    article `doc` that gives a reason (gives_reason); None when none does. A story states
+    what happened, then why: "Axa Sun Life has lowered bonus payouts. [...] Axa blamed a
+    poor stock market performance for the cut." """
+    after: dict[int, tuple[int, Sentence]] = {}
+    for row in gen.rows_of(doc):
+        for s in gen.chunks[row].sentences:
+            if s.start > start:
+                after.setdefault(s.start, (row, s))
+    for row, s in [after[k] for k in sorted(after)][:NEAR]:
+        chunk = gen.chunks[row]
+        if gives_reason(chunk.text[s.start - chunk.start:s.end - chunk.start]):
+            return row, s
+    return None
 
 
 def reason_bonus(distance: int | None, text: str) -> float:
