@@ -1076,6 +1076,12 @@ def test_an_injury_is_a_reason_and_a_consequence_is_none(embedder, tmp_path):
     assert gives_reason("The winger is carrying a shoulder injury.")
     assert gives_reason("He is out with a broken arm.")
     assert not gives_reason("Revenues from the industry had broken new records.")
+    # "since" and "reason" as they tell when, or say nothing of a cause
+    assert not gives_reason("England have struggled since the retirement of their captain.")
+    assert not gives_reason("The row has since been forgotten.")
+    assert not gives_reason("Fans had every reason to believe she would run.")
+    assert gives_reason("He was rested, since the club needed him fit for the final.")
+    assert gives_reason("The reason for the cut was the cost of fuel.")
     engine = corpus_engine(embedder, tmp_path, {"winger.txt": (
         "Baxter misses cup tie\n\nGloucester have been caught in a club-versus-country "
         "row over Tom Baxter this week. The winger is carrying a shoulder injury and the "

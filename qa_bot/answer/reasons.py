@@ -38,10 +38,18 @@ _NAMED_CAUSE = (r"(?:with|through)\s+((?:an?\s+|his\s+|her\s+|their\s+)?(?:[\w-]
                 r"(?:injury|illness|knock|strain|virus|infection|suspension|a\s+ban))")
 # What gives a reason (the `why_reason` cue of the final ranking): those, a verb of cause
 # ("driving breweries to", "prompted", "the problem lies with"), a claim of one ("which
-# he says were sold cheaply") or an injury, an illness, a ban (why someone misses a game).
+# he says were sold cheaply") or an injury, an illness, an ailment, a ban (why someone
+# misses a game: "troubled by a sore hip", "an ankle problem"). "Since" only where it
+# opens a clause (", since the firm needed cash"): "has since been forgotten", "struggled
+# since the retirement of" tell when; "reason" only as the reason for or behind
+# something, not "every reason to believe".
 _REASON = re.compile(
-    r"\b(?:" + _CUES + "|" + _NAMED_CAUSE + r"|since|reason|blamed|fears?|concerns?|"
-    r"injur(?:y|ies|ed)|illness|sickness|virus|infection|suspended|(?:broken|fractured?)\s+"
+    r"\b(?:" + _CUES + "|" + _NAMED_CAUSE + r"|(?:(?<=,\s)|(?<=^))since(?!\s+(?:then|\d))|"
+    r"reasons?\s+(?:for|why|is|was|being|behind)|blamed|fears?|concerns?|"
+    r"injur(?:y|ies|ed)|illness|sickness|virus|infection|suspended|sore|"
+    r"(?:troubled|hampered|plagued)\s+by|(?:hip|knee|back|ankle|groin|hamstring|calf|thigh|"
+    r"shoulder|neck|foot|elbow|wrist|heel|achilles)\s+(?:problems?|trouble|complaint)|"
+    r"(?:broken|fractured?)\s+"
     r"(?:\w+\s+)?(?:arm|leg|ankle|wrist|foot|hand|nose|jaw|bone|thumb|finger|toe|rib|hip)s?|"
     r"driv(?:ing|en)|leading\s+to|(?:has|have|had)\s+(?:hit|hurt|dented|dampened|boosted|"
     r"fuelled|lifted|helped)|forc(?:ing|ed)|prompt(?:ed|ing)|meaning|caused|"
