@@ -993,6 +993,31 @@ def test_a_role_named_only_as_another_firms_is_not_the_asked_holder(embedder, tm
     assert answered.answered and "Karl Brant" in answered.answer
 
 
+def test_another_ministers_portfolio_does_not_answer_who_holds_one(embedder, tmp_path):
+    """"Who is Freedonia's defence minister?" is not answered by a sentence naming
+    Freedonia's finance minister: the portfolio the question names (the word before
+    "minister" / "secretary") must be named; a rank, a determiner or a nationality before
+    it is no portfolio."""
+    from qa_bot.answer.roles import other_portfolio
+
+    finance = ["The priority for Finance Minister Otto Brandt is to cut the deficit."]
+    assert other_portfolio("Who is Freedonia's defence minister?", finance)
+    assert not other_portfolio("Who is Freedonia's finance minister?", finance)
+    assert not other_portfolio("Which Freedonian minister spoke?", finance)
+    assert not other_portfolio("Which French minister spoke?", finance)
+    assert not other_portfolio("Who is the junior minister?", finance)
+    assert other_portfolio("Who is the shadow home secretary?", finance)
+    engine = corpus_engine(embedder, tmp_path, {"budget.txt": (
+        "Freedonia budget aims at poverty\n\nFreedonia's government has set out its "
+        "budget for the coming year.\n\nThe priority for Finance Minister Otto Brandt is "
+        "to cut the deficit and keep the coalition's smaller parties onside.\n\nDefence "
+        "spending will rise by 5%, the budget papers show.\n")})
+    declined = engine.ask("Who is Freedonia's defence minister?")
+    assert not declined.answered and declined.confidence == 0.0
+    answered = engine.ask("Who is Freedonia's finance minister?")
+    assert answered.answered and "Otto Brandt" in answered.answer
+
+
 def test_typing_slips_are_mended_from_the_corpus_words():
     """A word that neither the passages (by its stem) nor English (the model's vocabulary)
     hold is replaced by the word one slip away (a letter dropped, added, swapped with the

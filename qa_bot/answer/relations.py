@@ -18,7 +18,7 @@ from collections.abc import Callable
 from qa_bot.answer.features import match_terms, terms
 from qa_bot.answer.facts import RELATIONS, ROLE_FACTS
 from qa_bot.answer.names import question_name_spans, unaccented
-from qa_bot.answer.roles import held_by_another
+from qa_bot.answer.roles import held_by_another, other_portfolio
 
 
 def asked_relations(question: str) -> list[str]:
@@ -47,9 +47,12 @@ def role_of_another(question: str, facts: tuple[str, ...] | list[str], texts: li
                     ) -> bool:
     """The question asks who holds a role at what it names and `texts` name that role only
     as another's ("Who is the chief executive of Southcorp?" -> "Foster's chief executive";
-    roles.held_by_another)."""
+    roles.held_by_another), or another minister's portfolio ("Who is India's defence
+    minister?" -> "Finance Minister Palaniappan Chidambaram"; roles.other_portfolio)."""
     says = [RELATIONS[name][1] for name in facts if name in ROLE_FACTS]
-    return bool(says) and held_by_another(question, texts, says)
+    portfolio = {"minister", "secretary"} & set(facts)
+    return bool(says) and (held_by_another(question, texts, says)
+                           or bool(portfolio) and other_portfolio(question, texts))
 
 
 def about_someone_else(question: str, article: str, passages: Callable[[str], int]) -> bool:

@@ -137,3 +137,28 @@ def held_by_another(question: str, texts: list[str], says: list[re.Pattern]) -> 
         if not whose or any(w[:5] in named for w in whose):
             return False
     return True
+
+
+# "Who is India's defence minister?" asks for one portfolio's holder: "Finance Minister
+# Palaniappan Chidambaram" holds another. The portfolio is the lower-case word before
+# "minister" / "secretary" in the question ("defence", "foreign", "prime"); not a rank, a
+# determiner or a nationality ("junior minister", "the minister", "French minister"); a
+# capitalised word is as often a nationality our list lacks ("Freedonian minister").
+_PORTFOLIO = re.compile(r"\b([a-z][a-z-]*)\s+(?:minister|secretary)\b")
+_NOT_PORTFOLIO = QUALIFIERS | frozenset(
+    "the a an his her their its our this that cabinet government senior new current "
+    "which what whose".split())
+_NATIONALITY = re.compile(r"(?i)^(?:" + DEMONYMS + r")$")
+
+
+def other_portfolio(question: str, texts: list[str]) -> bool:
+    """The question asks who holds a minister's or secretary's portfolio ("Who is India's
+    defence minister?") and none of `texts` names that portfolio's word ("Finance
+    Minister Palaniappan Chidambaram" is another's; a prime minister may be a "premier").
+    False when it names none."""
+    found = _PORTFOLIO.search(question)
+    word = found.group(1) if found else ""
+    if not word or word in _NOT_PORTFOLIO or _NATIONALITY.match(word):
+        return False
+    said = r"\b(?:prime|premier)" if word == "prime" else r"\b" + re.escape(word[:6])
+    return not any(re.search(said, t, re.I) for t in texts)
