@@ -1018,6 +1018,34 @@ def test_another_ministers_portfolio_does_not_answer_who_holds_one(embedder, tmp
     assert answered.answered and "Otto Brandt" in answered.answer
 
 
+def test_a_thing_mentioned_but_not_named_or_a_sum_withheld_is_no_answer(embedder, tmp_path):
+    """"Which corporate client hired Kestrel?" is not answered by "... for a corporate
+    client", nor "What fee did Norwich pay?" by "for an undisclosed fee": the sentence
+    mentions what is asked and leaves it out. A name after the mention names it; an answer
+    that does not repeat the noun is left alone."""
+    from qa_bot.answer.question import unnamed_asked_thing
+
+    asked = "Which corporate client hired the investigators Kestrel?"
+    assert unnamed_asked_thing(asked, ["Kestrel began work on Monday for a corporate client."])
+    assert not unnamed_asked_thing(asked, ["Kestrel began work for a client, Globex."])
+    assert not unnamed_asked_thing(asked, ["Kestrel worked for a client. Globex confirmed it."])
+    assert not unnamed_asked_thing(asked, ["Globex hired Kestrel on Monday."])
+    assert not unnamed_asked_thing("Which club did he join?", ["He joined the club in May."])
+    engine = corpus_engine(embedder, tmp_path, {
+        "kestrel.txt": "Kestrel hired over Globex bid\n\nThe business intelligence firm "
+                       "Kestrel has started due diligence work on Globex, for a corporate "
+                       "client.\n\nGlobex shares rose 4% on the news.\n",
+        "stuart.txt": "Norwich sign Stuart\n\nNorwich have signed Charlton midfielder Graham "
+                      "Stuart until the end of the season for an undisclosed fee.\n\nStuart, "
+                      "34, joined Charlton from Sheffield United in 1999.\n"})
+    for question in ("Which corporate client hired Kestrel to look into Globex?",
+                     "What fee did Norwich pay Charlton to sign Graham Stuart?"):
+        answer = engine.ask(question)
+        assert not answer.answered and answer.confidence == 0.0, question
+    answer = engine.ask("Which club did Graham Stuart join Charlton from?")
+    assert answer.answered and "Sheffield United" in answer.answer
+
+
 def test_typing_slips_are_mended_from_the_corpus_words():
     """A word that neither the passages (by its stem) nor English (the model's vocabulary)
     hold is replaced by the word one slip away (a letter dropped, added, swapped with the

@@ -1,29 +1,27 @@
 """A Ranking -> an Answer: the sentence (or two) of the corpus that answer the question,
 the answer phrase marked inside it, and one Citation per quote: the answer's quotes first
-(two sentences that follow each other in a passage make one quote), then the other
-nearest passages, one each (how sentences are ranked: qa_bot/answer/ranking.py).
+(two sentences that follow each other in a passage make one quote: qa_bot/answer/quotes.py),
+then the other nearest passages, one each (how sentences are ranked:
+qa_bot/answer/ranking.py). It decides; quotes.py cuts the quotes.
 
 Invariants: see qa_bot/answer/types.py; in addition no two citations quote the same
-sentence (nor two copies of it, SAME_SENTENCE), near-duplicate passages appear once, and
-[1] is the answer's passage."""
+sentence (nor two copies of it, quotes.SAME_SENTENCE), near-duplicate passages appear
+once, and [1] is the answer's passage."""
 
 from __future__ import annotations
 
-import dataclasses
-import re
-
-from qa_bot.answer.confidence import sigmoid
-from qa_bot.answer.features import Scored, jaccard
+from qa_bot.answer.features import Scored
 from qa_bot.answer.phrase import of_asked_kind, whole_date
 from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, who_is
 from qa_bot.answer.kinds import SCORE, asked_pattern
-from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, span_type
+from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, \
+    span_type, unnamed_asked_thing
+from qa_bot.answer.quotes import citation, quote, quote_blocks, same_sentence, with_reason
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, gives_reason, reason_after, reason_phrase
 from qa_bot.answer.types import NOT_ANSWERED, Answer, Citation
 from qa_bot.answer.unknown import unknown_name, unknown_year
-from qa_bot.chunking import Sentence
 from qa_bot.index import Generation
 from qa_bot.retrieval import Hit
 
@@ -42,15 +40,6 @@ SECOND_SENTENCE_MARGIN = 0.5
 # 19 holding it.
 HIGHLIGHT_MIN = 0.2
 HIGHLIGHT_MIN_OF_KIND = 0.1
-# Two sentences whose sets of words are at least this alike are one sentence in two copies
-# of a story (the BBC set carries stories twice, a word changed: "at about 1230 GMT" / "at
-# 1230 GMT"): the answer quotes it once. Two different facts in one sentence frame ("Sales
-# rose 5% in 2004" / "Sales rose 7% in 2005") share far fewer. Not the 5-word shingles
-# that collapse near-duplicate passages (features.collapse_duplicates): in a sentence of
-# 20 words, one inserted word changes up to 5 of its 16 shingles.
-SAME_SENTENCE = 0.8
-
-
 def _highlight(c: Candidate, question: str, best: bool, block: list[Candidate]
                ) -> tuple[int, int] | None:
     """The answer phrase of candidate `c` in source offsets. For a why-question only the
@@ -88,78 +77,6 @@ def _highlight(c: Candidate, question: str, best: bool, block: list[Candidate]
     return None
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
-
-
-def _same_sentence(a: str, b: str) -> bool:
-    """One sentence in two copies of a story: word sets at least SAME_SENTENCE alike."""
-    return jaccard(_words(a), _words(b)) >= SAME_SENTENCE
-
-
-def _citation(n: int, row: int, gen: Generation, sent: Sentence, text: str, score: float,
-              cited: bool = False, highlight: tuple[int, int] | None = None) -> Citation:
-    c = gen.chunks[row]
-    meta = gen.documents.of_row(row)
-    return Citation(n=n, doc_id=c.doc_id, title=c.title, source=meta.get("source", ""),
-                    section=c.section, paragraph=sent.paragraph, quote=text,
-                    start=sent.start, end=sent.end, passage=c.text,
-                    score=round(sigmoid(score), 4), page=sent.page, cited=cited,
-                    highlight=highlight)
-
-
-def _blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation
-            ) -> list[list[Candidate]]:
-    """The chosen sentences grouped into quotes: two sentences of one passage that follow
-    each other make one quote (source order); every other sentence is a quote of its own.
-    The best sentence's quote comes first."""
-    place = []  # (passage, sentence number in it) of each chosen sentence
-    for c in chosen:
-        starts = [s.start for s in gen.chunks[hits[c.scored.hit].row].sentences]
-        place.append((c.scored.hit, starts.index(c.scored.sentence.start)))
-
-    blocks: list[list[int]] = []
-    for i, (hit, at) in enumerate(place):
-        near = next((b for b in blocks if any(
-            place[j][0] == hit and abs(place[j][1] - at) == 1 for j in b)), None)
-        if near is None:
-            blocks.append([i])
-        else:
-            near.append(i)
-    return [sorted((chosen[j] for j in b), key=lambda c: c.scored.sentence.start)
-            for b in blocks]
-
-
-def _quote(block: list[Candidate], hits: list[Hit], gen: Generation
-           ) -> tuple[Sentence, str]:
-    """One quote for a block of adjacent sentences: the first sentence's place, spanning
-    to the last one's end, text sliced from the passage (so verbatim)."""
-    first, last = block[0].scored.sentence, block[-1].scored.sentence
-    chunk = gen.chunks[hits[block[0].scored.hit].row]
-    span = Sentence(first.start, last.end, first.paragraph, first.page)
-    return span, chunk.text[first.start - chunk.start:last.end - chunk.start]
-
-
-def _with_reason(first: Citation, reason: tuple[int, Sentence], gen: Generation,
-                 score: float) -> list[Citation]:
-    """The answer's first quote and the reason (reasons.reason_after) after it: one quote
-    when the reason follows it in its passage, else a second quote; the reason phrase
-    marked."""
-    row, sent = reason
-    chunk = gen.chunks[row]
-    text = chunk.text[sent.start - chunk.start:sent.end - chunk.start]
-    found = reason_phrase(text)
-    mark = (sent.start + found[0], sent.start + found[1]) if found else first.highlight
-    if chunk.start <= first.start and chunk.text[first.end - chunk.start:
-                                                 sent.start - chunk.start].strip() == "":
-        return [dataclasses.replace(first, quote=chunk.text[first.start - chunk.start:
-                                                            sent.end - chunk.start],
-                                    end=sent.end, highlight=mark)]
-    return [first, _citation(2, row, gen, sent, text, score, cited=True,
-                             highlight=(sent.start + found[0], sent.start + found[1])
-                             if found else None)]
-
-
 def _article(c: Candidate, hits: list[Hit], gen: Generation) -> str:
     """The whole document the candidate sentence comes from (Generation.article_text)."""
     return gen.article_text(gen.chunks[hits[c.scored.hit].row].doc_id)
@@ -172,7 +89,9 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
     decline names the name) or the sentences it would quote from the best sentence's
     article lack the height, age, duration or amount the question asks for
     (question.lacks_asked_kind) or a name it asks for in so many words
-    (question.lacks_asked_name; a person's: people.lacks_asked_person) or the person it asks
+    (question.lacks_asked_name; a person's: people.lacks_asked_person) or name the thing a
+    which-question asks about only as "a corporate client" (question.unnamed_asked_thing)
+    or the person it asks
     about ("Who is Stuart Rose?": people.lacks_person_asked_about), or do not give
     the looked-up fact it asks for (where someone was born, who runs a firm: Ranking.facts,
     relations.fact_not_given); else the best
@@ -197,7 +116,7 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         answered, confidence = True, threshold
     distinct: list[Candidate] = []  # a sentence two articles share is quoted once
     for c in read:
-        if not any(_same_sentence(c.scored.text, d.scored.text) for d in distinct):
+        if not any(same_sentence(c.scored.text, d.scored.text) for d in distinct):
             distinct.append(c)
     chosen = [best] + [c for c in distinct[1:min(max_sentences, top_k)]
                        if c.score >= best.score - SECOND_SENTENCE_MARGIN]
@@ -215,26 +134,27 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         answered, confidence = False, 0.0
     if answered and (unknown_year(question, gen.lexical.document_frequency)
                      or lacks_asked_kind(question, said) or lacks_asked_name(question, said)
+                     or unnamed_asked_thing(question, said)
                      or lacks_asked_person(question, said)
                      or lacks_person_asked_about(ranking.cased or question, said)
                      or fact_not_given(ranking.cased or question, ranking.facts, said,
                                        lambda: _article(best, hits, gen),
                                        gen.lexical.document_frequency)):
         answered, confidence = False, 0.0
-    blocks = _blocks(chosen, hits, gen) if answered else []
+    blocks = quote_blocks(chosen, hits, gen) if answered else []
 
     citations: list[Citation] = []
     quoted: set[str] = set()
     for block in blocks:
-        sent, text = _quote(block, hits, gen)
+        sent, text = quote(block, hits, gen)
         top = max(block, key=lambda c: c.score)
         quoted.update([text, *(c.scored.text for c in block)])
-        citations.append(_citation(len(citations) + 1, hits[block[0].scored.hit].row, gen, sent,
+        citations.append(citation(len(citations) + 1, hits[block[0].scored.hit].row, gen, sent,
                                    text, top.score, cited=True,
                                    highlight=_highlight(top, ranking.cased or question,
                                                         top is best, block)))
     if reason and citations:
-        citations[:1] = _with_reason(citations[0], reason, gen, best.score)
+        citations[:1] = with_reason(citations[0], reason, gen, best.score)
         quoted.update(c.quote for c in citations)
     cited_hits = {c.scored.hit for c in chosen} if answered else set()
     best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
@@ -251,10 +171,10 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
             continue
         c = best_read.get(i)
         s = c.scored if c else best_of.get(i)
-        if s is None or any(_same_sentence(s.text, q) for q in quoted):
+        if s is None or any(same_sentence(s.text, q) for q in quoted):
             continue
         quoted.add(s.text)
-        citations.append(_citation(len(citations) + 1, hits[i].row, gen, s.sentence, s.text,
+        citations.append(citation(len(citations) + 1, hits[i].row, gen, s.sentence, s.text,
                                    c.score if c else s.score))
     if not answered:
         reply = f"{NOT_ANSWERED[:-1]}: none of them mentions “{unknown}”." if unknown \

@@ -100,11 +100,14 @@ _KINDS = (
                 r"sentence|jail\s+term)\b", re.I),
      re.compile(r"\b" + _COUNT + r"[\s-]+" + _TIME_UNIT + r"\b|\d+:\d+|\d+(\.\d+)?\s*(s|secs?)\b|"
                 r"\b\d{1,4}\s*(gmt|bst|cet|am|pm)\b|\b(midnight|noon|midday)\b|" + _LENGTH, re.I)),
-    # a sum of money: "How much is McDonald's paying MTV?" (or "What is the deal worth?")
+    # a sum of money: "How much is McDonald's paying MTV?" (or "What is the deal worth?",
+    # "What fee did Norwich pay?": "for an undisclosed fee" says no sum)
     # is not answered by "400 million homes" ("By how much did spending rise?" asks for a
     # rate: the kind after this one)
     (re.compile(r"(?<!\bby\s)\bhow\s+much\s+(?!of\b)(?=.*\b(" + _MONEY_VERBS + r")\b)|"
-                r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\b.*\bworth\W*$", re.I),
+                r"\bwhat\s+(is|was|were|are|will\s+be|would\s+be)\b.*\bworth\W*$|"
+                r"\bwhat\s+(transfer\s+)?(fee|sum)\s+(did|does|do|will|would|has|had|is|was)\b",
+                re.I),
      _MONEY),
     # a weight: "How much does he weigh?" is not answered by "the 101-year-old"
     (re.compile(r"\bhow\s+(much\b.*\bweigh|heavy)\b|\bwhat\b.*\bweigh\W*$", re.I),

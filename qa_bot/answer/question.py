@@ -56,6 +56,43 @@ def lacks_asked_name(question: str, texts: list[str]) -> bool:
     return not any(n.lower() not in q for t in texts for n in names(t))
 
 
+# "Which corporate client hired GPW?": the thing a which-question asks to be named (the
+# last word before its verb: "client"), and a mention of it that leaves it unnamed ("for
+# a corporate client", "failed to win a contract in Iraq"): an indefinite one with no
+# name after it, in its sentence or the next one quoted, that the question does not hold
+# ("a club in France, Lyon"; "... a Turkish company. Turkey's Everasia is reported to have
+# won a contract" names it).
+_WHICH_THING = re.compile(r"^\W*(?:and\s+)?(?:(?:in|at|from|for|by|with|to|on|of)\s+)?which\s+"
+                          r"(?:[\w'-]+\s+){0,3}?([a-z][\w-]*?)s?\s+(?:is|was|were|are|did|"
+                          r"does|do|has|have|had|will|would|could|can|[a-z]+(?:ed|s))\b", re.I)
+_UNNAMING = r"\b(?:a|an|one|another|some|unnamed|undisclosed|unidentified)\s+(?:[\w-]+\s+){0,2}?"
+
+
+def unnamed_asked_thing(question: str, texts: list[str]) -> bool:
+    """A which-question's thing is mentioned in `texts`, and every mention leaves it
+    unnamed: "Which corporate client hired GPW?" is not answered by "GPW was starting work
+    on SSL, for a corporate client." A word of a name counts as the question's when one
+    begins with the other's first five letters ("Iraq" for "Iraqi"). False when it asks
+    no which-thing or `texts` never mention it (an answer need not repeat the noun: "Lyon"
+    answers "Which club ...?")."""
+    found = _WHICH_THING.search(question)
+    if not found:
+        return False
+    thing = re.escape(found.group(1).lower())
+    asked = [w.lower() for w in re.findall(r"\w+", question)]
+
+    def new_word(word: str) -> bool:
+        w = word.lower()
+        return not any(a.startswith(w[:5]) or w.startswith(a[:5]) for a in asked)
+
+    said = " ".join(texts)
+    mentions = list(re.finditer(r"\b" + thing + r"s?\b", said, re.I))
+    return bool(mentions) and all(
+        re.search(_UNNAMING + r"$", said[:m.start()], re.I)
+        and not any(new_word(w) for n in names(said[m.end():]) for w in re.findall(r"\w+", n))
+        for m in mentions)
+
+
 def answer_type(question: str, text: str, new_only: bool = False) -> float:
     """1 when the question asks for a date or a quantity (asked_pattern) and the sentence
     holds one, -1 when it asks for one and the sentence holds none, 0 for other questions
