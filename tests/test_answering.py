@@ -1161,7 +1161,9 @@ def test_the_reason_a_sentence_gives_is_marked_for_a_why_question(embedder, tmp_
               "the firm lost its U.S. contract"),
              ("Olsson is out for the season with an ankle injury.", "an ankle injury"),
              ("Yukos filed in Houston in an unsuccessful bid to halt the auction.",
-              "halt the auction")]
+              "halt the auction"),
+             ("Axa blamed a poor stock market performance for the cut, it said.",
+              "a poor stock market performance")]
     for sentence, want in cases:
         found = reason_phrase(sentence)
         assert found and sentence[found[0]:found[1]] == want, sentence

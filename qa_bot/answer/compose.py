@@ -16,7 +16,8 @@ from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, w
 from qa_bot.answer.kinds import SCORE, asked_pattern
 from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, \
     span_type, unnamed_asked_thing
-from qa_bot.answer.quotes import citation, quote, quote_blocks, same_sentence, with_reason
+from qa_bot.answer.quotes import citation, quote, quote_blocks, same_sentence, \
+    sentence_text, with_reason
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, gives_reason, reason_after, reason_phrase
@@ -149,13 +150,13 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
         sent, text = quote(block, hits, gen)
         top = max(block, key=lambda c: c.score)
         quoted.update([text, *(c.scored.text for c in block)])
-        citations.append(citation(len(citations) + 1, hits[block[0].scored.hit].row, gen, sent,
-                                   text, top.score, cited=True,
-                                   highlight=_highlight(top, ranking.cased or question,
-                                                        top is best, block)))
+        citations.append(citation(len(citations) + 1, hits[block[0].scored.hit].row, gen,
+                                  sent, text, top.score, cited=True,
+                                  highlight=_highlight(top, ranking.cased or question,
+                                                       top is best, block)))
     if reason and citations:
         citations[:1] = with_reason(citations[0], reason, gen, best.score)
-        quoted.update(c.quote for c in citations)
+        quoted.update([sentence_text(gen, *reason), *(c.quote for c in citations)])
     cited_hits = {c.scored.hit for c in chosen} if answered else set()
     best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
     for s in sorted(scored, key=lambda s: -s.score):
@@ -175,7 +176,7 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
             continue
         quoted.add(s.text)
         citations.append(citation(len(citations) + 1, hits[i].row, gen, s.sentence, s.text,
-                                   c.score if c else s.score))
+                                  c.score if c else s.score))
     if not answered:
         reply = f"{NOT_ANSWERED[:-1]}: none of them mentions “{unknown}”." if unknown \
             else NOT_ANSWERED

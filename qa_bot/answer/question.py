@@ -72,14 +72,15 @@ def unnamed_asked_thing(question: str, texts: list[str]) -> bool:
     """A which-question's thing is mentioned in `texts`, and every mention leaves it
     unnamed: "Which corporate client hired GPW?" is not answered by "GPW was starting work
     on SSL, for a corporate client." A word of a name counts as the question's when one
-    begins with the other's first five letters ("Iraq" for "Iraqi"). False when it asks
+    begins with the other's first five letters ("Iraq" for "Iraqi"; words of four letters
+    or more: "a" begins no name). False when it asks
     no which-thing or `texts` never mention it (an answer need not repeat the noun: "Lyon"
     answers "Which club ...?")."""
     found = _WHICH_THING.search(question)
     if not found:
         return False
     thing = re.escape(found.group(1).lower())
-    asked = [w.lower() for w in re.findall(r"\w+", question)]
+    asked = [w.lower() for w in re.findall(r"\w+", question) if len(w) > 3]
 
     def new_word(word: str) -> bool:
         w = word.lower()

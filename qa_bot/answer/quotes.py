@@ -38,7 +38,8 @@ def same_sentence(a: str, b: str) -> bool:
 
 
 def citation(n: int, row: int, gen: Generation, sent: Sentence, text: str, score: float,
-              cited: bool = False, highlight: tuple[int, int] | None = None) -> Citation:
+             cited: bool = False, highlight: tuple[int, int] | None = None) -> Citation:
+    """Citation `n` quoting `text` (at `sent`) of chunk `row`, its score a probability."""
     c = gen.chunks[row]
     meta = gen.documents.of_row(row)
     return Citation(n=n, doc_id=c.doc_id, title=c.title, source=meta.get("source", ""),
@@ -49,7 +50,7 @@ def citation(n: int, row: int, gen: Generation, sent: Sentence, text: str, score
 
 
 def quote_blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation
-            ) -> list[list[Candidate]]:
+                 ) -> list[list[Candidate]]:
     """The chosen sentences grouped into quotes: two sentences of one passage that follow
     each other make one quote (source order); every other sentence is a quote of its own.
     The best sentence's quote comes first."""
@@ -70,8 +71,7 @@ def quote_blocks(chosen: list[Candidate], hits: list[Hit], gen: Generation
             for b in blocks]
 
 
-def quote(block: list[Candidate], hits: list[Hit], gen: Generation
-           ) -> tuple[Sentence, str]:
+def quote(block: list[Candidate], hits: list[Hit], gen: Generation) -> tuple[Sentence, str]:
     """One quote for a block of adjacent sentences: the first sentence's place, spanning
     to the last one's end, text sliced from the passage (so verbatim)."""
     first, last = block[0].scored.sentence, block[-1].scored.sentence
@@ -80,14 +80,20 @@ def quote(block: list[Candidate], hits: list[Hit], gen: Generation
     return span, chunk.text[first.start - chunk.start:last.end - chunk.start]
 
 
+def sentence_text(gen: Generation, row: int, sent: Sentence) -> str:
+    """The text of sentence `sent` of chunk `row` (a slice of the passage)."""
+    chunk = gen.chunks[row]
+    return chunk.text[sent.start - chunk.start:sent.end - chunk.start]
+
+
 def with_reason(first: Citation, reason: tuple[int, Sentence], gen: Generation,
-                 score: float) -> list[Citation]:
+                score: float) -> list[Citation]:
     """The answer's first quote and the reason (reasons.reason_after) after it: one quote
     when the reason follows it in its passage, else a second quote; the reason phrase
     marked."""
     row, sent = reason
     chunk = gen.chunks[row]
-    text = chunk.text[sent.start - chunk.start:sent.end - chunk.start]
+    text = sentence_text(gen, row, sent)
     found = reason_phrase(text)
     mark = (sent.start + found[0], sent.start + found[1]) if found else first.highlight
     if chunk.start <= first.start and chunk.text[first.end - chunk.start:

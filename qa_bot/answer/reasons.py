@@ -159,12 +159,20 @@ _CAUSE_WHOLE = re.compile(r"\b" + _NAMED_CAUSE + r"\b", re.I)
 _CLAUSE_END = re.compile(r"[;:!?()\"\u201c\u201d]|,(?=\s)|(?<![A-Z])\.(?=\s|$)|\s[-\u2013\u2014]\s|"
                          r"\s(?:but|while|and\s+(?:said|says|added))\s")
 MAX_REASON_WORDS = 12
+# A cause blamed: "Axa blamed a poor stock market performance for the cut" (what lies
+# between "blamed" and "for", within the clause).
+_BLAMED = re.compile(r"\bblam(?:ed|es|ing)\s+((?:[^\s,;:]+\s+){0,%d}?[^\s,;:]+)\s+for\b"
+                     % (MAX_REASON_WORDS - 1), re.I)
 
 
 def reason_phrase(text: str) -> tuple[int, int] | None:
     """(start, end) in `text` of the reason it gives: what follows its first cue of cause
-    to the end of that clause (at most MAX_REASON_WORDS words), or a cause named whole
-    ("an ankle injury"); None when it gives none this way."""
+    to the end of that clause (at most MAX_REASON_WORDS words), a cause named whole
+    ("an ankle injury") or a cause blamed ("blamed weak demand for"); None when it gives
+    none this way."""
+    blamed = _BLAMED.search(text)
+    if blamed and not _CAUSE.search(text, 0, blamed.start()):
+        return blamed.start(1), blamed.end(1)
     whole = _CAUSE_WHOLE.search(text)
     cue = _CAUSE.search(text)
     if whole and (not cue or whole.start() < cue.start()):
