@@ -1031,6 +1031,10 @@ def test_a_thing_mentioned_but_not_named_or_a_sum_withheld_is_no_answer(embedder
     assert not unnamed_asked_thing(asked, ["Kestrel worked for a client. Globex confirmed it."])
     assert not unnamed_asked_thing(asked, ["Globex hired Kestrel on Monday."])
     assert not unnamed_asked_thing("Which club did he join?", ["He joined the club in May."])
+    assert unnamed_asked_thing("Which hospital was she angry about?",
+                               ["She harangued him over the state of her local hospital."])
+    assert not unnamed_asked_thing("Which side did they beat?",
+                                   ["They praised their side's win over Queen of the South."])
     engine = corpus_engine(embedder, tmp_path, {
         "kestrel.txt": "Kestrel hired over Globex bid\n\nThe business intelligence firm "
                        "Kestrel has started due diligence work on Globex, for a corporate "

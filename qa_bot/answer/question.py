@@ -58,14 +58,15 @@ def lacks_asked_name(question: str, texts: list[str]) -> bool:
 
 # "Which corporate client hired GPW?": the thing a which-question asks to be named (the
 # last word before its verb: "client"), and a mention of it that leaves it unnamed ("for
-# a corporate client", "failed to win a contract in Iraq"): an indefinite one with no
-# name after it, in its sentence or the next one quoted, that the question does not hold
-# ("a club in France, Lyon"; "... a Turkish company. Turkey's Everasia is reported to have
-# won a contract" names it).
+# a corporate client", "failed to win a contract in Iraq", "her local hospital"): an
+# indefinite or possessive one with no name after it, in its sentence or the next one
+# quoted, that the question does not hold ("a club in France, Lyon"; "... a Turkish
+# company. Turkey's Everasia is reported to have won a contract" names it).
 _WHICH_THING = re.compile(r"^\W*(?:and\s+)?(?:(?:in|at|from|for|by|with|to|on|of)\s+)?which\s+"
                           r"(?:[\w'-]+\s+){0,3}?([a-z][\w-]*?)s?\s+(?:is|was|were|are|did|"
                           r"does|do|has|have|had|will|would|could|can|[a-z]+(?:ed|s))\b", re.I)
-_UNNAMING = r"\b(?:a|an|one|another|some|unnamed|undisclosed|unidentified)\s+(?:[\w-]+\s+){0,2}?"
+_UNNAMING = (r"\b(?:a|an|one|another|some|unnamed|undisclosed|unidentified|his|her|their|"
+             r"its)\s+(?:[\w-]+\s+){0,2}?")
 
 
 def unnamed_asked_thing(question: str, texts: list[str]) -> bool:
