@@ -40,6 +40,11 @@ class Chunk:
     def embed_text(self) -> str:
         return embed_text(self.title, self.section, self.text)
 
+    def slice(self, start: int, end: int) -> str:
+        """The text between source offsets `start` and `end` (inside the chunk): a
+        sentence's or a quote's, verbatim."""
+        return self.text[start - self.start:end - self.start]
+
 
 def embed_text(title: str, section: str, text: str) -> str:
     """What the model reads for a chunk: title and section are evidence for the passage."""

@@ -16,8 +16,7 @@ from qa_bot.answer.people import lacks_asked_person, lacks_person_asked_about, w
 from qa_bot.answer.kinds import SCORE, asked_pattern
 from qa_bot.answer.question import lacks_asked_kind, lacks_asked_name, new_answer_type, \
     span_type, unnamed_asked_thing
-from qa_bot.answer.quotes import citation, quote, quote_blocks, same_sentence, \
-    sentence_text, with_reason
+from qa_bot.answer.quotes import citation, quote, quote_blocks, same_sentence, with_reason
 from qa_bot.answer.relations import fact_not_given
 from qa_bot.answer.ranking import Candidate, Ranking
 from qa_bot.answer.reasons import asks_why, gives_reason, reason_after, reason_phrase
@@ -156,7 +155,9 @@ def compose(ranking: Ranking | None, gen: Generation, top_k: int, max_sentences:
                                                        top is best, block)))
     if reason and citations:
         citations[:1] = with_reason(citations[0], reason, gen, best.score)
-        quoted.update([sentence_text(gen, *reason), *(c.quote for c in citations)])
+        row, sent = reason
+        quoted.update([gen.chunks[row].slice(sent.start, sent.end),
+                       *(c.quote for c in citations)])
     cited_hits = {c.scored.hit for c in chosen} if answered else set()
     best_of: dict[int, Scored] = {}  # a passage's sentence not read: by its feature score
     for s in sorted(scored, key=lambda s: -s.score):

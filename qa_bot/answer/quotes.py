@@ -77,13 +77,7 @@ def quote(block: list[Candidate], hits: list[Hit], gen: Generation) -> tuple[Sen
     first, last = block[0].scored.sentence, block[-1].scored.sentence
     chunk = gen.chunks[hits[block[0].scored.hit].row]
     span = Sentence(first.start, last.end, first.paragraph, first.page)
-    return span, chunk.text[first.start - chunk.start:last.end - chunk.start]
-
-
-def sentence_text(gen: Generation, row: int, sent: Sentence) -> str:
-    """The text of sentence `sent` of chunk `row` (a slice of the passage)."""
-    chunk = gen.chunks[row]
-    return chunk.text[sent.start - chunk.start:sent.end - chunk.start]
+    return span, chunk.slice(first.start, last.end)
 
 
 def with_reason(first: Citation, reason: tuple[int, Sentence], gen: Generation,
@@ -93,14 +87,10 @@ def with_reason(first: Citation, reason: tuple[int, Sentence], gen: Generation,
     marked."""
     row, sent = reason
     chunk = gen.chunks[row]
-    text = sentence_text(gen, row, sent)
+    text = chunk.slice(sent.start, sent.end)
     found = reason_phrase(text)
-    mark = (sent.start + found[0], sent.start + found[1]) if found else first.highlight
-    if chunk.start <= first.start and chunk.text[first.end - chunk.start:
-                                                 sent.start - chunk.start].strip() == "":
-        return [dataclasses.replace(first, quote=chunk.text[first.start - chunk.start:
-                                                            sent.end - chunk.start],
-                                    end=sent.end, highlight=mark)]
-    return [first, citation(2, row, gen, sent, text, score, cited=True,
-                             highlight=(sent.start + found[0], sent.start + found[1])
-                             if found else None)]
+    phrase = (sent.start + found[0], sent.start + found[1]) if found else None
+    if chunk.start <= first.start and chunk.slice(first.end, sent.start).strip() == "":
+        return [dataclasses.replace(first, quote=chunk.slice(first.start, sent.end),
+                                    end=sent.end, highlight=phrase or first.highlight)]
+    return [first, citation(2, row, gen, sent, text, score, cited=True, highlight=phrase)]

@@ -136,8 +136,7 @@ def reason_after(gen: Generation, doc: str, start: int) -> tuple[int, Sentence] 
             if s.start > start:
                 after.setdefault(s.start, (row, s))
     for row, s in [after[k] for k in sorted(after)][:NEAR]:
-        chunk = gen.chunks[row]
-        if gives_reason(chunk.text[s.start - chunk.start:s.end - chunk.start]):
+        if gives_reason(gen.chunks[row].slice(s.start, s.end)):
             return row, s
     return None
 

@@ -2,7 +2,7 @@
 
 Invariant: row i of a segment's `sentences.npy` is the unit vector of the i-th sentence
 of the flattened sentence list (chunk rows in order, each chunk's sentences in order), i.e.
-of `chunk.text[s.start - chunk.start:s.end - chunk.start]`. Vectors go through the same
+of `chunk.slice(s.start, s.end)`. Vectors go through the same
 embedding cache as chunks (key = model + sentence text), so a rebuild embeds only new text."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from qa_bot.index.segment import SENTENCE_DTYPE
 
 def texts(chunk: Chunk) -> list[str]:
     """The chunk's sentences as text, in order."""
-    return [chunk.text[s.start - chunk.start:s.end - chunk.start] for s in chunk.sentences]
+    return [chunk.slice(s.start, s.end) for s in chunk.sentences]
 
 
 BATCH = 65536  # sentences looked up and embedded at a time: memory stays bounded
