@@ -4,6 +4,8 @@ through the engine and the same Conversation the CLI chat and the Telegram bot u
     python -m benchmarks.news                  # the test half -> results/news-test.json
     python -m benchmarks.news --split tuning   # the tuning half (what fitting may look at)
     python -m benchmarks.news --limit 40       # a quick look
+    python -m benchmarks.news --split tuning --quick --out /tmp/t.json
+                                               # each item in its own conversation only
 
 Measures: the first citation is the question's article; the answer shown contains the gold
 string; follow-ups (second turns, asked after their first turn) answered right; questions
@@ -174,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=("tuning", "test"), default="test")
     ap.add_argument("--limit", type=int, help="at most this many items of each kind")
     ap.add_argument("--out", help="results file (default results/news-<split>.json)")
+    ap.add_argument("--quick", action="store_true",
+                    help="only the pass with each item in its own conversation")
     args = ap.parse_args(argv)
     items = load(args.split)
     if args.limit:
@@ -184,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     res = evaluate(eng, items)
     res["seconds"] = round(time.time() - t0)
+    res["by_batch"] = by_batch(items, res["failures"])
+    if args.quick:
+        return write(res, args)
     chat = evaluate(eng, items, one_conversation=True)
     res["one_conversation"] = {k: chat[k] for k in (
         "answer_contains_gold", "first_citation_right_article", "answerable_wrongly_declined",
@@ -194,11 +201,30 @@ def main(argv: list[str] | None = None) -> int:
     res["lower_case_one_conversation"] = {k: both[k] for k in res["one_conversation"]}
     res["seed"] = seed_margins()
     res["machine"] = qb.machine()
-    RESULTS.mkdir(exist_ok=True)
+    return write(res, args)
+
+
+def by_batch(items: list[Item], failures: list[dict]) -> dict:
+    """Right / asked per batch ("first", "extra", "fit") and kind, so a change can be read
+    off each batch: answerable and follow-up turns right, unanswerable and off-topic
+    declined."""
+    failed = {f["id"] for f in failures}
+    out: dict = {}
+    for item in items:
+        cell = out.setdefault(item.kind, {}).setdefault(item.batch, [0, 0])
+        cell[0] += item.id not in failed
+        cell[1] += 1
+    return {kind: {b: f"{r}/{n}" for b, (r, n) in sorted(cells.items())}
+            for kind, cells in out.items()}
+
+
+def write(res: dict, args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else RESULTS / f"news-{args.split}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     summary = {k: v for k, v in res.items() if k not in ("failures", "machine", "seed")}
-    summary["seed_margins"] = {q: r["margin"] for q, r in res["seed"].items()}
+    if "seed" in res:
+        summary["seed_margins"] = {q: r["margin"] for q, r in res["seed"].items()}
     print(json.dumps(summary, indent=1), file=sys.stderr)
     return 0
 
