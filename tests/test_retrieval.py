@@ -160,7 +160,7 @@ def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
     assert not conv.history
 
 
-def test_the_reader_reads_a_follow_up_with_the_person_its_pronoun_stands_for(engine):
+def test_the_reader_reads_a_follow_up_with_what_it_leans_on(engine):
     """"he" / "she" become the person the turn before is about: the one a who-question's
     answer named, else the first person its question named; titles are dropped, and a
     name that is an organisation, an event or a place is no person."""
@@ -191,6 +191,11 @@ def test_the_reader_reads_a_follow_up_with_the_person_its_pronoun_stands_for(eng
     assert "Lindqvist" in follow.reader_query and "she" not in follow.reader_query
     assert follow.reader_query != follow.query  # retrieval still searches with the names
     assert resolve("Where was Maria Lindqvist born?", list(conv.history), 2).reader_query == ""
+    # "Why?" has the reader ask why the sentence the answer quoted holds
+    quoted = next(c.quote for c in first.citations if c.cited)
+    why = resolve("Why?", list(conv.history), 2)
+    assert why.reader_query == f"Why {quoted.rstrip('.')}?"
+    assert why.query != why.reader_query  # retrieval still searches with the names
 
 
 def test_a_question_is_read_as_a_chat_types_it(engine):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from qa_bot.answer.coreference import with_person
 from qa_bot.answer.names import CALENDAR, names, question_name_spans
-from qa_bot.answer.reasons import asks_only_why
+from qa_bot.answer.reasons import asks_only_why, why_of_quote
 from qa_bot.answer.types import Answer
 
 _ANAPHORA = re.compile(
@@ -180,8 +180,9 @@ class FollowUp:
     # follow-up right of 245 fresh, in one conversation and in lower case; no other
     # figure moved)
     also_alone: bool = False
-    # what the reader reads when it is not `query`: the question with "he" / "she"
-    # replaced by the person the previous turn is about (coreference.with_person)
+    # what the reader reads when it is not `query`: "Why <the quoted sentence>?" for
+    # "Why?" (reasons.why_of_quote), or the question with "he" / "she" replaced by the person the
+    # previous turn is about (coreference.with_person)
     reader_query: str = ""
 
 
@@ -210,6 +211,7 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
         if not nameless and not named_before:
             return FollowUp(question)
     found: list[str] = []
+    why_of = ""
     earlier_questions: list[str] = []
     articles: tuple[str, ...] = ()
     said: tuple[tuple[str, int], ...] = ()
@@ -221,6 +223,7 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
         quoted = [] if isinstance(turn, str) or not turn.answered else \
             [c for c in turn.citations if c.cited]
         if i == 0 and quoted:
+            why_of = quoted[0].quote  # "Why?" asks why it holds
             articles = tuple(dict.fromkeys(c.doc_id for c in quoted))
             said = tuple((c.doc_id, c.start) for c in quoted)
         found += names(q) + [n for c in quoted for n in names(c.quote)]
@@ -238,4 +241,7 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
                                                  and not asks_only_why(question))
     return FollowUp(" ".join([*context, question]), articles, said,
                     may_stray=not says_it and not asks_only_why(question),
-                    also_alone=also_alone, reader_query=with_person(question, topic) or "")
+                    also_alone=also_alone,
+                    reader_query=why_of_quote(question, why_of) or with_person(question, topic)
+                    or "")
+
