@@ -163,7 +163,8 @@ def test_a_follow_up_resolves_the_person_the_previous_answer_named(engine):
 def test_the_reader_reads_a_follow_up_with_what_it_leans_on(engine):
     """"he" / "she" become the person the turn before is about: the one a who-question's
     answer named, else the first person its question named; titles are dropped, and a
-    name that is an organisation, an event or a place is no person."""
+    name that is an organisation, an event or a place is no person. A bare "Why?" is read
+    as why the sentence the answer quoted holds."""
     lindqvist = "What did Maria Lindqvist receive in Gothenburg?"
     assert with_person("When was she born?", [lindqvist]) == "When was Maria Lindqvist born?"
     assert with_person("What did her film win?", [lindqvist]) == \

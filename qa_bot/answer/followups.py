@@ -181,8 +181,8 @@ class FollowUp:
     # figure moved)
     also_alone: bool = False
     # what the reader reads when it is not `query`: "Why <the quoted sentence>?" for
-    # "Why?" (reasons.why_of_quote), or the question with "he" / "she" replaced by the person the
-    # previous turn is about (coreference.with_person)
+    # "Why?" (reasons.why_of_quote), or the question with "he" / "she" replaced by the
+    # person the previous turn is about (coreference.with_person)
     reader_query: str = ""
 
 
@@ -244,4 +244,3 @@ def resolve(question: str, history: list | None, turns: int) -> FollowUp:
                     also_alone=also_alone,
                     reader_query=why_of_quote(question, why_of) or with_person(question, topic)
                     or "")
-
