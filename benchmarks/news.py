@@ -44,17 +44,19 @@ def bbc_engine() -> Engine:
     return qb.engine_for(load_config(None), "bbc", [BBC])
 
 
-def right_article(eng: Engine, answer: Answer, article: str) -> bool:
-    """The first citation is the article, or a copy of it (the BBC set repeats a few
-    stories under two file names)."""
-    if not answer.citations:
-        return False
-    meta = eng.generation().documents[answer.citations[0].doc_id]
-    path = Path(meta["path"])
+def is_article(eng: Engine, doc_id: str, article: str) -> bool:
+    """The indexed document is the article ("business/001.txt"), or a copy of it (the BBC
+    set repeats a few stories under two file names: same title line)."""
+    path = Path(eng.generation().documents[doc_id]["path"])
     if path.parts[-2:] == tuple(article.split("/")):
         return True
     gold = (BBC / article).read_text(encoding="utf-8")
     return path.read_text(encoding="utf-8").split("\n", 1)[0] == gold.split("\n", 1)[0]
+
+
+def right_article(eng: Engine, answer: Answer, article: str) -> bool:
+    """The first citation is the article, or a copy of it."""
+    return bool(answer.citations) and is_article(eng, answer.citations[0].doc_id, article)
 
 
 def highlight_text(answer: Answer) -> str:

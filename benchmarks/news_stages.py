@@ -22,10 +22,9 @@ import argparse
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 
 from benchmarks import quality as qb
-from benchmarks.news import RESULTS, bbc_engine, right_article
+from benchmarks.news import RESULTS, bbc_engine, is_article, right_article
 from benchmarks.news_qa.dataset import load
 from qa_bot.answer.features import collapse_duplicates
 from qa_bot.engine import Engine
@@ -35,16 +34,16 @@ SHOWN = ("gold", "right article, wrong sentence", "wrong article", "declined")
 ARTICLE_RANKS = ("1", "2-3", "4-6", "7+")
 
 
-def _article(eng: Engine, doc_id: str) -> str:
-    return "/".join(Path(eng.generation().documents[doc_id]["path"]).parts[-2:])
-
-
 def stage_of(eng: Engine, question: str, article: str, gold: str) -> tuple[str, str, str]:
-    """(stage, what the answer shows, rank of the gold article) for one question."""
+    """(stage, what the answer shows, rank of the gold article) for one question. The gold
+    sentence is one of the article (or of a copy of it: news.is_article) holding the gold."""
     gen = eng.generation()
     answer, ranking = eng.ask_detailed(question)
-    doc = (lambda hit: _article(eng, gen.chunks[ranking.hits[hit].row].doc_id))
-    good = (lambda s: doc(s.hit) == article and qb.contains_answer(s.text, [gold]))
+
+    def good(s) -> bool:  # a Scored sentence of the ranking
+        return qb.contains_answer(s.text, [gold]) and \
+            is_article(eng, gen.chunks[ranking.hits[s.hit].row].doc_id, article)
+
     if ranking is None or not any(good(s) for s in ranking.scored):
         stage = "retrieval"
     else:
@@ -55,10 +54,11 @@ def stage_of(eng: Engine, question: str, article: str, gold: str) -> tuple[str, 
              "gold" if qb.contains_answer(answer.answer, [gold]) else
              "right article, wrong sentence" if right_article(eng, answer, article) else
              "wrong article")
+    # the article's rank among the articles of a longer retrieval than the answer reads
     _, hits = eng.retrieve(eng.read(question), 40)
-    articles = list(dict.fromkeys(_article(eng, gen.chunks[h.row].doc_id)
-                                  for h in collapse_duplicates(hits, gen.chunks)))
-    r = articles.index(article) + 1 if article in articles else 99
+    docs = list(dict.fromkeys(gen.chunks[h.row].doc_id
+                              for h in collapse_duplicates(hits, gen.chunks)))
+    r = next((i + 1 for i, d in enumerate(docs) if is_article(eng, d, article)), 99)
     rank = "1" if r == 1 else "2-3" if r <= 3 else "4-6" if r <= 6 else "7+"
     return stage, shown, rank
 
