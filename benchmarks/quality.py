@@ -362,16 +362,30 @@ def table(results: dict) -> str:
 
 # ---- main -------------------------------------------------------------------------------
 def machine() -> dict:
+    """When and where a result was measured. The CPU's int8 dot product (VNNI or AVX2
+    only) and the numeric packages' versions are there because scores, and so a close
+    answer, differ between machines in the third decimal."""
     import os
+    from importlib import metadata
 
-    cpu = ""
+    cpu, flags = "", set()
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in
-                   open("/proc/cpuinfo", encoding="utf-8") if line.startswith("model name"))
+        lines = open("/proc/cpuinfo", encoding="utf-8").read().splitlines()
+        cpu = next(line.split(":", 1)[1].strip() for line in lines
+                   if line.startswith("model name"))
+        flags = set(next(line for line in lines if line.startswith("flags")).split())
     except (OSError, StopIteration):
         pass
+    versions = {}
+    for package in ("onnxruntime", "torch", "transformers", "sentence-transformers"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
     return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
+            "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "int8_dot": "vnni" if flags & {"avx512_vnni", "avx_vnni"} else
+            "avx2" if "avx2" in flags else "", "packages": versions}
 
 
 def main(argv: list[str] | None = None) -> int:
