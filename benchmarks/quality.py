@@ -370,7 +370,7 @@ def machine() -> dict:
 
     cpu, flags = "", set()
     try:
-        lines = open("/proc/cpuinfo", encoding="utf-8").read().splitlines()
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
         cpu = next(line.split(":", 1)[1].strip() for line in lines
                    if line.startswith("model name"))
         flags = set(next(line for line in lines if line.startswith("flags")).split())
